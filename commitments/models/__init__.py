@@ -1,0 +1,46 @@
+from commitments.models.frameworks import (
+    CrosswalkLink,
+    Framework,
+    FrameworkNode,
+    MetricDefinition,
+    MetricUnit,
+)
+from commitments.models.ledger import LedgerEntry, LedgerHead, LedgerImmutableError
+from commitments.models.organisations import Commitment, Membership, Organisation, ReportingPeriod
+from commitments.models.reports import (
+    Comment,
+    CompanyResponse,
+    Evidence,
+    ImplementationStatus,
+    ItemResponse,
+    ItemVerdict,
+    MetricValue,
+    ProgressReport,
+    ReportStatus,
+    Verdict,
+)
+
+__all__ = [
+    "Comment",
+    "Commitment",
+    "CompanyResponse",
+    "CrosswalkLink",
+    "Evidence",
+    "Framework",
+    "FrameworkNode",
+    "ImplementationStatus",
+    "ItemResponse",
+    "ItemVerdict",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerImmutableError",
+    "Membership",
+    "MetricDefinition",
+    "MetricUnit",
+    "MetricValue",
+    "Organisation",
+    "ProgressReport",
+    "ReportStatus",
+    "ReportingPeriod",
+    "Verdict",
+]
