@@ -11,3 +11,84 @@ def on_postgres():
             pytest.fail("CI asked for PostgreSQL but the test database is not PostgreSQL")
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     return True
+
+
+@pytest.fixture
+def framework(db):
+    from tests.builders import small_framework
+
+    return small_framework()
+
+
+@pytest.fixture
+def period(framework):
+    from tests.builders import period_for
+
+    return period_for(framework)
+
+
+@pytest.fixture
+def org(framework):
+    from tests.builders import commit
+    from tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory(name="Northwind Models", slug="northwind-models")
+    commit(organisation, framework)
+    return organisation
+
+
+@pytest.fixture
+def other_org(framework):
+    from tests.builders import commit
+    from tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory(name="Bluefin Labs", slug="bluefin-labs")
+    commit(organisation, framework)
+    return organisation
+
+
+def _member(organisation, role):
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(organisation=organisation, role=role).user
+
+
+@pytest.fixture
+def officer(org):
+    return _member(org, "officer")
+
+
+@pytest.fixture
+def contributor(org):
+    return _member(org, "contributor")
+
+
+@pytest.fixture
+def viewer(org):
+    return _member(org, "viewer")
+
+
+@pytest.fixture
+def other_officer(other_org):
+    return _member(other_org, "officer")
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(platform_role="reviewer")
+
+
+@pytest.fixture
+def program_admin(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(platform_role="program_admin", is_staff=True)
+
+
+@pytest.fixture
+def report(org, period, officer):
+    from commitments.services.reports import report_create
+
+    return report_create(organisation=org, period=period, acting_user=officer)

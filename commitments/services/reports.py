@@ -1,0 +1,455 @@
+"""Progress reports: creation, item editing and the report's state machine.
+
+Each transition is one function here (plus report_publish in reports.services): it checks the
+current state and the actor, changes the report inside one transaction and appends the ledger
+entry in that same transaction. Nothing else writes ProgressReport.status.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from commitments import access
+from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
+from commitments.models import (
+    Commitment,
+    ImplementationStatus,
+    ItemResponse,
+    ItemVerdict,
+    MetricValue,
+    Organisation,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+    Verdict,
+)
+from commitments.services.ledger import canonical_json, ledger_append
+
+EDITABLE_STATES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class MetricInput:
+    value: Decimal | str | int | None
+    data_source: str = ""
+
+
+def _lock(report: ProgressReport) -> ProgressReport:
+    """Re-read the report under a row lock so two transitions cannot interleave."""
+    locked = (
+        ProgressReport.objects.select_for_update().select_related("organisation", "period").get(pk=report.pk)
+    )
+    report.__dict__.update(
+        {f.attname: getattr(locked, f.attname) for f in ProgressReport._meta.concrete_fields}
+    )
+    return locked
+
+
+def _transition(
+    report: ProgressReport,
+    *,
+    to: ReportStatus,
+    allowed_from: Iterable[ReportStatus],
+    action: str,
+    event: str,
+    acting_user: User,
+    data: dict[str, Any] | None = None,
+    extra_fields: dict[str, Any] | None = None,
+) -> ProgressReport:
+    locked = _lock(report)
+    allowed = tuple(allowed_from)
+    if locked.status not in allowed:
+        raise InvalidTransition(
+            f"Cannot {action} a report that is {locked.get_status_display().lower()}; "
+            f"it must be {' or '.join(ReportStatus(s).label.lower() for s in allowed)}."
+        )
+    previous = locked.status
+    locked.status = to
+    for name, value in (extra_fields or {}).items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", *(extra_fields or {})])
+    ledger_append(
+        event=event,
+        subject=locked,
+        actor=acting_user,
+        report_id=locked.pk,
+        data={"from": previous, "to": to, "revision": locked.revision, **(data or {})},
+    )
+    report.__dict__.update(
+        {f.attname: getattr(locked, f.attname) for f in ProgressReport._meta.concrete_fields}
+    )
+    return report
+
+
+# --- creation and editing -------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_create(
+    *, organisation: Organisation, period: ReportingPeriod, acting_user: User, carry_forward: bool = False
+) -> ProgressReport:
+    """Open the organisation's report for a period, one empty item per reportable node.
+
+    With carry_forward, answers come from the organisation's latest published report on the
+    same framework (matched by node id) and are marked unchanged until edited.
+    """
+    if access.membership_role(acting_user, organisation) != "officer" and not acting_user.is_program_admin:
+        raise NotAllowed("Only the organisation's compliance officers or a program admin can open a report.")
+    if not Commitment.objects.filter(organisation=organisation, framework__key=period.framework.key).exists():
+        raise ValidationFailed(f"{organisation} has not signed {period.framework.title}.")
+    if ProgressReport.objects.filter(organisation=organisation, period=period).exists():
+        raise ValidationFailed(f"{organisation} already has a report for {period.label}.")
+
+    report = ProgressReport.objects.create(organisation=organisation, period=period, created_by=acting_user)
+    nodes = list(period.framework.nodes.filter(reportable=True).order_by("position"))
+    ItemResponse.objects.bulk_create([ItemResponse(report=report, node=node) for node in nodes])
+
+    carried_from = _carry_forward(report) if carry_forward else None
+    ledger_append(
+        event="report.created",
+        subject=report,
+        actor=acting_user,
+        report_id=report.pk,
+        data={
+            "organisation": organisation.slug,
+            "period": period.label,
+            "framework": f"{period.framework.key}@{period.framework.version}",
+            "items": [node.node_id for node in nodes],
+            "carried_forward_from": carried_from,
+        },
+    )
+    return report
+
+
+def _carry_forward(report: ProgressReport) -> int | None:
+    source = (
+        ProgressReport.objects.published()
+        .filter(organisation=report.organisation, period__framework__key=report.period.framework.key)
+        .exclude(pk=report.pk)
+        .order_by("-period__starts_on")
+        .first()
+    )
+    if source is None:
+        return None
+    previous = {
+        item.node.node_id: item
+        for item in source.items.select_related("node").prefetch_related("metric_values__metric")
+    }
+    for item in report.items.select_related("node").prefetch_related("node__metrics"):
+        old = previous.get(item.node.node_id)
+        if old is None:
+            continue
+        item.status = old.status
+        item.narrative = old.narrative
+        item.areas_needing_progress = old.areas_needing_progress
+        item.carried_forward = True
+        item.save(update_fields=["status", "narrative", "areas_needing_progress", "carried_forward"])
+        metrics = {m.key: m for m in item.node.metrics.all()}
+        MetricValue.objects.bulk_create(
+            [
+                MetricValue(item=item, metric=metrics[v.metric.key], value=v.value, data_source=v.data_source)
+                for v in old.metric_values.all()
+                if v.metric.key in metrics
+            ]
+        )
+    return source.pk
+
+
+def _parse_decimal(raw: Any) -> Decimal | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise ValueError(f"{raw!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{raw!r} is not a number")
+    return value
+
+
+@transaction.atomic
+def item_update(
+    *,
+    item: ItemResponse,
+    acting_user: User,
+    expected_version: int,
+    status: str = _UNSET,
+    narrative: str = _UNSET,
+    areas_needing_progress: str = _UNSET,
+    metrics: dict[str, MetricInput] | None = None,
+) -> ItemResponse:
+    """Save one item. Refused with StaleEdit when someone saved it since `expected_version`."""
+    report = _lock(item.report)
+    if not access.can_edit_report(acting_user, report):
+        raise NotAllowed("Only the organisation's officers and contributors can edit its report.")
+    if report.status not in EDITABLE_STATES:
+        raise InvalidTransition(
+            f"The report is {report.get_status_display().lower()}; items can be edited only in a draft "
+            "or after a reviewer requested changes."
+        )
+    current = ItemResponse.objects.select_for_update().get(pk=item.pk)
+    if current.version != expected_version:
+        raise StaleEdit(
+            f"{current.updated_by or 'Someone'} saved this item after you opened it "
+            f"(version {current.version}, yours was {expected_version})."
+        )
+
+    problems: dict[str, list[str]] = {}
+    changes: dict[str, Any] = {}
+    if status is not _UNSET:
+        if status not in ImplementationStatus.values and status != "":
+            problems.setdefault("status", []).append(f"{status!r} is not an implementation status.")
+        elif status != current.status:
+            changes["status"] = status
+    for name, value in (("narrative", narrative), ("areas_needing_progress", areas_needing_progress)):
+        if value is not _UNSET and value != getattr(current, name):
+            changes[name] = value
+
+    metric_changes: dict[str, dict[str, str | None]] = {}
+    if metrics:
+        definitions = {m.key: m for m in current.node.metrics.all()}
+        existing = {v.metric.key: v for v in current.metric_values.select_related("metric")}
+        for key, given in metrics.items():
+            definition = definitions.get(key)
+            if definition is None:
+                problems.setdefault(f"metric:{key}", []).append(
+                    f"{current.node.node_id} has no metric {key!r}."
+                )
+                continue
+            try:
+                value = _parse_decimal(given.value)
+            except ValueError as exc:
+                problems.setdefault(f"metric:{key}", []).append(f"{definition.name}: {exc}.")
+                continue
+            if definition.unit == "percent" and value is not None and not (0 <= value <= 100):
+                problems.setdefault(f"metric:{key}", []).append(
+                    f"{definition.name} must be between 0 and 100."
+                )
+                continue
+            source = (given.data_source or "").strip()
+            row = existing.get(key)
+            if row is not None and row.value == value and row.data_source == source:
+                continue
+            if row is None:
+                row = MetricValue(item=current, metric=definition)
+            row.value, row.data_source = value, source
+            row.save()
+            metric_changes[key] = {"value": None if value is None else str(value), "data_source": source}
+    if problems:
+        raise ValidationFailed("Some fields are not valid.", problems)
+
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.carried_forward = False
+    current.updated_by = acting_user
+    current.save()
+    if changes or metric_changes:
+        ledger_append(
+            event="item.updated",
+            subject=current,
+            actor=acting_user,
+            report_id=report.pk,
+            data={
+                "node": current.node.node_id,
+                "version": current.version,
+                "changes": changes,
+                "metrics": metric_changes,
+            },
+        )
+    item.__dict__.update({f.attname: getattr(current, f.attname) for f in ItemResponse._meta.concrete_fields})
+    return item
+
+
+# --- submission -------------------------------------------------------------------------------
+
+
+def report_submission_problems(report: ProgressReport) -> dict[str, list[str]]:
+    """Everything that keeps the report from being submitted, by item node id."""
+    problems: dict[str, list[str]] = {}
+    items = report.items.select_related("node").prefetch_related(
+        "node__metrics", "metric_values__metric", "evidence"
+    )
+    for item in items:
+        found: list[str] = []
+        if not item.status:
+            found.append("Choose an implementation status.")
+        needs_narrative = item.status in (ImplementationStatus.IMPLEMENTED, ImplementationStatus.IN_PROGRESS)
+        if needs_narrative and not item.narrative.strip():
+            found.append("Describe what was done (narrative).")
+        if item.status == ImplementationStatus.IMPLEMENTED and not list(item.evidence.all()):
+            found.append("Attach at least one piece of evidence for an implemented mitigation.")
+        if item.status == ImplementationStatus.NOT_APPLICABLE and not item.narrative.strip():
+            found.append("Explain why this mitigation does not apply (narrative).")
+        if item.status and item.status != ImplementationStatus.NOT_APPLICABLE:
+            values = {v.metric.key: v for v in item.metric_values.all()}
+            for metric in item.node.metrics.all():
+                if not metric.required:
+                    continue
+                value = values.get(metric.key)
+                if value is None or value.value is None:
+                    found.append(f"Give a value for “{metric.name}”.")
+                elif metric.requires_data_source and not value.data_source.strip():
+                    found.append(f"Say where “{metric.name}” comes from (data source).")
+        if found:
+            problems[item.node.node_id] = found
+    return problems
+
+
+def report_content_digest(report: ProgressReport) -> str:
+    """SHA-256 of what the items say, recorded at submission so later changes can be shown."""
+    items = report.items.select_related("node").prefetch_related("metric_values__metric", "evidence")
+    content = [
+        {
+            "node": item.node.node_id,
+            "status": item.status,
+            "narrative": item.narrative,
+            "areas": item.areas_needing_progress,
+            "metrics": {v.metric.key: [str(v.value), v.data_source] for v in item.metric_values.all()},
+            "evidence": [e.pk for e in item.evidence.all()],
+        }
+        for item in items
+    ]
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+@transaction.atomic
+def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressReport:
+    """Draft or changes requested → submitted. Refused with every problem listed per item."""
+    if not access.can_submit_report(acting_user, report):
+        raise NotAllowed("Only the organisation's compliance officers can submit its report.")
+    _lock(report)
+    if report.status in EDITABLE_STATES:
+        problems = report_submission_problems(report)
+        if problems:
+            raise ValidationFailed(
+                f"The report cannot be submitted yet: {len(problems)} item(s) need attention.", problems
+            )
+    return _transition(
+        report,
+        to=ReportStatus.SUBMITTED,
+        allowed_from=EDITABLE_STATES,
+        action="submit",
+        event="report.submitted",
+        acting_user=acting_user,
+        data={"content_sha256": report_content_digest(report)},
+        extra_fields={"revision": report.revision + 1, "submitted_at": timezone.now()},
+    )
+
+
+# --- review -----------------------------------------------------------------------------------
+
+
+def _require_reviewer(acting_user: User, report: ProgressReport) -> None:
+    if not access.can_review_report(acting_user, report):
+        if acting_user.is_authenticated and acting_user.is_reviewer:
+            raise NotAllowed("You belong to this organisation, so you cannot review its report.")
+        raise NotAllowed("Only program reviewers can review reports.")
+
+
+@transaction.atomic
+def report_review_start(*, report: ProgressReport, acting_user: User) -> ProgressReport:
+    _require_reviewer(acting_user, report)
+    return _transition(
+        report,
+        to=ReportStatus.IN_REVIEW,
+        allowed_from=[ReportStatus.SUBMITTED],
+        action="start reviewing",
+        event="report.review_started",
+        acting_user=acting_user,
+        data={"reviewer": acting_user.email},
+        extra_fields={"reviewer": acting_user},
+    )
+
+
+@transaction.atomic
+def item_verdict_record(
+    *, item: ItemResponse, acting_user: User, verdict: str, justification: str
+) -> ItemVerdict:
+    report = _lock(item.report)
+    _require_reviewer(acting_user, report)
+    if report.status != ReportStatus.IN_REVIEW:
+        raise InvalidTransition("Verdicts can be recorded only while the report is in review.")
+    if verdict not in Verdict.values:
+        raise ValidationFailed(f"{verdict!r} is not a verdict.", {"verdict": ["Choose a verdict."]})
+    if not justification.strip():
+        raise ValidationFailed(
+            "A verdict needs a justification.", {"justification": ["Explain the verdict."]}
+        )
+    record = ItemVerdict.objects.create(
+        item=item,
+        report_revision=report.revision,
+        verdict=verdict,
+        justification=justification.strip(),
+        reviewer=acting_user,
+    )
+    ledger_append(
+        event="item.verdict_recorded",
+        subject=record,
+        actor=acting_user,
+        report_id=report.pk,
+        data={
+            "node": item.node.node_id,
+            "verdict": verdict,
+            "justification": record.justification,
+            "revision": report.revision,
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def report_changes_request(
+    *, report: ProgressReport, acting_user: User, items: Iterable[ItemResponse], message: str = ""
+) -> ProgressReport:
+    _require_reviewer(acting_user, report)
+    node_ids = sorted({item.node.node_id for item in items if item.report_id == report.pk})
+    if not node_ids:
+        raise ValidationFailed("Name at least one item that needs changes.", {"items": ["Choose items."]})
+    return _transition(
+        report,
+        to=ReportStatus.CHANGES_REQUESTED,
+        allowed_from=[ReportStatus.IN_REVIEW],
+        action="request changes on",
+        event="report.changes_requested",
+        acting_user=acting_user,
+        data={"items": node_ids, "message": message.strip()},
+    )
+
+
+def report_unreviewed_items(report: ProgressReport) -> list[str]:
+    reviewed = set(
+        ItemVerdict.objects.filter(item__report=report, report_revision=report.revision).values_list(
+            "item_id", flat=True
+        )
+    )
+    return [item.node.node_id for item in report.items.select_related("node") if item.pk not in reviewed]
+
+
+@transaction.atomic
+def report_verify(*, report: ProgressReport, acting_user: User) -> ProgressReport:
+    _require_reviewer(acting_user, report)
+    _lock(report)
+    if report.status == ReportStatus.IN_REVIEW:
+        missing = report_unreviewed_items(report)
+        if missing:
+            raise ValidationFailed(
+                f"Every item needs a verdict before the report is verified; {len(missing)} have none.",
+                {node_id: ["No verdict for this submission yet."] for node_id in missing},
+            )
+    return _transition(
+        report,
+        to=ReportStatus.VERIFIED,
+        allowed_from=[ReportStatus.IN_REVIEW],
+        action="verify",
+        event="report.verified",
+        acting_user=acting_user,
+        extra_fields={"verified_at": timezone.now()},
+    )

@@ -1,0 +1,51 @@
+"""Conversation around a report: comment threads and the company's right of reply."""
+
+from django.db import transaction
+
+from accounts.models import User
+from commitments import access
+from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
+from commitments.models import Comment, CompanyResponse, ItemResponse, Membership, ReportStatus
+from commitments.services.ledger import ledger_append
+
+
+@transaction.atomic
+def comment_add(*, item: ItemResponse, acting_user: User, body: str) -> Comment:
+    """Reviewers and the organisation's officers and contributors discuss an item.
+
+    Comments are internal: never public, and not part of what the report says, so no ledger entry.
+    """
+    report = item.report
+    role = access.membership_role(acting_user, report.organisation)
+    may_comment = access.can_review_report(acting_user, report) or role in (
+        Membership.Role.OFFICER,
+        Membership.Role.CONTRIBUTOR,
+    )
+    if not may_comment:
+        raise NotAllowed("Only the report's reviewers and the organisation's officers can comment.")
+    if report.status == ReportStatus.PUBLISHED:
+        raise InvalidTransition("The report is published; its review conversation is closed.")
+    if not body.strip():
+        raise ValidationFailed("A comment cannot be empty.", {"body": ["Write a comment."]})
+    return Comment.objects.create(item=item, author=acting_user, body=body.strip())
+
+
+@transaction.atomic
+def company_response_add(*, item: ItemResponse, acting_user: User, body: str) -> CompanyResponse:
+    """The officer's reply to the reviewer's verdict, shown beside it once published."""
+    report = item.report
+    if not access.can_submit_report(acting_user, report):
+        raise NotAllowed("Only the organisation's compliance officers can write its response.")
+    if report.status != ReportStatus.VERIFIED:
+        raise InvalidTransition("A company response can be added after verification and before publication.")
+    if not body.strip():
+        raise ValidationFailed("A response cannot be empty.", {"body": ["Write the response."]})
+    response = CompanyResponse.objects.create(item=item, author=acting_user, body=body.strip())
+    ledger_append(
+        event="item.company_response_added",
+        subject=response,
+        actor=acting_user,
+        report_id=report.pk,
+        data={"node": item.node.node_id, "body": response.body},
+    )
+    return response

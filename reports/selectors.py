@@ -1,0 +1,86 @@
+"""Reads for publication: what the public may see of a report."""
+
+from typing import Any
+
+from commitments.models import Evidence, ProgressReport
+
+
+def _latest_verdict(item) -> Any:
+    verdicts = [v for v in item.verdicts.all() if v.report_revision == item.report.revision]
+    return verdicts[-1] if verdicts else None
+
+
+def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
+    """The report as the public may see it: no reviewer comments, restricted evidence as hash only."""
+    report = (
+        ProgressReport.objects.select_related("organisation", "period__framework")
+        .prefetch_related(
+            "items__node__metrics",
+            "items__metric_values__metric",
+            "items__evidence",
+            "items__verdicts",
+            "items__company_responses",
+        )
+        .get(pk=report.pk)
+    )
+    period = report.period
+    items = []
+    for item in report.items.all():
+        item.report = report
+        verdict = _latest_verdict(item)
+        evidence = []
+        for entry in item.evidence.all():
+            if hasattr(entry, "superseded_by"):
+                continue
+            public = entry.visibility == Evidence.Visibility.PUBLIC
+            evidence.append(
+                {
+                    "id": entry.pk,
+                    "visibility": entry.visibility,
+                    "kind": entry.kind,
+                    "title": entry.title if public else "Restricted evidence",
+                    "url": entry.url if public else "",
+                    "effective_date": entry.effective_date.isoformat(),
+                    "sha256": entry.sha256,
+                    "size_bytes": entry.size_bytes,
+                    "media_type": entry.media_type if public else "",
+                    "revision": entry.revision,
+                }
+            )
+        items.append(
+            {
+                "node": item.node.node_id,
+                "title": item.node.title,
+                "status": item.status,
+                "narrative": item.narrative,
+                "areas_needing_progress": item.areas_needing_progress,
+                "metrics": [
+                    {
+                        "key": value.metric.key,
+                        "name": value.metric.name,
+                        "unit": value.metric.unit,
+                        "value": None if value.value is None else str(value.value.normalize()),
+                        "data_source": value.data_source,
+                    }
+                    for value in item.metric_values.all()
+                ],
+                "verdict": verdict.verdict if verdict else None,
+                "verdict_justification": verdict.justification if verdict else "",
+                "company_responses": [r.body for r in item.company_responses.all()],
+                "evidence": evidence,
+            }
+        )
+    return {
+        "report_id": report.pk,
+        "reference": report.reference,
+        "organisation": {"name": report.organisation.name, "slug": report.organisation.slug},
+        "period": {
+            "label": period.label,
+            "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(),
+        },
+        "framework": {"key": period.framework.key, "version": period.framework.version},
+        "revision": report.revision,
+        "verified_at": report.verified_at.isoformat() if report.verified_at else None,
+        "items": items,
+    }
