@@ -1,0 +1,66 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from commitments.models import Evidence, Organisation, ProgressReport, ReportStatus
+from commitments.services.ledger import ledger_verify
+
+pytestmark = pytest.mark.django_db
+
+# Signatories of the real principles: demo data must never show them with invented claims.
+REAL_COMPANIES = [
+    "Amazon", "Anthropic", "Civitai", "Google", "Meta", "Metaphysic", "Microsoft",
+    "Mistral", "OpenAI", "Stability", "Invoke",
+]  # fmt: skip
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_it_creates_reports_in_every_state_with_two_or_more_published(seeded):
+    states = set(ProgressReport.objects.values_list("status", flat=True))
+    assert states == set(ReportStatus.values)
+    assert ProgressReport.objects.published().count() >= 2
+    assert Evidence.objects.filter(visibility="restricted").exists()
+    assert Evidence.objects.filter(visibility="public").exists()
+
+
+def test_the_ledger_of_the_demo_data_is_complete_and_intact(seeded):
+    result = ledger_verify()
+    assert result.ok, result.problem
+    assert result.count > 100
+
+
+def test_it_prints_the_demo_logins(seeded):
+    assert "admin@demo.pledgeproof.test" in seeded
+    assert "pledgeproof-demo" in seeded
+    assert re.search(r"officer@northwind\.demo\.pledgeproof\.test\s+compliance officer", seeded)
+
+
+def test_no_real_company_appears_in_demo_organisations(seeded):
+    names = " ".join(Organisation.objects.values_list("name", flat=True))
+    for company in REAL_COMPANIES:
+        assert company.lower() not in names.lower()
+
+
+def test_a_second_run_changes_nothing(seeded):
+    before = ProgressReport.objects.count()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "already present" in out.getvalue()
+    assert ProgressReport.objects.count() == before
+
+
+def test_it_refuses_to_run_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Organisation.objects.exists()
