@@ -11,7 +11,9 @@ def membership_role(user: User, organisation: Organisation) -> str | None:
     cache = user.__dict__.setdefault("_membership_roles", {})
     if organisation.pk not in cache:
         cache[organisation.pk] = (
-            Membership.objects.filter(user=user, organisation=organisation).values_list("role", flat=True).first()
+            Membership.objects.filter(user=user, organisation=organisation)
+            .values_list("role", flat=True)
+            .first()
         )
     return cache[organisation.pk]
 

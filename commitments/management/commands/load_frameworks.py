@@ -1,0 +1,48 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from commitments.errors import DomainError
+from commitments.services.frameworks import (
+    FRAMEWORKS_DIR,
+    FrameworkDefinitionInvalid,
+    LoadAction,
+    frameworks_load_all,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every framework file (*.yaml) and load the framework versions that changed. "
+        "Loads nothing if any file has a problem."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dir",
+            dest="directory",
+            type=Path,
+            default=FRAMEWORKS_DIR,
+            help=f"Directory of framework files (default: {FRAMEWORKS_DIR}).",
+        )
+
+    def handle(self, *args, directory: Path, **options):
+        try:
+            results = frameworks_load_all(directory=directory)
+        except FrameworkDefinitionInvalid as error:
+            for problem in error.definition_problems:
+                self.stderr.write(str(problem))
+            raise CommandError(str(error)) from error
+        except DomainError as error:
+            raise CommandError(str(error)) from error
+
+        for result in results:
+            self.stdout.write(
+                f"{result.framework}: {result.action} ({result.node_count} nodes, {result.item_count} items)"
+            )
+            for dependent in result.links_dropped_from:
+                self.stdout.write(
+                    f"  crosswalk links of {dependent} to removed nodes were dropped; load it again"
+                )
+        if all(result.action == LoadAction.UNCHANGED for result in results):
+            self.stdout.write("Nothing changed.")
