@@ -143,6 +143,11 @@ MEDIA_URL = "/media-not-served/"  # evidence is served only through permission-c
 
 # Evidence uploads
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
+# Document formats only, checked by content (commitments/sniffing.py). This list can only narrow them.
+EVIDENCE_ALLOWED_MEDIA_TYPES = env_list(
+    "EVIDENCE_ALLOWED_MEDIA_TYPES",
+    ["application/pdf", "text/plain", "text/markdown", "text/csv", "application/json"],
+)
 # Uploads larger than this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,0 +1,188 @@
+"""Streaming, content-addressed storage for evidence files.
+
+An upload is copied in fixed-size chunks to a scratch file inside MEDIA_ROOT while its SHA-256
+and size are computed and its content is sniffed, so memory does not grow with the file and a
+refused upload is stopped at the chunk that gave it away. Accepted bytes are stored under
+`evidence/<sha[:2]>/<sha>`: the name is the hash, so the same document uploaded twice is
+stored once and a stored file can never be replaced by different bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from commitments.errors import UploadRefused
+from commitments.sniffing import ContentSniffer
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 64 * 1024
+STORAGE_PREFIX = "evidence"
+MAX_NAME_LENGTH = 255
+_MB = 1024 * 1024
+_DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    storage_name: str
+    sha256: str
+    size: int
+    media_type: str
+    original_name: str
+    # False when identical bytes were already stored; such a blob may be shared and must stay.
+    created: bool
+
+
+def content_address(sha256: str) -> str:
+    return f"{STORAGE_PREFIX}/{sha256[:2]}/{sha256}"
+
+
+def clean_original_name(name: str | None) -> str:
+    """The client's file name, kept only as a label. Refuses names that try to leave a folder.
+
+    Django's upload handlers already reduce names to their basename; this also guards callers
+    that hand over their own streams, and refuses rather than silently rewriting what was sent.
+    """
+    if not name:
+        return ""
+    name = str(name).strip()
+    problem = None
+    if "\x00" in name:
+        problem = "contains a NUL byte"
+    elif _CONTROL_CHARS.search(name):
+        problem = "contains control characters"
+    elif name.startswith(("/", "\\")):
+        problem = "starts with a path separator"
+    elif _DRIVE_LETTER.match(name):
+        problem = "starts with a drive letter"
+    elif ".." in re.split(r"[/\\]", name):
+        problem = "refers to a parent folder (..)"
+    elif "/" in name or "\\" in name:
+        problem = "contains a path separator"
+    elif name in (".", ".."):
+        problem = "is not a file name"
+    elif len(name) > MAX_NAME_LENGTH:
+        problem = f"is longer than {MAX_NAME_LENGTH} characters"
+    if problem is not None:
+        raise UploadRefused(f"The file name {problem}. Rename the file to a plain name such as 'report.pdf'.")
+    return name
+
+
+def store_evidence_file(upload: Any, *, name: str | None = None) -> StoredBlob:
+    """Hash, size-check, sniff and store `upload` (an UploadedFile or any binary stream).
+
+    Raises UploadRefused for a bad name, an oversized file or content that is not a permitted
+    document; on that or any other error nothing is left behind in storage or MEDIA_ROOT.
+    """
+    original_name = clean_original_name(name if name is not None else getattr(upload, "name", ""))
+    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    declared = getattr(upload, "size", None)
+    if isinstance(declared, int) and declared > limit:
+        raise UploadRefused(
+            f"This file is too large ({_megabytes(declared)} MB); the limit is {_megabytes(limit)} MB."
+        )
+
+    scratch_dir = Path(settings.MEDIA_ROOT)
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    # Same file system as the storage root, so storing the accepted file is a rename, not a copy.
+    fd, scratch_path = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=scratch_dir)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        sniffer = ContentSniffer(name=original_name)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in _chunks(upload):
+                if not isinstance(chunk, bytes):
+                    raise TypeError("Evidence uploads must be binary streams.")
+                size += len(chunk)
+                if size > limit:
+                    raise UploadRefused(
+                        f"This file is too large: the limit is {_megabytes(limit)} MB and the upload "
+                        f"was stopped after {_megabytes(size)} MB."
+                    )
+                digest.update(chunk)
+                sniffer.feed(chunk)
+                out.write(chunk)
+            out.flush()
+            # The hash names the file forever: its bytes must be on disk before anything refers to it.
+            os.fsync(out.fileno())
+        media_type = sniffer.finish(size=size, reopen=partial(open, scratch_path, "rb"))
+        sha256 = digest.hexdigest()
+        storage_name, created = _store(scratch_path, content_address(sha256))
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(scratch_path)
+    return StoredBlob(
+        storage_name=storage_name,
+        sha256=sha256,
+        size=size,
+        media_type=media_type,
+        original_name=original_name,
+        created=created,
+    )
+
+
+def open_blob(storage_name: str) -> File:
+    return default_storage.open(storage_name, "rb")
+
+
+def delete_blob(storage_name: str) -> None:
+    """Only for a blob this very request created and nothing refers to; see services.evidence."""
+    default_storage.delete(storage_name)
+
+
+class _ScratchFile(File):
+    """Lets FileSystemStorage move the scratch file into place instead of copying it."""
+
+    def __init__(self, file: BinaryIO, path: str):
+        super().__init__(file, name=os.path.basename(path))
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return self._path
+
+
+def _store(scratch_path: str, name: str) -> tuple[str, bool]:
+    if default_storage.exists(name):
+        return name, False
+    with open(scratch_path, "rb") as handle:
+        saved = default_storage.save(name, _ScratchFile(handle, scratch_path))
+    if saved != name:
+        # An identical upload stored the same name between our check and our save; the storage
+        # then picked a new name for ours. Keep the first copy: the bytes are the same.
+        logger.info("Identical evidence stored concurrently; dropping duplicate %s", saved)
+        default_storage.delete(saved)
+        return name, False
+    return name, True
+
+
+def _chunks(upload: Any) -> Iterator[bytes]:
+    if hasattr(upload, "chunks"):
+        # Django files: rewinds first and reads from disk or memory in chunks.
+        yield from upload.chunks(CHUNK_SIZE)
+        return
+    while True:
+        chunk = upload.read(CHUNK_SIZE)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / _MB:.3g}"

@@ -1,0 +1,138 @@
+"""Content sniffing: uploads are judged by their bytes, never by their name or declared type."""
+
+import re
+
+import pytest
+
+from commitments import sniffing
+from commitments.errors import UploadRefused
+from commitments.sniffing import HEAD_BYTES, ContentSniffer, sniff_bytes
+from tests.samples import ACCEPTED, REFUSED, elf_bytes, pdf_bytes, png_bytes
+
+
+@pytest.mark.parametrize("kind", ACCEPTED)
+def test_it_accepts_each_permitted_document_type_with_its_media_type(kind):
+    data, name, media_type = ACCEPTED[kind]
+    assert sniff_bytes(data, name=name) == media_type
+
+
+@pytest.mark.parametrize("kind", REFUSED)
+def test_it_refuses_each_non_document_with_a_message_naming_what_it_is(kind):
+    data, name, message = REFUSED[kind]
+    with pytest.raises(UploadRefused, match=re.escape(message)):
+        sniff_bytes(data, name=name)
+
+
+def test_it_refuses_an_executable_renamed_pdf_with_the_full_explanation():
+    with pytest.raises(UploadRefused) as refused:
+        sniff_bytes(elf_bytes(), name="report.pdf")
+    assert str(refused.value) == (
+        "This file is an executable program (ELF), not a document. "
+        "Upload PDF, plain text, Markdown, CSV or JSON."
+    )
+
+
+def test_unrecognised_binary_gets_the_generic_refusal():
+    data = bytes(range(256)) * 8
+    with pytest.raises(UploadRefused) as refused:
+        sniff_bytes(data, name="data.pdf")
+    assert str(refused.value) == (
+        "This file is not a permitted document type (PDF, plain text, Markdown, CSV, JSON)."
+    )
+
+
+def test_the_file_name_never_makes_binary_acceptable_nor_text_binary():
+    assert sniff_bytes(pdf_bytes(), name="setup.exe") == "application/pdf"
+    assert sniff_bytes(b"plain words\n", name="photo.png") == "text/plain"
+    with pytest.raises(UploadRefused):
+        sniff_bytes(png_bytes(), name="policy.txt")
+
+
+def test_the_name_only_chooses_between_text_subtypes():
+    csv_content = b"quarter,reports\n2026-Q1,12\n"
+    assert sniff_bytes(csv_content, name="reports.csv") == "text/csv"
+    assert sniff_bytes(csv_content, name="reports.txt") == "text/plain"
+    assert sniff_bytes(b"# Policy\n", name="POLICY.MARKDOWN") == "text/markdown"
+    # JSON is recognised by parsing, whatever the name.
+    assert sniff_bytes(b'[{"a": 1}]', name="export.txt") == "application/json"
+
+
+def test_csv_with_rows_of_different_widths_is_kept_as_plain_text():
+    assert sniff_bytes(b"a,b,c\n1,2\n3,4,5,6\n", name="ragged.csv") == "text/plain"
+
+
+def test_text_that_only_starts_like_json_is_plain_text():
+    assert sniff_bytes(b'{"reports": 12,\n', name="broken.json") == "text/plain"
+    assert sniff_bytes(b"[NaN, Infinity]", name="numbers.json") == "text/plain"
+
+
+def test_json_too_large_to_parse_safely_is_kept_as_plain_text(monkeypatch):
+    monkeypatch.setattr(sniffing, "JSON_PARSE_MAX_BYTES", 16)
+    assert sniff_bytes(b'{"reports": 12, "source": "case system"}', name="big.json") == "text/plain"
+
+
+def test_a_utf8_byte_order_mark_is_allowed():
+    assert sniff_bytes(b"\xef\xbb\xbf" + b'{"a": 1}', name="export.json") == "application/json"
+    assert sniff_bytes(b"\xef\xbb\xbfquarter;reports\n2026-Q1;12\n", name="r.csv") == "text/csv"
+
+
+def test_characters_split_across_chunks_are_still_valid_text():
+    data = ("Überprüfung — ✓ 🛡\n" * 5000).encode()
+    assert sniff_bytes(data, name="notes.txt", chunk_size=7) == "text/plain"
+
+
+def test_text_that_merely_starts_like_a_binary_signature_stays_text():
+    for data in (b"MZ is the country code of Mozambique.\n", b"ID3 tags are metadata.\n", b"BM-7 notes\n"):
+        assert sniff_bytes(data, name="notes.txt") == "text/plain"
+
+
+def test_binary_found_deep_inside_a_text_file_is_refused_with_its_position():
+    data = b"a" * (3 * 64 * 1024) + b"\x07" + b"b" * 100
+    with pytest.raises(UploadRefused, match="0x07 at byte 196,608"):
+        sniff_bytes(data, name="notes.txt")
+
+
+def test_a_truncated_character_at_the_very_end_is_refused():
+    data = "ok é".encode()[:-1]
+    with pytest.raises(UploadRefused, match="not valid UTF-8"):
+        sniff_bytes(data, name="notes.txt")
+
+
+def test_c1_control_characters_are_refused_even_across_a_chunk_boundary():
+    with pytest.raises(UploadRefused, match="U\\+0085 at byte 4"):
+        sniff_bytes("line\u0085break".encode(), name="notes.txt")
+    straddling = b"a" * (2 * HEAD_BYTES - 1) + "\u0085".encode() + b"b"
+    with pytest.raises(UploadRefused, match=f"U\\+0085 at byte {2 * HEAD_BYTES - 1:,}"):
+        sniff_bytes(straddling, name="notes.txt", chunk_size=HEAD_BYTES)
+    assert sniff_bytes("© 2026, 20 °C\u00a0".encode(), name="notes.txt") == "text/plain"
+
+
+def test_tabs_form_feeds_and_crlf_line_ends_are_text():
+    assert sniff_bytes(b"col\tcol\r\nnext page\x0cmore\r\n", name="notes.txt") == "text/plain"
+
+
+def test_an_empty_file_is_refused():
+    with pytest.raises(UploadRefused, match="empty"):
+        sniff_bytes(b"", name="notes.txt")
+
+
+def test_an_executable_is_refused_from_its_first_chunk():
+    sniffer = ContentSniffer(name="report.pdf")
+    with pytest.raises(UploadRefused, match="ELF"):
+        sniffer.feed(elf_bytes() + bytes(HEAD_BYTES))
+
+
+def test_the_permitted_set_can_be_narrowed_by_a_setting(settings):
+    settings.EVIDENCE_ALLOWED_MEDIA_TYPES = ["application/pdf"]
+
+    assert sniff_bytes(pdf_bytes(), name="policy.pdf") == "application/pdf"
+    with pytest.raises(UploadRefused) as refused:
+        sniff_bytes(b"plain words\n", name="notes.txt")
+    assert "Upload PDF." in str(refused.value)
+
+
+def test_the_setting_cannot_let_images_in(settings):
+    settings.EVIDENCE_ALLOWED_MEDIA_TYPES = ["application/pdf", "text/plain", "image/png"]
+
+    with pytest.raises(UploadRefused, match="an image"):
+        sniff_bytes(png_bytes(), name="scan.png")
