@@ -1,14 +1,17 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from commitments import views as commitment_views
+from commitments.views.home import home
 
 admin.site.site_header = "Pledgeproof housekeeping"
 admin.site.site_title = "Pledgeproof"
 
 urlpatterns = [
-    path("", commitment_views.home, name="home"),
+    path("", home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("", include("commitments.urls")),
+    path("program/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -1,0 +1,2 @@
+# Reviewer queue and review pages. (Issue 3.)
+urlpatterns: list = []

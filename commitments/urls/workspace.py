@@ -1,0 +1,2 @@
+# Officer workspace: dashboard, report editor, evidence. (Issue 3.)
+urlpatterns: list = []
