@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from commitments.emails import email_send
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, soft_time_limit=60)
+def email_send_task(*, template: str, to: list[str], context: dict) -> None:
+    """Context must be JSON-serialisable: pass ids and strings, not model instances."""
+    email_send(template=template, to=to, context=context)
