@@ -7,3 +7,11 @@ from commitments.emails import email_send
 def email_send_task(*, template: str, to: list[str], context: dict) -> None:
     """Context must be JSON-serialisable: pass ids and strings, not model instances."""
     email_send(template=template, to=to, context=context)
+
+
+@shared_task(soft_time_limit=300)
+def reminders_send_due_task() -> int:
+    """Daily; safe to run more often or to re-run after a missed day."""
+    from commitments.services.notifications import reminders_send_due
+
+    return reminders_send_due()

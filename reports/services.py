@@ -10,6 +10,7 @@ from commitments import access
 from commitments.errors import NotAllowed
 from commitments.models import ProgressReport, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
+from commitments.services.notifications import report_notify
 from commitments.services.reports import _transition
 from reports.models import Publication
 from reports.selectors import report_public_snapshot
@@ -47,4 +48,5 @@ def report_publish(*, report: ProgressReport, acting_user: User) -> Publication:
         report_id=report.pk,
         data={"version": publication.version, "snapshot_sha256": publication.snapshot_sha256},
     )
+    report_notify(report=report, event="published")
     return publication

@@ -6,6 +6,7 @@ from commitments.models.frameworks import (
     MetricUnit,
 )
 from commitments.models.ledger import LedgerEntry, LedgerHead, LedgerImmutableError
+from commitments.models.notifications import ReminderSent
 from commitments.models.organisations import Commitment, Membership, Organisation, ReportingPeriod
 from commitments.models.reports import (
     Comment,
@@ -40,6 +41,7 @@ __all__ = [
     "MetricValue",
     "Organisation",
     "ProgressReport",
+    "ReminderSent",
     "ReportStatus",
     "ReportingPeriod",
     "Verdict",

@@ -30,6 +30,7 @@ from commitments.models import (
     Verdict,
 )
 from commitments.services.ledger import canonical_json, ledger_append
+from commitments.services.notifications import report_notify
 
 EDITABLE_STATES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
 _UNSET: Any = object()
@@ -332,7 +333,7 @@ def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressRepor
             raise ValidationFailed(
                 f"The report cannot be submitted yet: {len(problems)} item(s) need attention.", problems
             )
-    return _transition(
+    _transition(
         report,
         to=ReportStatus.SUBMITTED,
         allowed_from=EDITABLE_STATES,
@@ -342,6 +343,8 @@ def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressRepor
         data={"content_sha256": report_content_digest(report)},
         extra_fields={"revision": report.revision + 1, "submitted_at": timezone.now()},
     )
+    report_notify(report=report, event="submitted")
+    return report
 
 
 # --- review -----------------------------------------------------------------------------------
@@ -413,7 +416,7 @@ def report_changes_request(
     node_ids = sorted({item.node.node_id for item in items if item.report_id == report.pk})
     if not node_ids:
         raise ValidationFailed("Name at least one item that needs changes.", {"items": ["Choose items."]})
-    return _transition(
+    _transition(
         report,
         to=ReportStatus.CHANGES_REQUESTED,
         allowed_from=[ReportStatus.IN_REVIEW],
@@ -422,6 +425,8 @@ def report_changes_request(
         acting_user=acting_user,
         data={"items": node_ids, "message": message.strip()},
     )
+    report_notify(report=report, event="changes_requested", message=message.strip())
+    return report
 
 
 def report_unreviewed_items(report: ProgressReport) -> list[str]:
@@ -444,7 +449,7 @@ def report_verify(*, report: ProgressReport, acting_user: User) -> ProgressRepor
                 f"Every item needs a verdict before the report is verified; {len(missing)} have none.",
                 {node_id: ["No verdict for this submission yet."] for node_id in missing},
             )
-    return _transition(
+    _transition(
         report,
         to=ReportStatus.VERIFIED,
         allowed_from=[ReportStatus.IN_REVIEW],
@@ -453,3 +458,5 @@ def report_verify(*, report: ProgressReport, acting_user: User) -> ProgressRepor
         acting_user=acting_user,
         extra_fields={"verified_at": timezone.now()},
     )
+    report_notify(report=report, event="verified")
+    return report

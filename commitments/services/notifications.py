@@ -1,0 +1,134 @@
+"""Who is told what, by email, when a report moves; and the deadline reminders job.
+
+Emails are queued with transaction.on_commit, so a change that rolls back sends nothing.
+"""
+
+import datetime
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from commitments.models import (
+    Commitment,
+    Membership,
+    ProgressReport,
+    ReminderSent,
+    ReportingPeriod,
+    ReportStatus,
+)
+from commitments.tasks import email_send_task
+
+# Reports in these states have been handed in: no reminder is due for them.
+HANDED_IN = [
+    s for s in ReportStatus.values if s != ReportStatus.DRAFT and s != ReportStatus.CHANGES_REQUESTED
+]
+
+
+def _officer_emails(organisation_id: int) -> list[str]:
+    return list(
+        Membership.objects.filter(
+            organisation_id=organisation_id, role=Membership.Role.OFFICER, user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
+def _reviewer_emails(organisation_id: int) -> list[str]:
+    """Program reviewers, never those who belong to the organisation (conflict of interest)."""
+    return list(
+        User.objects.filter(
+            Q(platform_role=User.PlatformRole.REVIEWER) | Q(platform_role=User.PlatformRole.PROGRAM_ADMIN),
+            is_active=True,
+        )
+        .exclude(memberships__organisation_id=organisation_id)
+        .values_list("email", flat=True)
+    )
+
+
+def _report_context(report: ProgressReport, *, path: str) -> dict:
+    return {
+        "organisation": report.organisation.name,
+        "period": report.period.label,
+        "framework": report.period.framework.title,
+        "revision": report.revision,
+        "report_url": f"{settings.SITE_URL}{path}",
+    }
+
+
+def _queue(template: str, to: list[str], context: dict) -> None:
+    if to:
+        transaction.on_commit(partial(email_send_task.delay, template=template, to=to, context=context))
+
+
+def report_notify(*, report: ProgressReport, event: str, message: str = "") -> None:
+    """Queue the email that goes with a report transition. Call inside the transition's transaction."""
+    officer_path = f"/reports/{report.pk}/"
+    if event == "submitted":
+        context = _report_context(report, path=f"/review/reports/{report.pk}/")
+        _queue("report_submitted", _reviewer_emails(report.organisation_id), context)
+    elif event in ("changes_requested", "verified", "published"):
+        context = {**_report_context(report, path=officer_path), "message": message}
+        _queue(f"report_{event}", _officer_emails(report.organisation_id), context)
+    else:
+        raise ValueError(f"No notification for {event!r}")
+
+
+def _reminder_kind(due_on: datetime.date, today: datetime.date) -> str | None:
+    days_left = (due_on - today).days
+    if days_left < 0:
+        return ReminderSent.Kind.OVERDUE
+    if days_left <= 3:
+        return ReminderSent.Kind.DUE_IN_3_DAYS
+    if days_left <= 14:
+        return ReminderSent.Kind.DUE_IN_14_DAYS
+    return None
+
+
+def reminders_send_due(*, today: datetime.date | None = None) -> int:
+    """Send every deadline reminder that is due and not yet sent; return how many were sent.
+
+    Idempotent: each (organisation, period, kind) is claimed by inserting a ReminderSent row, so
+    a second run, or two workers at once, never send the same reminder twice. After a missed run
+    it sends the reminder that applies now (e.g. the 3-day one), not the stale ones it skipped.
+    """
+    today = today or timezone.localdate()
+    periods = ReportingPeriod.objects.filter(due_on__lte=today + datetime.timedelta(days=14)).select_related(
+        "framework"
+    )
+    sent = 0
+    for period in periods:
+        kind = _reminder_kind(period.due_on, today)
+        if kind is None:
+            continue
+        handed_in = set(
+            ProgressReport.objects.filter(period=period, status__in=HANDED_IN).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        commitments = Commitment.objects.filter(framework__key=period.framework.key).select_related(
+            "organisation"
+        )
+        for commitment in commitments:
+            organisation = commitment.organisation
+            if organisation.pk in handed_in or commitment.signed_on > period.ends_on:
+                continue
+            try:
+                with transaction.atomic():
+                    ReminderSent.objects.create(organisation=organisation, period=period, kind=kind)
+                    context = {
+                        "organisation": organisation.name,
+                        "period": period.label,
+                        "framework": period.framework.title,
+                        "due_on": period.due_on.isoformat(),
+                        "kind": kind,
+                        "days_left": (period.due_on - today).days,
+                        "report_url": f"{settings.SITE_URL}/workspace/",
+                    }
+                    _queue("deadline_reminder", _officer_emails(organisation.pk), context)
+            except IntegrityError:
+                continue  # already sent by an earlier or concurrent run
+            sent += 1
+    return sent
