@@ -1,0 +1,371 @@
+"""The officer workspace: dashboard, report editor, item saves, evidence and submission.
+
+Every view loads its object through one access helper per object kind, which returns the object
+or raises: another organisation's report is a 404 (its existence is not revealed), a read-only
+member trying to write gets a 403. Writes go through the services; domain errors become form
+errors shown next to the input that caused them, with the input kept.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from commitments import access
+from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, UploadRefused, ValidationFailed
+from commitments.forms import EvidenceForm, ItemForm
+from commitments.markdown import render_markdown
+from commitments.models import (
+    Evidence,
+    ItemResponse,
+    Membership,
+    Organisation,
+    ProgressReport,
+    ReportingPeriod,
+)
+from commitments.selectors import dashboard_for_user, editor_items, framework_headings, report_for_editor
+from commitments.services.evidence import evidence_add, evidence_open
+from commitments.services.reports import EDITABLE_STATES, item_update, report_create, report_submit
+
+# --- access helpers ---------------------------------------------------------------------------
+
+
+def _get_report_for_user(request: HttpRequest, report_id: int, *, write: bool = False) -> ProgressReport:
+    """The report if the user may read it (404 otherwise); with write, 403 unless they may edit it."""
+    try:
+        report = report_for_editor(report_id)
+    except ProgressReport.DoesNotExist:
+        raise Http404("No such report.") from None
+    if not access.can_read_report(request.user, report):
+        raise Http404("No such report.")
+    if write and not access.can_edit_report(request.user, report):
+        raise PermissionDenied("You can read this report but not change it.")
+    return report
+
+
+def _get_item_for_user(
+    request: HttpRequest, report_id: int, item_id: int, *, write: bool = False
+) -> tuple[ProgressReport, ItemResponse]:
+    report = _get_report_for_user(request, report_id, write=write)
+    item = editor_items(report, item_ids=[item_id]).first()
+    if item is None:
+        raise Http404("No such item in this report.")
+    item.report = report
+    return report, item
+
+
+def _get_evidence_for_user(request: HttpRequest, evidence_id: int) -> Evidence:
+    evidence = Evidence.objects.select_related("item__report__organisation").filter(pk=evidence_id).first()
+    if evidence is None or not access.can_read_report(request.user, evidence.item.report):
+        raise Http404("No such evidence.")
+    return evidence
+
+
+def _get_organisation_for_officer(request: HttpRequest, slug: str) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    role = access.membership_role(request.user, organisation)
+    if role is None:
+        raise Http404("No such organisation.")
+    if role != Membership.Role.OFFICER:
+        raise PermissionDenied("Only the organisation's compliance officers can open a report.")
+    return organisation
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "workspace/dashboard.html", {"boards": dashboard_for_user(request.user)})
+
+
+@login_required
+@require_POST
+def report_start(request: HttpRequest, org_slug: str, period_id: int) -> HttpResponse:
+    organisation = _get_organisation_for_officer(request, org_slug)
+    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=period_id)
+    carry_forward = request.POST.get("carry_forward") == "1"
+    try:
+        report = report_create(
+            organisation=organisation, period=period, acting_user=request.user, carry_forward=carry_forward
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationFailed as exc:
+        messages.error(request, str(exc))
+        return redirect("commitments:dashboard")
+    if carry_forward:
+        messages.success(
+            request,
+            "Report started from your last published answers. Carried-forward items are marked "
+            "“unchanged” until you edit them.",
+        )
+    else:
+        messages.success(request, f"Report for {period.label} started.")
+    return redirect("commitments:report_edit", report_id=report.pk)
+
+
+# --- report editor ----------------------------------------------------------------------------
+
+
+@dataclass
+class ItemPanel:
+    """Everything one item's fragment shows."""
+
+    item: ItemResponse
+    form: ItemForm | None = None
+    evidence_form: EvidenceForm | None = None
+    problems: list[str] = field(default_factory=list)
+    saved_version: ItemResponse | None = None  # set after a refused stale save
+    saved: bool = False
+    evidence_added: bool = False
+    preview: str | None = None
+    error: str = ""
+
+    def metric_rows(self) -> list[tuple[Any, Any]]:
+        return _metric_rows(self.item)
+
+    def saved_metric_rows(self) -> list[tuple[Any, Any]]:
+        return _metric_rows(self.saved_version) if self.saved_version else []
+
+
+def _metric_rows(item: ItemResponse) -> list[tuple[Any, Any]]:
+    values = {v.metric.key: v for v in item.metric_values.all()}
+    return [(metric, values.get(metric.key)) for metric in item.node.metrics.all()]
+
+
+def _editor_flags(request: HttpRequest, report: ProgressReport) -> dict[str, Any]:
+    open_for_edits = report.status in EDITABLE_STATES
+    editable = open_for_edits and access.can_edit_report(request.user, report)
+    return {
+        "editable": editable,
+        "can_submit": open_for_edits and access.can_submit_report(request.user, report),
+        "open_for_edits": open_for_edits,
+        "role": access.membership_role(request.user, report.organisation),
+    }
+
+
+def _complete_panel(panel: ItemPanel, editable: bool) -> ItemPanel:
+    if editable:
+        if panel.form is None:
+            panel.form = ItemForm(item=panel.item)
+        if panel.evidence_form is None:
+            panel.evidence_form = EvidenceForm(item=panel.item)
+    return panel
+
+
+def _render_editor(
+    request: HttpRequest,
+    report: ProgressReport,
+    *,
+    override: ItemPanel | None = None,
+    problems: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    flags = _editor_flags(request, report)
+    problems = problems or {}
+    entries: list[tuple[int, dict[str, Any]]] = [
+        (node.position, {"heading": node, "level": min(node.depth + 2, 4)})
+        for node in framework_headings(report.period.framework_id)
+    ]
+    summary = []
+    for item in editor_items(report):
+        item.report = report
+        panel = override if override is not None and override.item.pk == item.pk else ItemPanel(item=item)
+        panel.problems = problems.get(item.node.node_id, panel.problems)
+        if panel.problems:
+            summary.append(panel)
+        entries.append((item.node.position, {"panel": _complete_panel(panel, flags["editable"])}))
+    entries.sort(key=lambda entry: entry[0])
+    context = {
+        "report": report,
+        "entries": [entry for _, entry in entries],
+        "problem_summary": summary,
+        **flags,
+    }
+    return render(request, "workspace/report_edit.html", context, status=status)
+
+
+def _render_item(
+    request: HttpRequest, report: ProgressReport, panel: ItemPanel, *, status: int = 200
+) -> HttpResponse:
+    """htmx gets the item's fragment; a plain form post gets the whole editor around it."""
+    if not request.htmx:
+        return _render_editor(request, report, override=panel, status=status)
+    flags = _editor_flags(request, report)
+    context = {"report": report, "panel": _complete_panel(panel, flags["editable"]), **flags}
+    return render(request, "workspace/_item.html", context, status=status)
+
+
+def _item_url(report: ProgressReport, item: ItemResponse) -> str:
+    return reverse("commitments:report_edit", kwargs={"report_id": report.pk}) + f"#item-{item.pk}"
+
+
+def _reload_item(report: ProgressReport, item: ItemResponse) -> ItemResponse:
+    fresh = editor_items(report, item_ids=[item.pk]).get()
+    fresh.report = report
+    return fresh
+
+
+@login_required
+def report_edit(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _get_report_for_user(request, report_id)
+    return _render_editor(request, report)
+
+
+@login_required
+@require_POST
+def item_save(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
+    report, item = _get_item_for_user(request, report_id, item_id, write=True)
+    form = ItemForm(request.POST, item=item)
+    if "preview" in request.POST:
+        # The non-JavaScript "Preview": nothing is saved, the form comes back with the preview.
+        narrative = request.POST.get(f"{form.prefix}-narrative", "")
+        return _render_item(
+            request, report, ItemPanel(item=item, form=form, preview=render_markdown(narrative))
+        )
+    if not form.is_valid():
+        return _render_item(request, report, ItemPanel(item=item, form=form), status=400)
+    data = form.cleaned_data
+    try:
+        item_update(
+            item=item,
+            acting_user=request.user,
+            expected_version=data["expected_version"],
+            status=data["status"],
+            narrative=data["narrative"],
+            areas_needing_progress=data["areas_needing_progress"],
+            metrics=form.metric_inputs(),
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except StaleEdit as exc:
+        return _stale_edit_response(request, report, item, form, str(exc))
+    except ValidationFailed as exc:
+        form.add_service_problems(exc.problems)
+        return _render_item(request, report, ItemPanel(item=item, form=form, error=str(exc)), status=400)
+    except InvalidTransition as exc:
+        return _refused(request, report, item, str(exc))
+    if not request.htmx:
+        label = f"{item.node.code} {item.node.title}" if item.node.code else item.node.title
+        messages.success(request, f"Saved “{label}”.")
+        return redirect(_item_url(report, item))
+    return _render_item(request, report, ItemPanel(item=_reload_item(report, item), saved=True))
+
+
+def _stale_edit_response(
+    request: HttpRequest, report: ProgressReport, item: ItemResponse, form: ItemForm, message: str
+) -> HttpResponse:
+    """Show the saved version next to the user's own input, which is kept exactly as typed.
+
+    The form gets the saved version number, so saving again is a deliberate choice to replace it.
+    """
+    saved = _reload_item(report, item)
+    data = request.POST.copy()
+    data[f"{form.prefix}-expected_version"] = str(saved.version)
+    panel = ItemPanel(item=saved, form=ItemForm(data, item=saved), saved_version=saved, error=message)
+    return _render_item(request, report, panel, status=409)
+
+
+def _refused(request: HttpRequest, report: ProgressReport, item: ItemResponse, message: str) -> HttpResponse:
+    """The report left an editable state while the page was open."""
+    if request.htmx:
+        return _render_item(
+            request, report, ItemPanel(item=_reload_item(report, item), error=message), status=409
+        )
+    messages.error(request, message)
+    return redirect(_item_url(report, item))
+
+
+@login_required
+@require_POST
+def narrative_preview(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
+    _report, item = _get_item_for_user(request, report_id, item_id, write=True)
+    narrative = request.POST.get(f"item-{item.pk}-narrative", "")
+    return render(request, "workspace/_preview.html", {"preview": render_markdown(narrative)})
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def evidence_create(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
+    report, item = _get_item_for_user(request, report_id, item_id, write=True)
+    form = EvidenceForm(request.POST, request.FILES, item=item)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            evidence = evidence_add(
+                item=item,
+                acting_user=request.user,
+                title=data["title"],
+                effective_date=data["effective_date"],
+                visibility=data["visibility"],
+                upload=data["upload"] or None,
+                url=data["url"],
+            )
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except UploadRefused as exc:
+            form.add_error("upload", str(exc))
+        except ValidationFailed as exc:
+            form.add_service_problems(exc.problems)
+        except InvalidTransition as exc:
+            return _refused(request, report, item, str(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, f"Evidence “{evidence.title}” added.")
+                return redirect(_item_url(report, item))
+            panel = ItemPanel(item=_reload_item(report, item), evidence_added=True)
+            return _render_item(request, report, panel)
+    return _render_item(request, report, ItemPanel(item=item, evidence_form=form), status=400)
+
+
+@login_required
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    """Stream a stored file as an attachment; never inline and never from MEDIA_URL."""
+    evidence = _get_evidence_for_user(request, evidence_id)
+    if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
+        raise Http404("This evidence is a link, not a file.")
+    response = FileResponse(
+        evidence_open(evidence=evidence),
+        as_attachment=True,
+        filename=evidence.original_name or f"evidence-{evidence.sha256[:12]}",
+        content_type=evidence.media_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- submission -------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def report_submit_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _get_report_for_user(request, report_id, write=True)
+    if not access.can_submit_report(request.user, report):
+        raise PermissionDenied("Only the organisation's compliance officers can submit its report.")
+    try:
+        report_submit(report=report, acting_user=request.user)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationFailed as exc:
+        messages.error(request, str(exc))
+        return _render_editor(request, report, problems=exc.problems, status=400)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+        return redirect("commitments:report_edit", report_id=report.pk)
+    messages.success(
+        request, "Report submitted for review. It is read-only until a reviewer asks for changes."
+    )
+    return redirect("commitments:report_edit", report_id=report.pk)
