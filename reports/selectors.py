@@ -1,8 +1,20 @@
 """Reads for publication: what the public may see of a report."""
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from commitments.models import Evidence, ProgressReport
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from commitments.models import (
+    Commitment,
+    Evidence,
+    Organisation,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+)
 
 
 def _latest_verdict(item) -> Any:
@@ -84,3 +96,77 @@ def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
         "verified_at": report.verified_at.isoformat() if report.verified_at else None,
         "items": items,
     }
+
+
+# --- program overview -------------------------------------------------------------------------
+
+
+@dataclass
+class OverviewRow:
+    """One committed organisation's standing in a reporting period."""
+
+    organisation: Organisation
+    report: ProgressReport | None
+    answered: int
+    total: int
+    overdue: bool
+
+    @property
+    def state_label(self) -> str:
+        return self.report.get_status_display() if self.report else "Not started"
+
+    @property
+    def state(self) -> str:
+        return self.report.status if self.report else "not_started"
+
+    @property
+    def completion_percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+
+def period_choices() -> list[ReportingPeriod]:
+    """Every reporting period, latest first, for the overview's period picker."""
+    return list(ReportingPeriod.objects.select_related("framework").order_by("-starts_on", "-due_on", "-pk"))
+
+
+def program_overview(*, period: ReportingPeriod, today: datetime.date | None = None) -> list[OverviewRow]:
+    """Every organisation that signed the period's framework, with its report for the period.
+
+    Two queries whatever the number of organisations: commitments, then reports with their
+    item counts. A report is overdue when the due date has passed and it was never submitted.
+    """
+    today = today or timezone.localdate()
+    commitments = (
+        Commitment.objects.filter(framework__key=period.framework.key)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+    organisations: dict[int, Organisation] = {}
+    for commitment in commitments:
+        organisations.setdefault(commitment.organisation_id, commitment.organisation)
+    reports = {
+        report.organisation_id: report
+        for report in ProgressReport.objects.filter(period=period, organisation_id__in=list(organisations))
+        .select_related("reviewer")
+        .annotate(
+            item_total=Count("items"),
+            item_answered=Count("items", filter=~Q(items__status="")),
+        )
+    }
+    past_due = period.due_on < today
+    rows = []
+    for org_id, organisation in organisations.items():
+        report = reports.get(org_id)
+        if report is not None:
+            report.period = period  # the reference printed per row needs the period's label
+        never_submitted = report is None or (report.status == ReportStatus.DRAFT and not report.submitted_at)
+        rows.append(
+            OverviewRow(
+                organisation=organisation,
+                report=report,
+                answered=report.item_answered if report else 0,
+                total=report.item_total if report else 0,
+                overdue=past_due and never_submitted,
+            )
+        )
+    return rows

@@ -1,2 +1,11 @@
+from django.urls import path
+
+from reports import views
+
 app_name = "reports"
-urlpatterns: list = []
+# Mounted under /program/ by config.urls.
+urlpatterns: list = [
+    path("", views.overview_view, name="overview"),
+    path("overview.csv", views.overview_csv_view, name="overview_csv"),
+    path("reports/<int:report_id>/publish/", views.report_publish_view, name="report_publish"),
+]

@@ -1,0 +1,431 @@
+"""Review pages: the reviewer's queue, a report under review, and a report's history.
+
+Officers and members of the organisation open the same report page read-only; officers and
+contributors may comment, and after verification officers write the company response.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from commitments import access
+from commitments.errors import DomainError, InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
+from commitments.models import (
+    Evidence,
+    ImplementationStatus,
+    ItemResponse,
+    Membership,
+    ProgressReport,
+    ReportStatus,
+    Verdict,
+)
+from commitments.selectors_review import (
+    ItemChanges,
+    Resubmission,
+    report_for_review,
+    report_history,
+    report_items_for_review,
+    report_resubmission_changes,
+    review_queue,
+)
+from commitments.services.reports import (
+    item_verdict_record,
+    report_changes_request,
+    report_review_start,
+    report_verify,
+)
+from commitments.services.reviews import comment_add, company_response_add
+
+ERROR_STATUS = {NotAllowed: 403, InvalidTransition: 409, StaleEdit: 409, ValidationFailed: 400}
+VERDICT_BADGE = {
+    Verdict.VERIFIED: "ok",
+    Verdict.PARTIALLY_VERIFIED: "warn",
+    Verdict.NOT_VERIFIED: "bad",
+    Verdict.NEEDS_INFORMATION: "info",
+}
+STATUS_BADGE = {
+    ImplementationStatus.IMPLEMENTED: "ok",
+    ImplementationStatus.IN_PROGRESS: "info",
+    ImplementationStatus.PLANNED: "warn",
+    ImplementationStatus.NOT_STARTED: "bad",
+}
+REPORT_BADGE = {
+    ReportStatus.DRAFT: "",
+    ReportStatus.SUBMITTED: "info",
+    ReportStatus.IN_REVIEW: "info",
+    ReportStatus.CHANGES_REQUESTED: "warn",
+    ReportStatus.VERIFIED: "ok",
+    ReportStatus.PUBLISHED: "ok",
+}
+
+
+def _error_status(exc: DomainError) -> int:
+    for kind, status in ERROR_STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+def _readable_report(request: HttpRequest, report_id: int) -> ProgressReport:
+    """The report if the user may read it; 404 otherwise, so other organisations learn nothing."""
+    try:
+        report = report_for_review(report_id=report_id)
+    except ProgressReport.DoesNotExist:
+        raise Http404("No such report.") from None
+    if not access.can_read_report(request.user, report):
+        raise Http404("No such report.")
+    return report
+
+
+def _readable_item(request: HttpRequest, report_id: int, item_id: int) -> tuple[ProgressReport, ItemResponse]:
+    report = _readable_report(request, report_id)
+    item = get_object_or_404(ItemResponse.objects.select_related("node"), pk=item_id, report=report)
+    item.report = report
+    return report, item
+
+
+# --- page state -----------------------------------------------------------------------------
+
+
+@dataclass
+class Permissions:
+    can_review: bool
+    reviewing: bool
+    can_start: bool
+    can_comment: bool
+    can_respond: bool
+    role: str | None
+
+    @classmethod
+    def for_user(cls, user: Any, report: ProgressReport) -> "Permissions":
+        role = access.membership_role(user, report.organisation)
+        can_review = access.can_review_report(user, report)
+        return cls(
+            can_review=can_review,
+            reviewing=can_review and report.status == ReportStatus.IN_REVIEW,
+            can_start=can_review and report.status == ReportStatus.SUBMITTED,
+            can_comment=(can_review or role in (Membership.Role.OFFICER, Membership.Role.CONTRIBUTOR))
+            and report.status != ReportStatus.PUBLISHED,
+            can_respond=role == Membership.Role.OFFICER and report.status == ReportStatus.VERIFIED,
+            role=role,
+        )
+
+
+@dataclass
+class FormState:
+    """What one item's forms show after a failed POST: the message, errors and the input."""
+
+    form: str = ""
+    message: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    notice: str = ""
+
+
+@dataclass
+class ItemCard:
+    item: ItemResponse
+    metrics: list[tuple[Any, Any]]
+    evidence: list[Evidence]
+    verdict: Any
+    earlier_verdicts: list[Any]
+    changes: ItemChanges | None
+    change_requested: bool
+    state: FormState
+    missing_verdict: bool = False
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGE.get(self.item.status, "")
+
+    @property
+    def verdict_badge(self) -> str:
+        return VERDICT_BADGE.get(self.verdict.verdict, "") if self.verdict else ""
+
+    @property
+    def suggest_changes(self) -> bool:
+        """Pre-tick the item in "request changes" when its verdict is anything but verified."""
+        return self.verdict is not None and self.verdict.verdict != Verdict.VERIFIED
+
+
+def _card(
+    item: ItemResponse,
+    report: ProgressReport,
+    resubmission: Resubmission | None,
+    state: FormState | None = None,
+    missing: set[str] | None = None,
+) -> ItemCard:
+    values = {v.metric_id: v for v in item.metric_values.all()}
+    verdicts = list(item.verdicts.all())
+    current = [v for v in verdicts if v.report_revision == report.revision]
+    latest = current[-1] if current else None
+    node_id = item.node.node_id
+    return ItemCard(
+        item=item,
+        metrics=[
+            (metric, values.get(metric.pk), _number(values.get(metric.pk)))
+            for metric in item.node.metrics.all()
+        ],
+        evidence=[e for e in item.evidence.all() if e.is_current],
+        verdict=latest,
+        earlier_verdicts=[v for v in reversed(verdicts) if v is not latest],
+        changes=resubmission.items.get(node_id) if resubmission else None,
+        change_requested=bool(resubmission and node_id in resubmission.requested_items),
+        state=state or FormState(),
+        missing_verdict=bool(missing and node_id in missing),
+    )
+
+
+def _number(row: Any) -> str:
+    """A metric value without the storage's trailing zeros and never in exponent form."""
+    if row is None or row.value is None:
+        return ""
+    return format(row.value.normalize(), "f")
+
+
+def _resubmission(report: ProgressReport) -> Resubmission | None:
+    # Only while the resubmission is being reviewed; afterwards the history page tells the story.
+    if report.revision < 2 or report.status not in (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW):
+        return None
+    return report_resubmission_changes(report=report)
+
+
+def _render_page(
+    request: HttpRequest,
+    report: ProgressReport,
+    *,
+    status: int = 200,
+    item_states: dict[int, FormState] | None = None,
+    problems: dict[str, list[str]] | None = None,
+    changes_form: FormState | None = None,
+) -> HttpResponse:
+    perms = Permissions.for_user(request.user, report)
+    resubmission = _resubmission(report)
+    items = report_items_for_review(report=report)
+    missing = set(problems or {})
+    cards = [_card(item, report, resubmission, (item_states or {}).get(item.pk), missing) for item in items]
+    verdict_count = sum(1 for card in cards if card.verdict is not None)
+    titles = {item.node.node_id: item.node.title for item in items}
+    changes_form = changes_form or FormState()
+    if changes_form.form:
+        selected = {int(pk) for pk in changes_form.values.get("items", "").split(",") if pk}
+    else:
+        selected = {card.item.pk for card in cards if card.suggest_changes}
+    context = {
+        "report": report,
+        "perms": perms,
+        "cards": cards,
+        "verdict_count": verdict_count,
+        "all_have_verdicts": verdict_count == len(cards),
+        "resubmission": resubmission,
+        "requested_titles": [
+            (n, titles.get(n, n)) for n in (resubmission.requested_items if resubmission else [])
+        ],
+        "problems": [(node, titles.get(node, node), msgs) for node, msgs in (problems or {}).items()],
+        "changes_form": changes_form,
+        "selected_ids": selected,
+        "report_badge": REPORT_BADGE.get(report.status, ""),
+        "verdict_choices": Verdict.choices,
+    }
+    return render(request, "review/report.html", context, status=status)
+
+
+def _render_item(
+    request: HttpRequest, report: ProgressReport, item: ItemResponse, *, status: int = 200, state: FormState
+) -> HttpResponse:
+    (fresh,) = report_items_for_review(report=report, item_ids=[item.pk])
+    resubmission = _resubmission(report)
+    context = {
+        "report": report,
+        "perms": Permissions.for_user(request.user, report),
+        "resubmission": resubmission,
+        "card": _card(fresh, report, resubmission, state),
+        "verdict_choices": Verdict.choices,
+    }
+    return render(request, "review/_item.html", context, status=status)
+
+
+def _item_anchor(report: ProgressReport, item: ItemResponse) -> str:
+    return reverse("commitments:report_review", args=[report.pk]) + f"#item-{item.pk}"
+
+
+def _item_post(
+    request: HttpRequest, report: ProgressReport, item: ItemResponse, *, form: str, action, success: str
+) -> HttpResponse:
+    """Run an item-level service; answer htmx with the item fragment, plain forms with a redirect."""
+    values = {key: request.POST.get(key, "") for key in ("verdict", "justification", "body")}
+    try:
+        action(values)
+    except DomainError as exc:
+        status = _error_status(exc)
+        errors = getattr(exc, "problems", {}) or {}
+        state = FormState(form=form, message=str(exc), errors=errors, values=values)
+        if request.htmx:
+            return _render_item(request, report, item, status=status, state=state)
+        return _render_page(request, report, status=status, item_states={item.pk: state})
+    if request.htmx:
+        return _render_item(request, report, item, state=FormState(form=form, notice=success))
+    messages.success(request, success)
+    return redirect(_item_anchor(report, item))
+
+
+# --- queue ----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_reviewer:
+        raise PermissionDenied("The review queue is for program reviewers.")
+    reports = list(review_queue(user=request.user))
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "reports": reports,
+            "waiting": sum(1 for r in reports if r.status == ReportStatus.SUBMITTED),
+            "mine": sum(1 for r in reports if r.reviewer_id == request.user.pk),
+        },
+    )
+
+
+# --- report page and its actions --------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def report_review_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _readable_report(request, report_id)
+    return _render_page(request, report)
+
+
+def _report_action(request: HttpRequest, report: ProgressReport, action, success: str, done_url: str):
+    try:
+        action()
+    except ValidationFailed as exc:
+        messages.error(request, str(exc))
+        return _render_page(request, report, status=400, problems=exc.problems)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return _render_page(request, report, status=_error_status(exc))
+    messages.success(request, success)
+    return redirect(done_url)
+
+
+@require_POST
+@login_required
+def review_start_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _readable_report(request, report_id)
+    return _report_action(
+        request,
+        report,
+        lambda: report_review_start(report=report, acting_user=request.user),
+        "Review started. You are the report's reviewer.",
+        reverse("commitments:report_review", args=[report.pk]),
+    )
+
+
+@require_POST
+@login_required
+def review_verify_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _readable_report(request, report_id)
+    return _report_action(
+        request,
+        report,
+        lambda: report_verify(report=report, acting_user=request.user),
+        f"{report.organisation}'s report is verified. The officers can now add their response.",
+        reverse("commitments:report_review", args=[report.pk]),
+    )
+
+
+@require_POST
+@login_required
+def review_request_changes_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _readable_report(request, report_id)
+    wanted = {int(pk) for pk in request.POST.getlist("items") if pk.isdigit()}
+    items = list(ItemResponse.objects.filter(report=report, pk__in=wanted).select_related("node"))
+    message = request.POST.get("message", "")
+    try:
+        report_changes_request(report=report, acting_user=request.user, items=items, message=message)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        state = FormState(
+            form="changes",
+            message=str(exc),
+            errors=getattr(exc, "problems", {}) or {},
+            values={"message": message, "items": ",".join(str(pk) for pk in sorted(wanted))},
+        )
+        return _render_page(request, report, status=_error_status(exc), changes_form=state)
+    messages.success(
+        request,
+        f"Changes requested on {len(items)} item(s). {report.organisation}'s officers have been told.",
+    )
+    return redirect("commitments:review_queue")
+
+
+@require_POST
+@login_required
+def review_item_verdict_view(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
+    report, item = _readable_item(request, report_id, item_id)
+
+    def action(values: dict[str, str]) -> None:
+        item_verdict_record(
+            item=item,
+            acting_user=request.user,
+            verdict=values["verdict"],
+            justification=values["justification"],
+        )
+
+    return _item_post(request, report, item, form="verdict", action=action, success="Verdict recorded.")
+
+
+@require_POST
+@login_required
+def review_item_comment_view(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
+    report, item = _readable_item(request, report_id, item_id)
+
+    def action(values: dict[str, str]) -> None:
+        comment_add(item=item, acting_user=request.user, body=values["body"])
+
+    return _item_post(request, report, item, form="comment", action=action, success="Comment added.")
+
+
+@require_POST
+@login_required
+def review_item_response_view(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
+    report, item = _readable_item(request, report_id, item_id)
+
+    def action(values: dict[str, str]) -> None:
+        company_response_add(item=item, acting_user=request.user, body=values["body"])
+
+    return _item_post(
+        request, report, item, form="response", action=action, success="Company response added."
+    )
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def report_history_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _readable_report(request, report_id)
+    return render(
+        request,
+        "review/history.html",
+        {
+            "report": report,
+            "rows": report_history(report=report),
+            "report_badge": REPORT_BADGE.get(report.status),
+        },
+    )

@@ -1,0 +1,183 @@
+"""Program staff pages: the per-period overview, its CSV export, and one-click publication."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from commitments.errors import DomainError, NotAllowed
+from commitments.models import Membership, ProgressReport, ReportingPeriod, ReportStatus
+from reports.selectors import OverviewRow, period_choices, program_overview
+from reports.services import report_publish
+
+STATE_BADGE = {
+    "not_started": "bad",
+    ReportStatus.DRAFT: "",
+    ReportStatus.SUBMITTED: "info",
+    ReportStatus.IN_REVIEW: "info",
+    ReportStatus.CHANGES_REQUESTED: "warn",
+    ReportStatus.VERIFIED: "ok",
+    ReportStatus.PUBLISHED: "ok",
+}
+
+
+def _require_program_staff(request: HttpRequest) -> None:
+    if not (request.user.is_reviewer or request.user.is_program_admin):
+        raise PermissionDenied("The program overview is for program reviewers and admins.")
+
+
+def _chosen_period(request: HttpRequest, periods: list[ReportingPeriod]) -> ReportingPeriod | None:
+    wanted = request.GET.get("period", "")
+    if not wanted:
+        return periods[0] if periods else None
+    if not wanted.isdigit():
+        raise Http404("No such reporting period.")
+    for period in periods:
+        if period.pk == int(wanted):
+            return period
+    raise Http404("No such reporting period.")
+
+
+@require_GET
+@login_required
+def overview_view(request: HttpRequest) -> HttpResponse:
+    _require_program_staff(request)
+    periods = period_choices()
+    return _render_overview(request, periods, _chosen_period(request, periods))
+
+
+def _render_overview(
+    request: HttpRequest, periods: list[ReportingPeriod], period: ReportingPeriod | None, status: int = 200
+) -> HttpResponse:
+    rows = program_overview(period=period) if period else []
+    # One query instead of one access check per row: admins never publish their own organisation.
+    own_orgs = set(Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True))
+    for row in rows:
+        row.badge = STATE_BADGE.get(row.state, "")
+        row.can_publish = (
+            request.user.is_program_admin
+            and row.report is not None
+            and row.report.status == ReportStatus.VERIFIED
+            and row.organisation.pk not in own_orgs
+        )
+    counts = {
+        "committed": len(rows),
+        "not_started": sum(1 for r in rows if r.report is None),
+        "overdue": sum(1 for r in rows if r.overdue),
+        "in_review": sum(1 for r in rows if r.state in (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW)),
+        "to_publish": sum(1 for r in rows if r.state == ReportStatus.VERIFIED),
+        "published": sum(1 for r in rows if r.state == ReportStatus.PUBLISHED),
+    }
+    return render(
+        request,
+        "program/overview.html",
+        {
+            "periods": periods,
+            "period": period,
+            "rows": rows,
+            "counts": counts,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+def _cell(value: object) -> str:
+    """Spreadsheet-safe text: a leading =, +, - or @ would otherwise run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+CSV_HEADER = [
+    "organisation",
+    "organisation_slug",
+    "framework",
+    "period",
+    "due_on",
+    "report_id",
+    "reference",
+    "state",
+    "revision",
+    "reviewer",
+    "submitted_at",
+    "verified_at",
+    "published_at",
+    "overdue",
+    "answered_items",
+    "total_items",
+    "completion_percent",
+]
+
+
+def _csv_row(row: OverviewRow, period: ReportingPeriod) -> list[str]:
+    report = row.report
+    return [
+        _cell(x)
+        for x in (
+            row.organisation.name,
+            row.organisation.slug,
+            f"{period.framework.key}@{period.framework.version}",
+            period.label,
+            period.due_on.isoformat(),
+            report.pk if report else "",
+            report.reference if report else "",
+            row.state,
+            report.revision if report else "",
+            report.reviewer.email if report and report.reviewer else "",
+            report.submitted_at.isoformat() if report and report.submitted_at else "",
+            report.verified_at.isoformat() if report and report.verified_at else "",
+            report.published_at.isoformat() if report and report.published_at else "",
+            "yes" if row.overdue else "no",
+            row.answered,
+            row.total,
+            row.completion_percent if report else "",
+        )
+    ]
+
+
+@require_GET
+@login_required
+def overview_csv_view(request: HttpRequest) -> HttpResponse:
+    _require_program_staff(request)
+    periods = period_choices()
+    period = _chosen_period(request, periods)
+    if period is None:
+        raise Http404("No reporting period exists yet.")
+    filename = f"pledgeproof-overview-{period.framework.key}-{period.label}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in program_overview(period=period):
+        writer.writerow(_csv_row(row, period))
+    return response
+
+
+@require_POST
+@login_required
+def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_object_or_404(ProgressReport.objects.select_related("organisation", "period"), pk=report_id)
+    if not request.user.is_program_admin:
+        raise PermissionDenied("Only program admins publish reports.")
+    back = reverse("reports:overview") + f"?period={report.period_id}"
+    try:
+        publication = report_publish(report=report, acting_user=request.user)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        # Someone else published it meanwhile, or it is no longer verified: say so, as a conflict.
+        messages.error(request, str(exc))
+        periods = period_choices()
+        period = next((p for p in periods if p.pk == report.period_id), None)
+        return _render_overview(request, periods, period, status=409)
+    messages.success(
+        request,
+        f"Published {report.organisation}'s {report.period.label} report (version {publication.version}).",
+    )
+    return redirect(back)
