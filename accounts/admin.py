@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import User
+from accounts.models import Invitation, User
 
 
 @admin.register(User)
@@ -17,3 +17,32 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """For looking things up only: invitations are sent from the Invitations page, which emails the link."""
+
+    list_display = ["email", "target_label", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["platform_role", "role", "organisation"]
+    search_fields = ["email"]
+    list_select_related = ["organisation", "invited_by"]
+    readonly_fields = [
+        "email",
+        "organisation",
+        "role",
+        "platform_role",
+        "token_hash",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_user",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Viewing only; expiring an invitation early is done by deleting it.
+        return False

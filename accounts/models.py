@@ -1,5 +1,11 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
+
+from commitments.models.organisations import Membership, Organisation
 
 
 class UserManager(BaseUserManager):
@@ -68,3 +74,81 @@ class User(AbstractUser):
     @property
     def is_auditor(self) -> bool:
         return self.platform_role == self.PlatformRole.AUDITOR
+
+
+def _invitation_ttl() -> datetime.timedelta:
+    return datetime.timedelta(days=getattr(settings, "INVITATION_TTL_DAYS", 7))
+
+
+def invitation_default_expiry() -> datetime.datetime:
+    return timezone.now() + _invitation_ttl()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A program admin's invitation to join an organisation with a role, or the program staff.
+
+    Only the SHA-256 of the token is stored: the raw token exists in the emailed link alone,
+    so a database leak does not hand out working invitations. Created and accepted only by
+    accounts.services.
+    """
+
+    class PlatformRole(models.TextChoices):
+        # The platform roles one can be invited to (a subset of User.PlatformRole).
+        REVIEWER = "reviewer", "Reviewer"
+        AUDITOR = "auditor", "Auditor"
+        PROGRAM_ADMIN = "program_admin", "Program admin"
+
+    email = models.EmailField()
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Membership.Role.choices, blank=True)
+    platform_role = models.CharField(max_length=20, choices=PlatformRole.choices, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the emailed token.")
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_sent")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=invitation_default_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_accepted"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_org_role_xor_platform_role",
+                condition=(models.Q(organisation__isnull=False, platform_role="") & ~models.Q(role=""))
+                | models.Q(organisation__isnull=True, role="") & ~models.Q(platform_role=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} as {self.target_label}"
+
+    @property
+    def target_label(self) -> str:
+        if self.organisation_id:
+            return f"{self.get_role_display()} of {self.organisation}"
+        return self.get_platform_role_display()
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return not self.is_accepted and self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.is_accepted:
+            return "accepted"
+        return "expired" if self.is_expired else "pending"

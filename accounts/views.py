@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import (
+    EmailLoginForm,
+    EmailPasswordResetForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    ResetSetPasswordForm,
+)
+from accounts.models import User
+from accounts.selectors import invitation_get_by_token, invitation_list
+from accounts.services import invitation_accept, invitation_create
+from commitments.errors import NotAllowed, ValidationFailed
+
+# Invitation acceptance logs the new person in without going through authenticate().
+_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = EmailLoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    form_class = EmailPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = ResetSetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change_form.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
+
+
+def _add_problems(form, exc: ValidationFailed) -> None:
+    if not exc.problems:
+        form.add_error(None, str(exc))
+    for field, problems in exc.problems.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_program_admin:
+        raise PermissionDenied("Only program admins can invite people.")
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = invitation_create(acting_user=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            _add_problems(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email} as {invitation.target_label}.")
+            return redirect("accounts:invite")
+    status = 400 if form.is_bound and form.errors else 200
+    context = {
+        "form": form,
+        "invitations": invitation_list()[:200],
+        "ttl_days": getattr(settings, "INVITATION_TTL_DAYS", 7),
+    }
+    return render(request, "accounts/invite.html", context, status=status)
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_get_by_token(token=token)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    signed_in_as_invitee = existing is not None and request.user.pk == existing.pk
+    context = {
+        "invitation": invitation,
+        "existing": existing,
+        "signed_in_as_invitee": signed_in_as_invitee,
+        "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
+    }
+    if invitation.is_accepted or invitation.is_expired:
+        # Gone: the link worked once or has run out; say which, and what to do.
+        return render(request, "accounts/invitation_accept.html", context, status=410)
+
+    form = InvitationAcceptForm(request.POST or None) if existing is None else None
+    context["form"] = form
+    if request.method == "POST":
+        if existing is not None:
+            if not signed_in_as_invitee:
+                raise PermissionDenied("Sign in to the invited account to accept.")
+            try:
+                user = invitation_accept(token=token, acting_user=request.user)
+            except (ValidationFailed, NotAllowed) as exc:
+                messages.error(request, str(exc))
+                return render(request, "accounts/invitation_accept.html", context, status=400)
+        elif form.is_valid():
+            try:
+                user = invitation_accept(
+                    token=token,
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                )
+            except ValidationFailed as exc:
+                if "password" in exc.problems:
+                    exc.problems["password1"] = exc.problems.pop("password")
+                _add_problems(form, exc)
+                return render(request, "accounts/invitation_accept.html", context, status=400)
+            login(request, user, backend=_LOGIN_BACKEND)
+        else:
+            return render(request, "accounts/invitation_accept.html", context, status=400)
+        messages.success(request, f"Welcome to Pledgeproof. You are now {invitation.target_label}.")
+        return redirect("home")
+    return render(request, "accounts/invitation_accept.html", context)
