@@ -154,8 +154,17 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
 
     # Without carry-forward every item starts blank, so fields never edited before were "".
     created = next((e for e in entries if e.event == "report.created"), None)
-    carried = bool(created and _payload(created).get("data", {}).get("carried_forward_from"))
+    created_data = _payload(created).get("data", {}) if created else {}
     known: dict[str, dict[str, str | None]] = {}
+    for carried_node, values in (created_data.get("carried_items") or {}).items():
+        baseline = known.setdefault(carried_node, {})
+        for name in FIELD_LABELS:
+            baseline[name] = values.get(name, "")
+        for key, metric in (values.get("metrics") or {}).items():
+            baseline[f"metric:{key}"] = metric.get("value") or ""
+            baseline[f"source:{key}"] = metric.get("data_source") or ""
+    # Older entries name only the source report, not what was carried: those starting values are unknown.
+    carried = bool(created_data.get("carried_forward_from")) and "carried_items" not in created_data
     items: dict[str, ItemChanges] = {}
     requested_items: list[str] = []
     request_message = requested_by = ""

@@ -15,6 +15,7 @@ from commitments.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from commitments.services.reports import decimal_text
 
 
 def _latest_verdict(item) -> Any:
@@ -71,7 +72,7 @@ def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
                         "key": value.metric.key,
                         "name": value.metric.name,
                         "unit": value.metric.unit,
-                        "value": None if value.value is None else str(value.value.normalize()),
+                        "value": decimal_text(value.value),
                         "data_source": value.data_source,
                     }
                     for value in item.metric_values.all()

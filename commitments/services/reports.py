@@ -19,6 +19,7 @@ from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
 from commitments.models import (
     Commitment,
+    Evidence,
     ImplementationStatus,
     ItemResponse,
     ItemVerdict,
@@ -33,6 +34,10 @@ from commitments.services.ledger import canonical_json, ledger_append
 from commitments.services.notifications import report_notify
 
 EDITABLE_STATES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
+CARRIED_EVIDENCE_FIELDS = (
+    "kind", "title", "effective_date", "visibility", "url", "original_name",
+    "storage_name", "sha256", "size_bytes", "media_type",
+)  # fmt: skip
 _UNSET: Any = object()
 
 
@@ -112,7 +117,7 @@ def report_create(
     nodes = list(period.framework.nodes.filter(reportable=True).order_by("position"))
     ItemResponse.objects.bulk_create([ItemResponse(report=report, node=node) for node in nodes])
 
-    carried_from = _carry_forward(report) if carry_forward else None
+    carried_from = _carry_forward(report, acting_user) if carry_forward else None
     ledger_append(
         event="report.created",
         subject=report,
@@ -123,13 +128,19 @@ def report_create(
             "period": period.label,
             "framework": f"{period.framework.key}@{period.framework.version}",
             "items": [node.node_id for node in nodes],
-            "carried_forward_from": carried_from,
+            "carried_forward_from": carried_from["report"] if carried_from else None,
+            "carried_items": carried_from["items"] if carried_from else {},
         },
     )
     return report
 
 
-def _carry_forward(report: ProgressReport) -> int | None:
+def _carry_forward(report: ProgressReport, acting_user: User) -> dict[str, Any] | None:
+    """Copy answers, metrics and current evidence from the latest published report.
+
+    Evidence files are content-addressed, so a carried entry points at the same stored bytes.
+    Returns what was carried, for the ledger, so later diffs know the starting point.
+    """
     source = (
         ProgressReport.objects.published()
         .filter(organisation=report.organisation, period__framework__key=report.period.framework.key)
@@ -141,8 +152,11 @@ def _carry_forward(report: ProgressReport) -> int | None:
         return None
     previous = {
         item.node.node_id: item
-        for item in source.items.select_related("node").prefetch_related("metric_values__metric")
+        for item in source.items.select_related("node").prefetch_related(
+            "metric_values__metric", "evidence__superseded_by"
+        )
     }
+    carried: dict[str, Any] = {}
     for item in report.items.select_related("node").prefetch_related("node__metrics"):
         old = previous.get(item.node.node_id)
         if old is None:
@@ -153,14 +167,37 @@ def _carry_forward(report: ProgressReport) -> int | None:
         item.carried_forward = True
         item.save(update_fields=["status", "narrative", "areas_needing_progress", "carried_forward"])
         metrics = {m.key: m for m in item.node.metrics.all()}
-        MetricValue.objects.bulk_create(
-            [
-                MetricValue(item=item, metric=metrics[v.metric.key], value=v.value, data_source=v.data_source)
-                for v in old.metric_values.all()
-                if v.metric.key in metrics
-            ]
-        )
-    return source.pk
+        values = [
+            MetricValue(item=item, metric=metrics[v.metric.key], value=v.value, data_source=v.data_source)
+            for v in old.metric_values.all()
+            if v.metric.key in metrics
+        ]
+        MetricValue.objects.bulk_create(values)
+        evidence = [
+            Evidence(
+                item=item,
+                created_by=acting_user,
+                **{name: getattr(entry, name) for name in CARRIED_EVIDENCE_FIELDS},
+            )
+            for entry in old.evidence.all()
+            if entry.is_current
+        ]
+        Evidence.objects.bulk_create(evidence)
+        carried[item.node.node_id] = {
+            "status": item.status,
+            "narrative": item.narrative,
+            "areas_needing_progress": item.areas_needing_progress,
+            "metrics": {
+                v.metric.key: {"value": decimal_text(v.value), "data_source": v.data_source} for v in values
+            },
+            "evidence": [{"title": e.title, "sha256": e.sha256, "url": e.url} for e in evidence],
+        }
+    return {"report": source.pk, "items": carried}
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """One text form per number ("12", never "12.0000" or "1.2E+1"), for the ledger and diffs."""
+    return None if value is None else format(value.normalize(), "f")
 
 
 def _parse_decimal(raw: Any) -> Decimal | None:
@@ -242,7 +279,7 @@ def item_update(
                 row = MetricValue(item=current, metric=definition)
             row.value, row.data_source = value, source
             row.save()
-            metric_changes[key] = {"value": None if value is None else str(value), "data_source": source}
+            metric_changes[key] = {"value": decimal_text(value), "data_source": source}
     if problems:
         raise ValidationFailed("Some fields are not valid.", problems)
 
@@ -313,7 +350,9 @@ def report_content_digest(report: ProgressReport) -> str:
             "status": item.status,
             "narrative": item.narrative,
             "areas": item.areas_needing_progress,
-            "metrics": {v.metric.key: [str(v.value), v.data_source] for v in item.metric_values.all()},
+            "metrics": {
+                v.metric.key: [decimal_text(v.value), v.data_source] for v in item.metric_values.all()
+            },
             "evidence": [e.pk for e in item.evidence.all()],
         }
         for item in items

@@ -41,3 +41,40 @@ def test_a_new_period_can_start_from_the_last_published_answers(
     assert item.carried_forward is True
     assert item.status == "planned"
     assert item.metric_values.get().data_source == "Trust & safety case system export"
+
+
+def test_carried_forward_answers_keep_their_evidence_and_can_be_submitted_unchanged(
+    report, org, framework, officer, reviewer, program_admin
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from commitments.services.evidence import evidence_add
+    from commitments.services.reports import report_submit
+    from tests.builders import answer_all
+
+    answer_all(report, officer, status="implemented")
+    for item in report.items.all():
+        evidence_add(
+            item=item,
+            acting_user=officer,
+            title="Policy",
+            effective_date=framework.periods.first().starts_on,
+            visibility="restricted",
+            upload=SimpleUploadedFile("policy.txt", b"Our policy.\n"),
+        )
+    advance(report, ReportStatus.PUBLISHED, officer=officer, reviewer=reviewer, admin=program_admin)
+    next_period = period_for(framework, label="2027", year=2027)
+
+    carried = report_create(organisation=org, period=next_period, acting_user=officer, carry_forward=True)
+
+    evidence = carried.items.get(node__node_id="tiny.p1.m2").evidence.get()
+    original = report.items.get(node__node_id="tiny.p1.m2").evidence.get()
+    assert (evidence.sha256, evidence.storage_name, evidence.visibility) == (
+        original.sha256,
+        original.storage_name,
+        "restricted",
+    )
+    created = LedgerEntry.objects.get(event="report.created", report_id=carried.pk)
+    assert '"carried_items"' in created.payload and original.sha256 in created.payload
+    report_submit(report=carried, acting_user=officer)
+    assert carried.status == ReportStatus.SUBMITTED
