@@ -105,7 +105,7 @@ def invitation_accept(
     someone else may hold the password of.
     """
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .filter(token_hash=invitation_token_hash(token or ""))
         .first()

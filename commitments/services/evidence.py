@@ -157,7 +157,11 @@ def evidence_open(*, evidence: Evidence) -> File:
 
 def _require_editable(item: ItemResponse, acting_user: User) -> ProgressReport:
     # Locked so the report cannot be submitted between this check and the new evidence row.
-    report = ProgressReport.objects.select_for_update().select_related("organisation").get(pk=item.report_id)
+    report = (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=item.report_id)
+    )
     if not access.can_edit_report(acting_user, report):
         raise NotAllowed("Only the organisation's officers and contributors can add evidence to its report.")
     if report.status not in EDITABLE_STATES:

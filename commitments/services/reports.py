@@ -50,7 +50,9 @@ class MetricInput:
 def _lock(report: ProgressReport) -> ProgressReport:
     """Re-read the report under a row lock so two transitions cannot interleave."""
     locked = (
-        ProgressReport.objects.select_for_update().select_related("organisation", "period").get(pk=report.pk)
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related("organisation", "period")
+        .get(pk=report.pk)
     )
     report.__dict__.update(
         {f.attname: getattr(locked, f.attname) for f in ProgressReport._meta.concrete_fields}

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from commitments.services.ledger import ledger_verify
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every ledger entry's link, hash and columns, and the ledger head. Exits with status 1 "
+        "naming the first entry that does not match."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch-size", type=int, default=5000, help="Entries fetched from the database at a time."
+        )
+
+    def handle(self, *args, batch_size: int, **options):
+        result = ledger_verify(batch_size=batch_size)
+        if not result.ok:
+            intact = f"{result.count} entries before it check out" if result.count else "no entry before it"
+            raise CommandError(f"Ledger check failed. {result.problem} ({intact}.)")
+        self.stdout.write(
+            self.style.SUCCESS(f"Ledger intact: {result.count} entries, head {result.head_hash}")
+        )

@@ -1,0 +1,215 @@
+"""ledger_verify and the verify_ledger command against someone who can write to the database.
+
+Each tamper goes around the application with raw SQL, as a person with database access would.
+"""
+
+from contextlib import contextmanager
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from commitments.models import LedgerEntry, LedgerHead
+from commitments.services.ledger import GENESIS_HASH, canonical_json, chain_hash, ledger_append, ledger_verify
+from tests.factories import OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TABLE = connection.ops.quote_name(LedgerEntry._meta.db_table)
+
+
+@contextmanager
+def triggers_disabled():
+    """On PostgreSQL the append-only trigger refuses tampering; a superuser can switch it off."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")
+
+
+def tamper(sql, params=()):
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.fixture
+def chain():
+    """Five entries about one organisation, every other one by a person, two for a report."""
+    organisation = OrganisationFactory()
+    person = UserFactory()
+    return [
+        ledger_append(
+            event=f"test.step{n}",
+            subject=organisation,
+            actor=person if n % 2 else None,
+            data={"n": n, "note": "Überprüfung ✓"},
+            report_id=40 + n if n > 3 else None,
+        )
+        for n in range(1, 6)
+    ]
+
+
+def assert_fails_at(sequence, *phrases):
+    result = ledger_verify(batch_size=2)
+    assert not result.ok
+    assert result.first_bad_sequence == sequence
+    assert result.count == sequence - 1
+    for phrase in phrases:
+        assert phrase in result.problem
+
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_ledger")
+    assert failure.value.returncode == 1
+    assert f"#{sequence}" in str(failure.value)
+    return result
+
+
+def test_an_intact_chain_verifies_and_the_command_prints_count_and_head(chain):
+    result = ledger_verify(batch_size=2)
+
+    assert result.ok
+    assert (result.count, result.head_hash) == (5, chain[-1].entry_hash)
+    assert result.first_bad_sequence is None
+    out = StringIO()
+    call_command("verify_ledger", stdout=out)
+    assert out.getvalue().strip() == f"Ledger intact: 5 entries, head {chain[-1].entry_hash}"
+
+
+def test_an_empty_ledger_is_intact():
+    result = ledger_verify()
+
+    assert (result.ok, result.count, result.head_hash) == (True, 0, GENESIS_HASH)
+    out = StringIO()
+    call_command("verify_ledger", stdout=out)
+    assert "Ledger intact: 0 entries" in out.getvalue()
+
+
+def test_it_catches_an_edited_payload(chain):
+    tamper(
+        f"UPDATE {TABLE} SET payload = %s WHERE sequence = 3",
+        [chain[2].payload.replace('"n":3', '"n":30')],
+    )
+
+    assert_fails_at(3, f"Entry #3 (id {chain[2].pk})", "altered", chain[2].entry_hash)
+
+
+def test_it_catches_a_column_edited_without_its_payload(chain):
+    tamper(f"UPDATE {TABLE} SET event = 'test.forged' WHERE sequence = 3")
+
+    result = assert_fails_at(3, f"(id {chain[2].pk})", "event column says 'test.forged'", "'test.step3'")
+    assert result.head_hash == chain[1].entry_hash
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "wording"),
+    [
+        ("actor_id", 12345, "actor_id column says 12345, but its payload says None"),
+        ("subject_id", "999999", "subject_id column says '999999'"),
+        ("subject_type", "accounts.user", "subject_type column says 'accounts.user'"),
+        ("report_id", 41, "report_id column says 41, but its payload says 44"),
+    ],
+)
+def test_it_catches_any_copied_column_edited(chain, column, value, wording):
+    tamper(f"UPDATE {TABLE} SET {column} = %s WHERE sequence = 4", [value])
+
+    assert_fails_at(4, wording)
+
+
+def test_it_catches_a_removed_entry_in_the_middle(chain):
+    tamper(f"DELETE FROM {TABLE} WHERE sequence = 3")
+
+    assert_fails_at(3, "Entry #3 is missing", f"entry #2 is followed by entry #4 (id {chain[3].pk})")
+
+
+def test_it_catches_the_newest_entries_removed(chain):
+    tamper(f"DELETE FROM {TABLE} WHERE sequence >= 4")
+
+    assert_fails_at(4, "Entries #4 to #5 are missing", "the ledger head records 5 entries")
+
+
+def test_it_catches_a_head_that_does_not_match_the_last_entry(chain):
+    tamper(f"DELETE FROM {TABLE} WHERE sequence = 5")
+    LedgerHead.objects.filter(id=1).update(size=4)
+
+    result = ledger_verify()
+    assert (result.ok, result.count, result.first_bad_sequence) == (False, 4, None)
+    assert result.problem.startswith("The ledger head does not match entry #4")
+    assert chain[4].entry_hash in result.problem
+    with pytest.raises(CommandError, match="head does not match entry #4"):
+        call_command("verify_ledger")
+
+
+def test_it_catches_two_entries_swapped_by_sequence_number(chain):
+    # Three steps, because the sequence column is unique.
+    tamper(f"UPDATE {TABLE} SET sequence = 1000 WHERE sequence = 2")
+    tamper(f"UPDATE {TABLE} SET sequence = 2 WHERE sequence = 3")
+    tamper(f"UPDATE {TABLE} SET sequence = 3 WHERE sequence = 1000")
+
+    assert_fails_at(2, f"Entry #2 (id {chain[2].pk})", "does not link to the entry before it")
+
+
+def test_it_catches_two_entries_swapped_contents(chain):
+    second, third = chain[1], chain[2]
+    swap = f"UPDATE {TABLE} SET payload = %s, prev_hash = %s, entry_hash = %s WHERE sequence = %s"
+    # entry_hash is unique, so the second row holds a placeholder while the third is written.
+    tamper(swap, [third.payload, third.prev_hash, "f" * 64, 2])
+    tamper(swap, [second.payload, second.prev_hash, second.entry_hash, 3])
+    tamper(f"UPDATE {TABLE} SET entry_hash = %s WHERE sequence = 2", [third.entry_hash])
+
+    assert_fails_at(2, f"Entry #2 (id {second.pk})", f"its prev_hash is {second.entry_hash}")
+
+
+def test_it_catches_a_changed_prev_hash(chain):
+    tamper(f"UPDATE {TABLE} SET prev_hash = %s WHERE sequence = 4", ["ab" * 32])
+
+    assert_fails_at(4, "its prev_hash is " + "ab" * 32, f"entry #3 has hash {chain[2].entry_hash}")
+
+
+def test_it_catches_an_entry_rewritten_with_a_fresh_hash_by_the_link_to_the_next(chain):
+    forged = chain[2].payload.replace('"n":3', '"n":30')
+    tamper(
+        f"UPDATE {TABLE} SET payload = %s, entry_hash = %s WHERE sequence = 3",
+        [forged, chain_hash(chain[1].entry_hash, forged)],
+    )
+
+    assert_fails_at(4, "does not link to the entry before it")
+
+
+def test_it_catches_an_entry_added_behind_the_head(chain):
+    payload = canonical_json({"sequence": 6, "event": "test.forged"})
+    tamper(
+        f"INSERT INTO {TABLE} (sequence, created_at, event, subject_type, subject_id, payload, prev_hash,"
+        " entry_hash) VALUES (6, '2026-01-01 00:00:00', 'test.forged', 'x', '1', %s, %s, %s)",
+        [payload, chain[4].entry_hash, chain_hash(chain[4].entry_hash, payload)],
+    )
+
+    assert_fails_at(6, "lies beyond the end of the ledger", "counts only 5 entries")
+
+
+def test_it_is_not_fooled_by_data_that_repeats_the_payload_fields(chain):
+    organisation = chain[0].subject_id
+    # Laid out exactly like the top level of a payload whose event column reads "test.forged".
+    decoy = {
+        "actor": None,
+        "event": "test.forged",
+        "report": None,
+        "sequence": 6,
+        "subject": {"id": organisation, "type": "commitments.organisation"},
+        "time": chain[0].created_at.isoformat(),
+    }
+    sixth = ledger_append(
+        event='test.quote"and\\backslash',
+        subject=("commitments.organisation", organisation),
+        actor=None,
+        data={"copy": decoy, "time": "x"},
+    )
+    assert ledger_verify().ok
+
+    tamper(f"UPDATE {TABLE} SET event = 'test.forged' WHERE sequence = 6")
+
+    assert_fails_at(6, f"(id {sixth.pk})", "event column says 'test.forged'")
