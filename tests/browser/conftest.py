@@ -1,0 +1,86 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Chromium comes from the system package (/usr/bin/chromium); Playwright's own browser download is
+not used. Without it the tests skip locally, with the reason printed, but fail under CI=true:
+nothing may silently skip in CI (STYLE.md rule 14).
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+CHROMIUM = Path(os.environ.get("PLEDGEPROOF_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (browser tests must run under CI=true)", pytrace=False)
+    print(f"\nSkipping browser tests: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One Chromium per test module.
+
+    Playwright's sync API keeps an asyncio event loop running in the main thread for as long as
+    it is open, and Django then refuses every ORM call from that thread (SynchronousOnlyOperation:
+    "you cannot call this from an async context"), including pytest-django's own set-up and flush.
+    The calls are in fact synchronous, so Django's check is switched off while the browser is
+    open, and only then: module scope closes Playwright, and restores the check, before the rest of
+    the suite (tests/commitments, tests/reports...) runs. A session-scoped browser would leave the
+    loop running, and the check off, for every test collected after tests/browser.
+    """
+    if not CHROMIUM.is_file():
+        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install -r requirements-dev.txt)")
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def flushable_ledger(transactional_db) -> Iterator[None]:
+    """Let the flush after a transactional test empty the append-only ledger on PostgreSQL.
+
+    After a transactional_db test, pytest-django (Django's TransactionTestCase) empties every
+    table with one TRUNCATE, which the ledger's BEFORE TRUNCATE trigger refuses on PostgreSQL.
+    serialized_rollback does not help: it reloads data *before* a test but still flushes after.
+    ALTER TABLE ... DISABLE TRIGGER would change the schema for every connection and needs a
+    matching ENABLE after the flush, which no fixture can run (the flush is the last teardown).
+
+    Instead, just before the flush, this connection is put in `session_replication_role =
+    replica`, in which PostgreSQL fires no ordinary triggers for this session only. The flush then
+    runs on the same connection, and TransactionTestCase closes every connection straight after
+    it, so the setting dies with the session: the trigger stays in place and in force for every
+    other connection and every later test. Requesting transactional_db makes this teardown run
+    before the flush. It needs a superuser, as the CI and local `postgres` role is. SQLite has no
+    such trigger.
+    """
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
