@@ -17,6 +17,10 @@ class EmailLoginForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That email address and password do not match an account. Check both and try again.",

@@ -336,3 +336,38 @@ def report_history(*, report: ProgressReport) -> list[HistoryRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    message: str
+    node_ids: frozenset[str]
+    requested_by: str
+    requested_at: datetime | None
+
+
+def report_change_request(*, report: ProgressReport) -> ChangeRequest | None:
+    """The reviewer's latest "request changes" on this report, from the ledger."""
+    entry = (
+        LedgerEntry.objects.filter(report_id=report.pk, event="report.changes_requested")
+        .order_by("-sequence")
+        .first()
+    )
+    if entry is None:
+        return None
+    payload = _payload(entry)
+    data = payload.get("data", {})
+    return ChangeRequest(
+        message=data.get("message", ""),
+        node_ids=frozenset(data.get("items", [])),
+        requested_by=payload.get("actor_email") or "",
+        requested_at=entry.created_at,
+    )
+
+
+def report_current_verdicts(*, report: ProgressReport) -> dict[int, ItemVerdict]:
+    """Each item's latest verdict for the report's current submission, by item id."""
+    verdicts = ItemVerdict.objects.filter(
+        item__report=report, report_revision=report.revision
+    ).select_related("reviewer")
+    return {verdict.item_id: verdict for verdict in verdicts.order_by("created_at", "pk")}

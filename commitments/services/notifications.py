@@ -9,6 +9,7 @@ from functools import partial
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -65,12 +66,15 @@ def _queue(template: str, to: list[str], context: dict) -> None:
 
 def report_notify(*, report: ProgressReport, event: str, message: str = "") -> None:
     """Queue the email that goes with a report transition. Call inside the transition's transaction."""
-    officer_path = f"/reports/{report.pk}/"
+    review_path = reverse("commitments:report_review", kwargs={"report_id": report.pk})
+    editor_path = reverse("commitments:report_edit", kwargs={"report_id": report.pk})
     if event == "submitted":
-        context = _report_context(report, path=f"/review/reports/{report.pk}/")
+        context = _report_context(report, path=review_path)
         _queue("report_submitted", _reviewer_emails(report.organisation_id), context)
     elif event in ("changes_requested", "verified", "published"):
-        context = {**_report_context(report, path=officer_path), "message": message}
+        # Changes are made in the editor; verdicts are read, and answered, on the report page.
+        path = editor_path if event == "changes_requested" else review_path
+        context = {**_report_context(report, path=path), "message": message}
         _queue(f"report_{event}", _officer_emails(report.organisation_id), context)
     else:
         raise ValueError(f"No notification for {event!r}")
@@ -125,7 +129,7 @@ def reminders_send_due(*, today: datetime.date | None = None) -> int:
                         "due_on": period.due_on.isoformat(),
                         "kind": kind,
                         "days_left": (period.due_on - today).days,
-                        "report_url": f"{settings.SITE_URL}/workspace/",
+                        "report_url": f"{settings.SITE_URL}{reverse('commitments:dashboard')}",
                     }
                     _queue("deadline_reminder", _officer_emails(organisation.pk), context)
             except IntegrityError:

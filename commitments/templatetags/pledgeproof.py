@@ -17,6 +17,12 @@ _REPORT_BADGES = {
     "verified": "ok",
     "published": "ok",
 }
+_VERDICT_BADGES = {
+    "verified": "ok",
+    "partially_verified": "info",
+    "not_verified": "bad",
+    "needs_information": "warn",
+}
 _ITEM_BADGES = {
     "": "bad",
     "not_started": "bad",
@@ -43,6 +49,12 @@ def report_badge(status: str) -> str:
 def item_badge(status: str) -> str:
     """CSS class of the badge for an item's implementation status."""
     return _ITEM_BADGES.get(status or "", "")
+
+
+@register.filter
+def verdict_badge(verdict: str) -> str:
+    """CSS class of the badge for a reviewer's verdict."""
+    return _VERDICT_BADGES.get(verdict or "", "")
 
 
 @register.filter

@@ -28,8 +28,10 @@ from commitments.models import (
     Organisation,
     ProgressReport,
     ReportingPeriod,
+    ReportStatus,
 )
 from commitments.selectors import dashboard_for_user, editor_items, framework_headings, report_for_editor
+from commitments.selectors_review import report_change_request, report_current_verdicts
 from commitments.services.evidence import evidence_add, evidence_open
 from commitments.services.reports import EDITABLE_STATES, item_update, report_create, report_submit
 
@@ -127,6 +129,8 @@ class ItemPanel:
     evidence_added: bool = False
     preview: str | None = None
     error: str = ""
+    verdict: Any = None  # the reviewer's latest verdict on this submission
+    change_requested: bool = False
 
     def metric_rows(self) -> list[tuple[Any, Any]]:
         return _metric_rows(self.item)
@@ -170,6 +174,7 @@ def _render_editor(
 ) -> HttpResponse:
     flags = _editor_flags(request, report)
     problems = problems or {}
+    review = _review_feedback(report)
     entries: list[tuple[int, dict[str, Any]]] = [
         (node.position, {"heading": node, "level": min(node.depth + 2, 4)})
         for node in framework_headings(report.period.framework_id)
@@ -179,6 +184,7 @@ def _render_editor(
         item.report = report
         panel = override if override is not None and override.item.pk == item.pk else ItemPanel(item=item)
         panel.problems = problems.get(item.node.node_id, panel.problems)
+        _attach_feedback(panel, review)
         if panel.problems:
             summary.append(panel)
         entries.append((item.node.position, {"panel": _complete_panel(panel, flags["editable"])}))
@@ -187,9 +193,27 @@ def _render_editor(
         "report": report,
         "entries": [entry for _, entry in entries],
         "problem_summary": summary,
+        "change_request": review["change_request"],
+        "flagged_items": [e["panel"] for _, e in entries if "panel" in e and e["panel"].change_requested],
         **flags,
     }
     return render(request, "workspace/report_edit.html", context, status=status)
+
+
+def _review_feedback(report: ProgressReport) -> dict[str, Any]:
+    """What the reviewer said, for the officer: the change request and this submission's verdicts."""
+    if report.status == ReportStatus.DRAFT:
+        return {"change_request": None, "verdicts": {}}
+    change_request = report_change_request(report=report)
+    if report.status != ReportStatus.CHANGES_REQUESTED:
+        change_request = None
+    return {"change_request": change_request, "verdicts": report_current_verdicts(report=report)}
+
+
+def _attach_feedback(panel: ItemPanel, review: dict[str, Any]) -> None:
+    panel.verdict = review["verdicts"].get(panel.item.pk)
+    request = review["change_request"]
+    panel.change_requested = bool(request and panel.item.node.node_id in request.node_ids)
 
 
 def _render_item(
@@ -199,6 +223,7 @@ def _render_item(
     if not request.htmx:
         return _render_editor(request, report, override=panel, status=status)
     flags = _editor_flags(request, report)
+    _attach_feedback(panel, _review_feedback(report))
     context = {"report": report, "panel": _complete_panel(panel, flags["editable"]), **flags}
     return render(request, "workspace/_item.html", context, status=status)
 

@@ -277,12 +277,6 @@ def _report_at(period, status: str) -> ProgressReport:
     return advance(report, status, officer=officer, reviewer=reviewer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Product bug: templates/workspace/report_edit.html shows neither the reviewer's message "
-    "nor which items the reviewer asked to change, though the email says they are marked there.",
-)
 @pytest.mark.django_db(transaction=True)
 def test_editor_shows_the_requested_changes(sign_in, journey_data):
     report = _report_at(journey_data, ReportStatus.CHANGES_REQUESTED)
@@ -292,12 +286,6 @@ def test_editor_shows_the_requested_changes(sign_in, journey_data):
     expect(officer.get_by_text("More detail")).to_be_visible(timeout=2_000)  # builders.advance's message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Product bug: the officer's editor (and so the 'verified' email's link) does not lead to "
-    "the report page where verdicts are read and the company response is written.",
-)
 @pytest.mark.django_db(transaction=True)
 def test_editor_of_a_verified_report_leads_to_the_company_response(sign_in, journey_data):
     report = _report_at(journey_data, ReportStatus.VERIFIED)

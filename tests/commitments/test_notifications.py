@@ -149,3 +149,20 @@ def test_no_reminder_once_the_report_is_handed_in(
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders_send_due(today=datetime.date(2026, 3, 30)) == 0
     assert mail.outbox == []
+
+
+def test_the_verified_email_leads_to_the_page_where_the_company_response_is_written(
+    report, officer, reviewer, django_capture_on_commit_callbacks
+):
+    from commitments.services.reports import item_verdict_record, report_verify
+
+    advance(report, ReportStatus.IN_REVIEW, officer=officer, reviewer=reviewer)
+    for item in report.items.select_related("node"):
+        item_verdict_record(item=item, acting_user=reviewer, verdict="verified", justification="Seen.")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report_verify(report=report, acting_user=reviewer)
+
+    message, html = _only_email()
+    assert f"http://127.0.0.1:8000/review/reports/{report.pk}/" in message.body
+    assert f"http://127.0.0.1:8000/review/reports/{report.pk}/" in html
