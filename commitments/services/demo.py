@@ -7,7 +7,6 @@ import datetime
 import io
 from dataclasses import dataclass
 
-from commitments.services.evidence import evidence_add
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
@@ -22,6 +21,7 @@ from commitments.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from commitments.services.evidence import evidence_add
 from commitments.services.reports import (
     MetricInput,
     item_update,
