@@ -7,7 +7,7 @@ from commitments.models import LedgerEntry
 from commitments.services.ledger import ledger_append, ledger_verify
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 TABLE = connection.ops.quote_name(LedgerEntry._meta.db_table)
 
