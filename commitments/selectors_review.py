@@ -16,6 +16,7 @@ from commitments.models import (
     ItemResponse,
     ItemVerdict,
     LedgerEntry,
+    MetricDefinition,
     ProgressReport,
     ReportStatus,
 )
@@ -150,6 +151,11 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
     submissions = [e for e in entries if e.event == "report.submitted"]
     if len(submissions) < 2:
         return None
+    metric_names = dict(
+        MetricDefinition.objects.filter(node__framework_id=report.period.framework_id).values_list(
+            "key", "name"
+        )
+    )
     previous, latest = submissions[-2], submissions[-1]
 
     # Without carry-forward every item starts blank, so fields never edited before were "".
@@ -190,8 +196,9 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
                 updates[name] = (FIELD_LABELS.get(name, name.replace("_", " ").capitalize()), value or "")
             for key, metric in (data.get("metrics") or {}).items():
                 value = metric.get("value")
-                updates[f"metric:{key}"] = (f"Metric “{key}” value", "" if value is None else str(value))
-                updates[f"source:{key}"] = (f"Metric “{key}” data source", metric.get("data_source") or "")
+                name = metric_names.get(key, key)
+                updates[f"metric:{key}"] = (f"“{name}” value", "" if value is None else str(value))
+                updates[f"source:{key}"] = (f"“{name}” data source", metric.get("data_source") or "")
             if in_window:
                 changes = items.setdefault(node, ItemChanges(node_id=node))
                 for name, (label, new) in updates.items():

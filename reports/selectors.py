@@ -111,6 +111,7 @@ class OverviewRow:
     answered: int
     total: int
     overdue: bool
+    late: bool = False  # first submitted after the due date
 
     @property
     def state_label(self) -> str:
@@ -168,6 +169,11 @@ def program_overview(*, period: ReportingPeriod, today: datetime.date | None = N
                 answered=report.item_answered if report else 0,
                 total=report.item_total if report else 0,
                 overdue=past_due and never_submitted,
+                late=bool(
+                    report
+                    and report.first_submitted_at
+                    and timezone.localdate(report.first_submitted_at) > period.due_on
+                ),
             )
         )
     return rows

@@ -368,6 +368,7 @@ def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressRepor
     if not access.can_submit_report(acting_user, report):
         raise NotAllowed("Only the organisation's compliance officers can submit its report.")
     _lock(report)
+    now = timezone.now()
     if report.status in EDITABLE_STATES:
         problems = report_submission_problems(report)
         if problems:
@@ -382,7 +383,11 @@ def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressRepor
         event="report.submitted",
         acting_user=acting_user,
         data={"content_sha256": report_content_digest(report)},
-        extra_fields={"revision": report.revision + 1, "submitted_at": timezone.now()},
+        extra_fields={
+            "revision": report.revision + 1,
+            "submitted_at": now,
+            "first_submitted_at": report.first_submitted_at or now,
+        },
     )
     report_notify(report=report, event="submitted")
     return report

@@ -230,9 +230,9 @@ def test_report_journey(sign_in, journey_data, screenshots, tmp_path):
     assert ItemVerdict.objects.filter(item__report=report, report_revision=2).count() == 3
 
     # --- the officer answers a verdict ----------------------------------------------------------
-    # The editor offers no way to the response form (reported as a product bug), so the officer
-    # opens the report page by its address, as the reviewer's pages link to it.
-    officer.goto(f"/review/reports/{report.pk}/")
+    officer.goto(f"/reports/{report.pk}/")
+    officer.get_by_role("link", name=re.compile("Verdicts, discussion")).click()
+    officer.wait_for_url(f"**/review/reports/{report.pk}/")
     card = item_card(officer, "Mitigation 3", "region")
     response = "A release date will be committed once the watermarking evaluation ends in June."
     card.get_by_label(re.compile("^Your response to the verdict")).fill(response)

@@ -233,3 +233,35 @@ def test_csv_cells_cannot_start_a_spreadsheet_formula(client, framework, period,
     client.force_login(reviewer)
     _header, row = _rows(client.get(CSV_URL))
     assert row[0].startswith("'=")
+
+
+def test_a_report_first_submitted_after_the_due_date_is_shown_as_late(
+    client, report, officer, reviewer, period
+):
+    with time_machine.travel(datetime.datetime(2027, 4, 10, 9, tzinfo=datetime.UTC)):
+        advance(report, ReportStatus.SUBMITTED, officer=officer, reviewer=reviewer)
+    client.force_login(reviewer)
+
+    row = client.get(OVERVIEW).context["rows"][0]
+    assert row.late and not row.overdue
+    assert "Submitted late" in client.get(OVERVIEW).content.decode()
+    csv_text = client.get(reverse("reports:overview_csv") + f"?period={period.pk}").content.decode()
+    record = next(csv.DictReader(io.StringIO(csv_text)))
+    assert record["submitted_late"] == "yes"
+    assert record["first_submitted_at"].startswith("2027-04-10")
+
+
+def test_a_report_submitted_before_the_due_date_is_on_time_even_after_a_late_resubmission(
+    client, report, officer, reviewer, period
+):
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 9, tzinfo=datetime.UTC)):
+        advance(report, ReportStatus.CHANGES_REQUESTED, officer=officer, reviewer=reviewer)
+    with time_machine.travel(datetime.datetime(2027, 5, 1, 9, tzinfo=datetime.UTC)):
+        from commitments.services.reports import report_submit
+
+        report_submit(report=report, acting_user=officer)
+    client.force_login(reviewer)
+
+    row = client.get(OVERVIEW).context["rows"][0]
+    assert not row.late
+    assert "Submitted on time" in client.get(OVERVIEW).content.decode()
