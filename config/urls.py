@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("commitments.urls")),
     path("program/", include("reports.urls")),
+    path("data/", include("reports.data_urls")),
+    path("", include("reports.public_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports.views import program as views
 
 app_name = "reports"
 # Mounted under /program/ by config.urls.

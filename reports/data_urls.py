@@ -1,0 +1,4 @@
+"""Open data downloads under /data/. (Issue 4.)"""
+
+app_name = "data"
+urlpatterns: list = []
