@@ -213,3 +213,69 @@ def test_it_is_not_fooled_by_data_that_repeats_the_payload_fields(chain):
     tamper(f"UPDATE {TABLE} SET event = 'test.forged' WHERE sequence = 6")
 
     assert_fails_at(6, f"(id {sixth.pk})", "event column says 'test.forged'")
+
+
+def verify_in_parts():
+    """Two stretches from the second entry on, joined as a long ledger's are (chain: 0-2 and 2-5)."""
+    return ledger_verify(batch_size=2, workers=2, parallel_threshold=0)
+
+
+def test_an_intact_chain_verifies_in_parts_too(chain):
+    assert verify_in_parts() == ledger_verify(batch_size=2)
+    assert verify_in_parts().ok
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "sequence", "wording"),
+    [
+        # In the second stretch.
+        (f"UPDATE {TABLE} SET event = 'test.forged' WHERE sequence = 4", [], 4, "event column says"),
+        # The first entry of the second stretch no longer names the last one of the first.
+        (f"UPDATE {TABLE} SET prev_hash = %s WHERE sequence = 3", ["ab" * 32], 3, "does not link"),
+        (
+            f"UPDATE {TABLE} SET prev_hash = 'not a hash' WHERE sequence = 3",
+            [],
+            3,
+            "its prev_hash is not a hash",
+        ),
+        # Either side of the join missing.
+        (f"DELETE FROM {TABLE} WHERE sequence = 2", [], 2, "entry #1 is followed by entry #3"),
+        (f"DELETE FROM {TABLE} WHERE sequence = 3", [], 3, "entry #2 is followed by entry #4"),
+        (f"DELETE FROM {TABLE} WHERE sequence = 5", [], 5, "Entry #5 is missing: the ledger head records"),
+    ],
+)
+def test_a_tamper_found_in_parts_reads_as_a_single_pass_words_it(chain, sql, params, sequence, wording):
+    tamper(sql, params)
+
+    result = verify_in_parts()
+    assert result == ledger_verify(batch_size=2)
+    assert (result.ok, result.first_bad_sequence) == (False, sequence)
+    assert wording in result.problem
+
+
+@pytest.fixture
+def flushable_ledger(transactional_db):
+    """See tests/browser/conftest.py: lets the flush after this test empty the ledger on PostgreSQL."""
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+
+
+def test_forked_workers_check_a_committed_ledger_and_word_a_tamper_as_a_single_pass(flushable_ledger):
+    # Outside a test transaction the stretches run in forked processes with their own connections
+    # (PostgreSQL; SQLite's in-memory test database cannot be shared, so there they run here).
+    organisation = OrganisationFactory()
+    entries = [
+        ledger_append(event=f"test.step{n}", subject=organisation, actor=None, data={"n": n})
+        for n in range(1, 9)
+    ]
+    result = ledger_verify(batch_size=3, workers=2, parallel_threshold=0)
+    assert (result.ok, result.count, result.head_hash) == (True, 8, entries[-1].entry_hash)
+
+    tamper(f"UPDATE {TABLE} SET prev_hash = %s WHERE sequence = 5", ["cd" * 32])
+
+    result = ledger_verify(batch_size=3, workers=2, parallel_threshold=0)
+    assert result == ledger_verify(batch_size=3)
+    assert (result.ok, result.first_bad_sequence, result.head_hash) == (False, 5, entries[3].entry_hash)
+    assert f"Entry #5 (id {entries[4].pk}): it does not link" in result.problem
