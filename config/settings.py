@@ -125,6 +125,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite waits instead of failing at once when another process holds the write lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
+# Public pages are cached until the next publication (reports.cache). The default memory cache
+# is per process; with several web processes set CACHE_URL=redis://... so a publication
+# invalidates every process at once.
+_cache_url = env_str("CACHE_URL")
+if not _cache_url:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pledgeproof"}
+    }
+elif _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL, or unset.")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from commitments.views.home import home
+from reports.views.public import matrix_view
 
 admin.site.site_header = "Pledgeproof housekeeping"
 admin.site.site_title = "Pledgeproof"
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", matrix_view, name="home"),
     path("accounts/", include("accounts.urls")),
     path("", include("commitments.urls")),
     path("program/", include("reports.urls")),

@@ -1,4 +1,22 @@
-"""Public transparency pages: only published snapshots, no login. (Issue 4.)"""
+"""Public transparency pages: only published snapshots, no login. (Issue 4.)
+
+The matrix itself is the site's start page, named "home" in config.urls.
+"""
+
+from django.urls import path
+
+from reports.views import public as views
 
 app_name = "public"
-urlpatterns: list = []
+
+_report = "organisations/<slug:slug>/<slug:framework>/<str:period>/"
+urlpatterns = [
+    path("methodology/", views.methodology_view, name="methodology"),
+    path("corrections/", views.corrections_view, name="corrections"),
+    path("organisations/<slug:slug>/", views.organisation_view, name="organisation"),
+    path(_report, views.report_view, name="report"),
+    # Superseded versions stay reachable; "v<N>" comes before node ids so it is never read as one.
+    path(_report + "v<int:version>/", views.report_view, name="report_version"),
+    path(_report + "v<int:version>/<str:node_id>/", views.item_view, name="item_version"),
+    path(_report + "<str:node_id>/", views.item_view, name="item"),
+]

@@ -1,4 +1,4 @@
-"""Publication: the verified → published transition and its immutable snapshot."""
+"""Publication: the verified → published transition, its immutable snapshot, and corrections."""
 
 import hashlib
 
@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from commitments import access
-from commitments.errors import NotAllowed
+from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.models import ProgressReport, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
 from commitments.services.notifications import report_notify
 from commitments.services.reports import _transition
+from reports.cache import public_cache_invalidate_on_commit
 from reports.models import Publication
 from reports.selectors import report_public_snapshot
 
@@ -49,4 +50,58 @@ def report_publish(*, report: ProgressReport, acting_user: User) -> Publication:
         data={"version": publication.version, "snapshot_sha256": publication.snapshot_sha256},
     )
     report_notify(report=report, event="published")
+    public_cache_invalidate_on_commit()
+    return publication
+
+
+@transaction.atomic
+def publication_correct(*, report: ProgressReport, acting_user: User, reason: str) -> Publication:
+    """Publish the report's current content as a new version that supersedes the current one.
+
+    The superseded snapshot is never touched: it stays reachable by its version number, and the
+    public corrections log shows the reason and what changed between the two.
+    """
+    if not access.can_publish_report(acting_user, report):
+        raise NotAllowed("Only program admins who do not belong to the organisation can correct its report.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "A correction needs a reason.", {"reason": ["Say why the report is corrected."]}
+        )
+    # The report's row lock serialises corrections (and publication) of the same report.
+    locked = ProgressReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if locked.status != ReportStatus.PUBLISHED:
+        raise InvalidTransition("Only a published report can be corrected; publish it first.")
+    current = Publication.objects.current().get(report=locked)
+    snapshot = canonical_json(report_public_snapshot(locked))
+    snapshot_sha256 = hashlib.sha256(snapshot.encode()).hexdigest()
+    if snapshot_sha256 == current.snapshot_sha256:
+        raise ValidationFailed(
+            "The report says the same as its published version; there is nothing to correct.",
+            {"reason": ["Nothing changed since the published version."]},
+        )
+    publication = Publication.objects.create(
+        report=locked,
+        version=current.version + 1,
+        snapshot=snapshot,
+        snapshot_sha256=snapshot_sha256,
+        supersedes=current,
+        correction_reason=reason,
+        published_by=acting_user,
+        published_at=timezone.now(),
+    )
+    ledger_append(
+        event="publication.corrected",
+        subject=publication,
+        actor=acting_user,
+        report_id=locked.pk,
+        data={
+            "version": publication.version,
+            "supersedes_version": current.version,
+            "snapshot_sha256": snapshot_sha256,
+            "supersedes_sha256": current.snapshot_sha256,
+            "reason": reason,
+        },
+    )
+    public_cache_invalidate_on_commit()
     return publication

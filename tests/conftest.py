@@ -92,3 +92,13 @@ def report(org, period, officer):
     from commitments.services.reports import report_create
 
     return report_create(organisation=org, period=period, acting_user=officer)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Public pages are cached across requests; each test starts from an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

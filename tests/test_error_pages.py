@@ -18,7 +18,9 @@ def test_a_forbidden_page_shows_a_finished_403_page(client, settings, officer):
     assert "You cannot do that here" in response.content.decode()
 
 
-def test_the_start_page_lists_the_loaded_frameworks(client, framework):
+def test_the_start_page_is_the_public_matrix(client, framework, period, org):
     response = client.get("/")
     assert response.status_code == 200
-    assert "Tiny framework tiny" in response.content.decode()
+    body = response.content.decode()
+    assert "Tiny framework tiny" in body
+    assert "Northwind Models" in body

@@ -1,0 +1,520 @@
+"""Open data: the files under /data/<framework>/<period>/, built from current publications only.
+
+Everything here reads published snapshots (never live report rows), so a draft, a report under
+review or a reviewer's comment cannot reach a file. Restricted evidence appears as a count and a
+hash, never with its title or link. The same publications always give the same bytes: rows are
+sorted, JSON keys keep a fixed order and no file carries a generation time, so checksums.txt
+holds for every download until the next publication.
+"""
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch
+
+from commitments.models import Commitment, FrameworkNode, MetricDefinition, ReportingPeriod
+from reports.models import Publication
+
+SCHEMA_PATH = "/data/schema/open-data.schema.json"
+LICENCE_NAME = "CC BY 4.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+NOT_REPORTED = "not_reported"
+SELF_REPORTED = "self_reported"
+REVIEWER_VERIFIED = "reviewer_verified"
+
+# A cell starting with one of these runs as a formula when the file is opened in a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+# --- which periods have open data -------------------------------------------------------------
+
+
+def open_data_periods() -> list[ReportingPeriod]:
+    """Reporting periods with at least one current publication, by framework, newest period first."""
+    return list(
+        ReportingPeriod.objects.filter(
+            reports__publications__isnull=False, reports__publications__superseded_by__isnull=True
+        )
+        .select_related("framework")
+        .distinct()
+        .order_by("framework__key", "-starts_on", "label", "pk")
+    )
+
+
+def open_data_period_find(*, framework_key: str, label: str) -> ReportingPeriod | None:
+    """The period `label` of framework `key` if it has anything published, else None.
+
+    Two versions of a framework could both have a period with the same label; the newest
+    one with a publication wins, so the URL stays meaningful.
+    """
+    return (
+        ReportingPeriod.objects.filter(
+            framework__key=framework_key,
+            label=label,
+            reports__publications__isnull=False,
+            reports__publications__superseded_by__isnull=True,
+        )
+        .select_related("framework")
+        .distinct()
+        .order_by("-framework_id")
+        .first()
+    )
+
+
+def attribution(period: ReportingPeriod) -> str:
+    return f"Pledgeproof open data, {period.framework.key} {period.label}, {LICENCE_NAME}"
+
+
+# --- the data set, read once ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dataset:
+    period: ReportingPeriod
+    grouping_levels: list[str]
+    mitigations: list[dict[str, Any]]
+    organisations: list[dict[str, Any]]
+
+    @property
+    def framework(self):
+        return self.period.framework
+
+
+def assurance_level(verdict: str | None) -> str:
+    """Only an item a reviewer called `verified` counts as verified; anything less stays a claim."""
+    return REVIEWER_VERIFIED if verdict == "verified" else SELF_REPORTED
+
+
+def _utc(moment: datetime.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _mitigations(period: ReportingPeriod) -> tuple[list[str], list[dict[str, Any]]]:
+    framework = period.framework
+    nodes = list(
+        FrameworkNode.objects.filter(framework=framework)
+        .prefetch_related(Prefetch("metrics", queryset=MetricDefinition.objects.order_by("position", "key")))
+        .order_by("position", "node_id")
+    )
+    by_pk = {node.pk: node for node in nodes}
+    levels = list(framework.levels or [])
+    grouping = levels[:-1] if levels else sorted({n.kind for n in nodes if not n.reportable})
+    mitigations = []
+    for node in nodes:
+        if not node.reportable:
+            continue
+        ancestors = []
+        parent = by_pk.get(node.parent_id)
+        while parent is not None:
+            ancestors.insert(0, {"kind": parent.kind, "id": parent.node_id, "title": parent.title})
+            parent = by_pk.get(parent.parent_id)
+        mitigations.append(
+            {
+                "node_id": node.node_id,
+                "code": node.code,
+                "kind": node.kind,
+                "title": node.title,
+                "description": node.description,
+                "ancestors": ancestors,
+                "metrics": [
+                    {
+                        "key": metric.key,
+                        "name": metric.name,
+                        "unit": metric.unit,
+                        "required": metric.required,
+                        "requires_data_source": metric.requires_data_source,
+                    }
+                    for metric in node.metrics.all()
+                ],
+            }
+        )
+    return grouping, mitigations
+
+
+def _evidence(entry: dict[str, Any]) -> dict[str, Any]:
+    if entry.get("visibility") == "public":
+        return {
+            "visibility": "public",
+            "kind": entry["kind"],
+            "title": entry["title"],
+            "url": entry["url"],
+            "effective_date": entry["effective_date"],
+            "sha256": entry["sha256"],
+            "size_bytes": entry["size_bytes"],
+            "media_type": entry["media_type"],
+            "revision": entry["revision"],
+        }
+    # Restricted evidence: proof that it exists and what it hashes to, nothing that describes it.
+    return {
+        "visibility": "restricted",
+        "kind": entry["kind"],
+        "effective_date": entry["effective_date"],
+        "sha256": entry["sha256"],
+        "revision": entry["revision"],
+    }
+
+
+def _item(raw: dict[str, Any]) -> dict[str, Any]:
+    evidence = [_evidence(entry) for entry in raw.get("evidence", [])]
+    return {
+        "node_id": raw["node"],
+        "title": raw["title"],
+        "status": raw["status"] or NOT_REPORTED,
+        "assurance": assurance_level(raw.get("verdict")),
+        "verdict": raw.get("verdict"),
+        "verdict_justification": raw.get("verdict_justification", ""),
+        "company_responses": list(raw.get("company_responses", [])),
+        "narrative": raw.get("narrative", ""),
+        "areas_needing_progress": raw.get("areas_needing_progress", ""),
+        "metrics": [
+            {
+                "key": metric["key"],
+                "name": metric["name"],
+                "unit": metric["unit"],
+                "value": metric["value"],
+                "data_source": metric["data_source"],
+            }
+            for metric in raw.get("metrics", [])
+        ],
+        "public_evidence_count": sum(1 for e in evidence if e["visibility"] == "public"),
+        "restricted_evidence_count": sum(1 for e in evidence if e["visibility"] == "restricted"),
+        "evidence": evidence,
+    }
+
+
+def dataset_build(*, period: ReportingPeriod) -> Dataset:
+    """Every organisation that signed the period's framework, with its current published snapshot.
+
+    A constant number of queries: nodes, metric definitions, commitments, publications.
+    """
+    grouping, mitigations = _mitigations(period)
+    order = {m["node_id"]: n for n, m in enumerate(mitigations)}
+    publications = {
+        publication.report.organisation_id: publication
+        for publication in Publication.objects.current()
+        .filter(report__period=period)
+        .select_related("report__organisation")
+    }
+    organisations = {
+        commitment.organisation_id: commitment.organisation
+        for commitment in Commitment.objects.filter(framework__key=period.framework.key).select_related(
+            "organisation"
+        )
+    }
+    for org_id, publication in publications.items():
+        organisations.setdefault(org_id, publication.report.organisation)
+
+    rows = []
+    for org_id, organisation in organisations.items():
+        publication = publications.get(org_id)
+        entry: dict[str, Any] = {
+            "name": organisation.name,
+            "slug": organisation.slug,
+            "reported": publication is not None,
+            "publication": None,
+            "items": [],
+        }
+        if publication is not None:
+            snapshot = json.loads(publication.snapshot)
+            entry["publication"] = {
+                "report_reference": snapshot.get("reference", ""),
+                "version": publication.version,
+                "published_at": _utc(publication.published_at),
+                "snapshot_sha256": publication.snapshot_sha256,
+                "report_revision": snapshot.get("revision"),
+                "verified_at": snapshot.get("verified_at"),
+                "correction_reason": publication.correction_reason,
+            }
+            items = [_item(raw) for raw in snapshot.get("items", [])]
+            entry["items"] = sorted(items, key=lambda i: (order.get(i["node_id"], len(order)), i["node_id"]))
+        rows.append(entry)
+    rows.sort(key=lambda o: (o["name"].casefold(), o["slug"]))
+    return Dataset(period=period, grouping_levels=grouping, mitigations=mitigations, organisations=rows)
+
+
+# --- the files --------------------------------------------------------------------------------
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula.
+
+    A cell starting with =, +, -, @, tab or carriage return gets a leading apostrophe; plain
+    numbers such as -3 or -0.5 are left alone because they cannot run as formulas.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv(header: list[str], rows: Iterable[list[Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+MITIGATION_COLUMNS = [
+    ("framework_key", "Framework id, e.g. sbd."),
+    ("framework_version", "Framework version the period uses, e.g. 2024.1."),
+    ("node_id", "Stable id of the mitigation; the column names of matrix.csv."),
+    ("code", "Short label from the framework text, e.g. M1."),
+    (
+        "<level>_id, <level>_title",
+        "One pair per grouping level of the framework, named after the level "
+        "(for Safety by Design: phase_id, phase_title, principle_id, principle_title).",
+    ),
+    ("title", "The mitigation's title."),
+    ("description", "The mitigation's text."),
+    (
+        "metric_definitions",
+        'Metrics the mitigation asks for, as key:unit separated by "; " '
+        "(e.g. reports:count; median_hours:hours); empty when none.",
+    ),
+]
+
+MATRIX_COLUMNS = [
+    ("organisation", "Organisation name."),
+    ("organisation_slug", "Stable organisation id."),
+    (
+        "publication_version",
+        "Version of the current publication (2 or more after a correction); "
+        "empty when the organisation has not reported.",
+    ),
+    ("snapshot_sha256", "SHA-256 of the published snapshot the row comes from; empty when not reported."),
+    (
+        "<node_id>",
+        "Implementation status of the mitigation: not_started, planned, in_progress, "
+        "implemented, not_applicable, or not_reported.",
+    ),
+    (
+        "<node_id>:assurance",
+        "Assurance level of that status: self_reported, reviewer_verified, or not_reported.",
+    ),
+]
+
+ITEM_COLUMNS = [
+    ("organisation", "Organisation name."),
+    ("organisation_slug", "Stable organisation id."),
+    ("report_reference", "Report id printed on the PDF report, e.g. PP-2025-000012."),
+    ("publication_version", "Version of the current publication; above 1 after a correction."),
+    ("published_at", "When this version was published (UTC, ISO 8601)."),
+    ("snapshot_sha256", "SHA-256 of the published snapshot."),
+    ("node_id", "Mitigation id (see mitigations.csv)."),
+    ("title", "Mitigation title."),
+    ("status", "Implementation status the organisation reported."),
+    ("assurance", "self_reported, or reviewer_verified when the reviewer's verdict is verified."),
+    (
+        "verdict",
+        "Reviewer's verdict: verified, partially_verified, not_verified, needs_information; empty when none.",
+    ),
+    ("verdict_justification", "Why the reviewer reached the verdict."),
+    (
+        "company_response",
+        "The organisation's reply to the verdict; several replies are separated by a line holding only ---.",
+    ),
+    ("narrative", "What the organisation says it did (Markdown source)."),
+    ("areas_needing_progress", "What the organisation says still needs work."),
+    ("metric_count", "Number of metric values reported; the values are rows of metrics.csv."),
+    ("public_evidence_count", "Evidence items anyone can open (listed with link and hash in data.json)."),
+    (
+        "restricted_evidence_count",
+        "Evidence items only reviewers and auditors can open; published as hashes in data.json.",
+    ),
+]
+
+METRIC_COLUMNS = [
+    ("organisation_slug", "Stable organisation id."),
+    ("publication_version", "Version of the current publication."),
+    ("node_id", "Mitigation id."),
+    ("metric_key", "Metric id within the mitigation."),
+    ("metric_name", "What is counted."),
+    ("unit", "count, percent, hours or days."),
+    ("value", "The reported number as a plain decimal (e.g. 12 or 0.5); empty when not given."),
+    ("data_source", "Where the organisation says the number comes from."),
+]
+
+
+def mitigations_csv(dataset: Dataset) -> bytes:
+    header = ["framework_key", "framework_version", "node_id", "code"]
+    for level in dataset.grouping_levels:
+        header += [f"{level}_id", f"{level}_title"]
+    header += ["title", "description", "metric_definitions"]
+    rows = []
+    for mitigation in dataset.mitigations:
+        groups = {a["kind"]: a for a in mitigation["ancestors"]}
+        row = [dataset.framework.key, dataset.framework.version, mitigation["node_id"], mitigation["code"]]
+        for level in dataset.grouping_levels:
+            group = groups.get(level, {})
+            row += [group.get("id", ""), group.get("title", "")]
+        row += [
+            mitigation["title"],
+            mitigation["description"],
+            "; ".join(f"{m['key']}:{m['unit']}" for m in mitigation["metrics"]),
+        ]
+        rows.append(row)
+    return _csv(header, rows)
+
+
+def matrix_csv(dataset: Dataset) -> bytes:
+    node_ids = [m["node_id"] for m in dataset.mitigations]
+    header = ["organisation", "organisation_slug", "publication_version", "snapshot_sha256"]
+    for node_id in node_ids:
+        header += [node_id, f"{node_id}:assurance"]
+    rows = []
+    for org in dataset.organisations:
+        publication = org["publication"] or {}
+        items = {item["node_id"]: item for item in org["items"]}
+        row = [org["name"], org["slug"], publication.get("version"), publication.get("snapshot_sha256")]
+        for node_id in node_ids:
+            item = items.get(node_id)
+            row += [item["status"], item["assurance"]] if item else [NOT_REPORTED, NOT_REPORTED]
+        rows.append(row)
+    return _csv(header, rows)
+
+
+def items_csv(dataset: Dataset) -> bytes:
+    rows = []
+    for org in dataset.organisations:
+        publication = org["publication"]
+        for item in org["items"]:
+            rows.append(
+                [
+                    org["name"],
+                    org["slug"],
+                    publication["report_reference"],
+                    publication["version"],
+                    publication["published_at"],
+                    publication["snapshot_sha256"],
+                    item["node_id"],
+                    item["title"],
+                    item["status"],
+                    item["assurance"],
+                    item["verdict"],
+                    item["verdict_justification"],
+                    "\n---\n".join(item["company_responses"]),
+                    item["narrative"],
+                    item["areas_needing_progress"],
+                    len(item["metrics"]),
+                    item["public_evidence_count"],
+                    item["restricted_evidence_count"],
+                ]
+            )
+    return _csv([name for name, _ in ITEM_COLUMNS], rows)
+
+
+def metrics_csv(dataset: Dataset) -> bytes:
+    rows = []
+    for org in dataset.organisations:
+        for item in org["items"]:
+            for metric in item["metrics"]:
+                rows.append(
+                    [
+                        org["slug"],
+                        org["publication"]["version"],
+                        item["node_id"],
+                        metric["key"],
+                        metric["name"],
+                        metric["unit"],
+                        metric["value"],
+                        metric["data_source"],
+                    ]
+                )
+    return _csv([name for name, _ in METRIC_COLUMNS], rows)
+
+
+def data_json(dataset: Dataset) -> bytes:
+    framework = dataset.framework
+    period = dataset.period
+    published = [o["publication"]["published_at"] for o in dataset.organisations if o["publication"]]
+    document = {
+        "schema": SCHEMA_PATH,
+        "licence": {"name": LICENCE_NAME, "url": LICENCE_URL, "attribution": attribution(period)},
+        "framework": {"key": framework.key, "version": framework.version, "title": framework.title},
+        "period": {
+            "label": period.label,
+            "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(),
+            "due_on": period.due_on.isoformat(),
+        },
+        "as_of": max(published) if published else None,
+        "mitigations": dataset.mitigations,
+        "organisations": dataset.organisations,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def licence_txt(dataset: Dataset) -> bytes:
+    framework = dataset.framework
+    period = dataset.period
+    lines = [
+        f"Pledgeproof open data: {framework.title} (version {framework.version}), period {period.label}",
+        "",
+        f"This data set is made available under the Creative Commons Attribution 4.0 International "
+        f"licence ({LICENCE_NAME}): {LICENCE_URL}",
+        "",
+        "You may copy, redistribute, adapt and build upon it for any purpose, including commercially,",
+        "provided you give appropriate credit, link to the licence and say if you made changes.",
+        "",
+        "Credit it as:",
+        f"    {attribution(period)}",
+        "",
+        "The figures and statements are the organisations' own reports as published on Pledgeproof;",
+        "the assurance column says whether a program reviewer verified each one.",
+    ]
+    if framework.licence_note or framework.publisher:
+        lines += [
+            "",
+            f"The mitigation titles and texts come from the framework's publisher"
+            f"{' (' + framework.publisher + ')' if framework.publisher else ''}.",
+        ]
+        if framework.licence_note:
+            lines.append(framework.licence_note.strip())
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# The order files are listed in checksums.txt and on the index page.
+FILE_BUILDERS = {
+    "mitigations.csv": mitigations_csv,
+    "matrix.csv": matrix_csv,
+    "items.csv": items_csv,
+    "metrics.csv": metrics_csv,
+    "data.json": data_json,
+    "LICENSE.txt": licence_txt,
+}
+
+CONTENT_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+def period_files(*, period: ReportingPeriod) -> dict[str, bytes]:
+    """Every file of the period by name, checksums.txt last (it lists the others)."""
+    dataset = dataset_build(period=period)
+    files = {name: build(dataset) for name, build in FILE_BUILDERS.items()}
+    files["checksums.txt"] = "".join(
+        f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in files.items()
+    ).encode("utf-8")
+    return files
+
+
+def content_type(filename: str) -> str:
+    return CONTENT_TYPES[filename[filename.rindex(".") :]]

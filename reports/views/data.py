@@ -1,0 +1,159 @@
+"""Open data under /data/: the index page, the files of each period, the JSON Schema and the feed.
+
+Anonymous and read-only. Files come from reports.exports, which reads current publications only.
+"""
+
+import hashlib
+from pathlib import Path
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_safe
+
+from commitments.models import ReportingPeriod
+from reports import exports
+from reports.models import Publication
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "open-data.schema.json"
+FEED_SIZE = 100
+
+
+def _period_or_404(framework_key: str, label: str) -> ReportingPeriod:
+    period = exports.open_data_period_find(framework_key=framework_key, label=label)
+    if period is None:
+        raise Http404("No published data for this framework and period.")
+    return period
+
+
+def _docs() -> dict:
+    return {
+        "mitigation_columns": exports.MITIGATION_COLUMNS,
+        "matrix_columns": exports.MATRIX_COLUMNS,
+        "item_columns": exports.ITEM_COLUMNS,
+        "metric_columns": exports.METRIC_COLUMNS,
+        "licence_url": exports.LICENCE_URL,
+        "schema_url": reverse("data:schema"),
+        "feed_url": reverse("data:feed"),
+        "file_names": list(exports.FILE_BUILDERS) + ["checksums.txt"],
+    }
+
+
+def _datasets(periods: list[ReportingPeriod]) -> list[dict]:
+    return [
+        {
+            "period": period,
+            "url": reverse("data:period", args=[period.framework.key, period.label]),
+            "attribution": exports.attribution(period),
+            "files": [
+                {"name": name, "url": reverse("data:file", args=[period.framework.key, period.label, name])}
+                for name in [*exports.FILE_BUILDERS, "checksums.txt"]
+            ],
+        }
+        for period in periods
+    ]
+
+
+@require_safe
+def index_view(request: HttpRequest) -> HttpResponse:
+    periods = exports.open_data_periods()
+    return render(request, "data/index.html", {"datasets": _datasets(periods), "single": False, **_docs()})
+
+
+@require_safe
+def period_view(request: HttpRequest, framework: str, period: str) -> HttpResponse:
+    found = _period_or_404(framework, period)
+    return render(request, "data/index.html", {"datasets": _datasets([found]), "single": True, **_docs()})
+
+
+def _download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The name is the one checksums.txt lists, so `sha256sum -c` works on a folder of downloads.
+    response["ETag"] = f'"{hashlib.sha256(content).hexdigest()}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def file_view(request: HttpRequest, framework: str, period: str, filename: str) -> HttpResponse:
+    if filename not in exports.FILE_BUILDERS and filename != "checksums.txt":
+        raise Http404("No such file.")
+    found = _period_or_404(framework, period)
+    files = exports.period_files(period=found)
+    return _download(files[filename], filename=filename, content_type=exports.content_type(filename))
+
+
+@require_safe
+def schema_view(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(SCHEMA_FILE.read_bytes(), content_type="application/schema+json")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+class PublicationFeed(Feed):
+    """Every publication, corrections included, newest first."""
+
+    feed_type = Atom1Feed
+    title = "Pledgeproof publications"
+    subtitle = (
+        "Each published progress report and each correction, with the open data of its framework and period."
+    )
+
+    def link(self) -> str:
+        return reverse("data:index")
+
+    def feed_url(self) -> str:
+        return reverse("data:feed")
+
+    def items(self):
+        return Publication.objects.select_related(
+            "report__organisation", "report__period__framework"
+        ).order_by("-published_at", "-pk")[:FEED_SIZE]
+
+    def item_title(self, item: Publication) -> str:
+        report = item.report
+        base = f"{report.organisation.name}: {report.period} report"
+        if item.version > 1:
+            return (
+                f"{base}, correction (version {item.version}): {item.correction_reason or 'no reason given'}"
+            )
+        return f"{base} published (version {item.version})"
+
+    def item_description(self, item: Publication) -> str:
+        report = item.report
+        period = report.period
+        text = (
+            f"{report.organisation.name} published version {item.version} of its report {report.reference} "
+            f"for {period.framework.title} (version {period.framework.version}), period {period.label}. "
+            f"Snapshot SHA-256: {item.snapshot_sha256}."
+        )
+        if item.version > 1:
+            text += f" Correction: {item.correction_reason or 'no reason given'}."
+        return text
+
+    def item_link(self, item: Publication) -> str:
+        period = item.report.period
+        return reverse("data:period", args=[period.framework.key, period.label])
+
+    def item_guid(self, item: Publication) -> str:
+        # Several publications share a period's link, so the id names the publication itself.
+        return f"urn:pledgeproof:publication:{item.report_id}:{item.version}"
+
+    def item_pubdate(self, item: Publication):
+        return item.published_at
+
+    def item_updateddate(self, item: Publication):
+        return item.published_at
+
+    def item_author_name(self, item: Publication) -> str:
+        return item.report.organisation.name
+
+    def item_categories(self, item: Publication) -> list[str]:
+        period = item.report.period
+        return [period.framework.key, f"{period.framework.key} {period.label}"]
+
+
+feed_view = require_safe(PublicationFeed())

@@ -1,0 +1,155 @@
+"""Only published snapshots reach the public site: nothing else, on any public page."""
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Comment, ImplementationStatus, ReportStatus
+from commitments.services.reports import (
+    item_update,
+    report_changes_request,
+    report_create,
+    report_review_start,
+    report_submit,
+)
+from commitments.services.reviews import comment_add, company_response_add
+from reports.services import report_publish
+from tests.builders import period_for
+from tests.reports.public_builders import committed_org, fill, officer_of, verify
+
+pytestmark = pytest.mark.django_db
+
+STATES = [
+    ReportStatus.DRAFT,
+    ReportStatus.SUBMITTED,
+    ReportStatus.IN_REVIEW,
+    ReportStatus.CHANGES_REQUESTED,
+    ReportStatus.VERIFIED,
+]
+
+
+def _report_in(state, org, period, reviewer):
+    officer = officer_of(org)
+    report = report_create(organisation=org, period=period, acting_user=officer)
+    fill(
+        report,
+        officer,
+        narrative=f"MARKER-NARRATIVE-{state}",
+        restricted_title=f"MARKER-RESTRICTED-{state}",
+    )
+    if state == ReportStatus.DRAFT:
+        return report
+    report_submit(report=report, acting_user=officer)
+    if state == ReportStatus.SUBMITTED:
+        return report
+    report_review_start(report=report, acting_user=reviewer)
+    comment_add(item=report.items.first(), acting_user=reviewer, body=f"MARKER-COMMENT-{state}")
+    if state == ReportStatus.IN_REVIEW:
+        return report
+    if state == ReportStatus.CHANGES_REQUESTED:
+        report_changes_request(
+            report=report, acting_user=reviewer, items=report.items.all()[:1], message="MARKER-REQUEST"
+        )
+        return report
+    verify(report, reviewer, justification=f"MARKER-JUSTIFICATION-{state}", start=False)
+    return report
+
+
+@pytest.fixture
+def world(framework, reviewer, program_admin):
+    """One published report next to reports in every unpublished state, all full of markers."""
+    old = period_for(framework, label="2024", year=2024)
+    period = period_for(framework, label="2025", year=2025)
+    unpublished = {}
+    for state in STATES:
+        org = committed_org(framework, f"Org {state}", slug=f"org-{state.replace('_', '-')}")
+        unpublished[state] = _report_in(state, org, period, reviewer)
+    # The published organisation also has an unpublished draft for the next period.
+    shown = committed_org(framework, "Shown Labs")
+    officer = officer_of(shown)
+    report = report_create(organisation=shown, period=old, acting_user=officer)
+    fill(report, officer, narrative="PUBLISHED-NARRATIVE", restricted_title="MARKER-RESTRICTED-PUBLISHED")
+    report_submit(report=report, acting_user=officer)
+    report_review_start(report=report, acting_user=reviewer)
+    comment_add(item=report.items.first(), acting_user=reviewer, body="MARKER-COMMENT-PUBLISHED")
+    verify(report, reviewer, justification="PUBLISHED-JUSTIFICATION", start=False)
+    company_response_add(item=report.items.first(), acting_user=officer, body="PUBLISHED-RESPONSE")
+    report_publish(report=report, acting_user=program_admin)
+    draft = report_create(organisation=shown, period=period, acting_user=officer)
+    fill(draft, officer, narrative="MARKER-NEXT-DRAFT")
+    return {"period": period, "old": old, "shown": shown, "report": report, "unpublished": unpublished}
+
+
+def _public_urls(world):
+    nodes = ["tiny.p1.m1", "tiny.p1.m2", "tiny.p1.m3"]
+    urls = [
+        reverse("home"),
+        reverse("home") + "?period=2025",
+        reverse("home") + "?period=2024",
+        reverse("home") + "?period=2025&principle=tiny.p1",
+        reverse("home") + "?period=2024&principle=tiny.p1",
+        reverse("public:methodology"),
+        reverse("public:corrections"),
+        reverse("public:organisation", args=["shown-labs"]),
+        reverse("public:report", args=["shown-labs", "tiny", "2024"]),
+        reverse("public:report_version", args=["shown-labs", "tiny", "2024", 1]),
+    ]
+    urls += [reverse("public:item", args=["shown-labs", "tiny", "2024", n]) for n in nodes]
+    urls += [reverse("public:item_version", args=["shown-labs", "tiny", "2024", 1, n]) for n in nodes]
+    for state in STATES:
+        urls.append(reverse("public:organisation", args=[f"org-{state.replace('_', '-')}"]))
+    return urls
+
+
+def test_no_unpublished_report_restricted_evidence_or_comment_appears_on_any_public_page(client, world):
+    assert Comment.objects.count() == 4  # the markers really exist in the database
+    pages = {}
+    for url in _public_urls(world):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[url] = response.content.decode()
+
+    everything = "\n".join(pages.values())
+    assert "MARKER" not in everything
+    # The same pages do show what was published, so the check above can fail.
+    assert (
+        "PUBLISHED-NARRATIVE"
+        in pages[reverse("public:item", args=["shown-labs", "tiny", "2024", "tiny.p1.m1"])]
+    )
+    assert "PUBLISHED-JUSTIFICATION" in everything
+    assert "PUBLISHED-RESPONSE" in everything
+    assert "Restricted — hash only" in everything
+
+
+def test_unpublished_reports_have_no_public_report_or_item_page(client, world):
+    for state in STATES:
+        slug = f"org-{state.replace('_', '-')}"
+        assert client.get(reverse("public:report", args=[slug, "tiny", "2025"])).status_code == 404
+        assert (
+            client.get(reverse("public:item", args=[slug, "tiny", "2025", "tiny.p1.m1"])).status_code == 404
+        )
+    assert client.get(reverse("public:report", args=["shown-labs", "tiny", "2025"])).status_code == 404
+
+
+def test_unpublished_organisations_show_as_not_reported_in_the_matrix(client, world):
+    response = client.get(reverse("home"), {"period": "2025", "principle": "tiny.p1"})
+    rows = {row.organisation.name: row for row in response.context["m"].rows}
+    for state in STATES:
+        assert rows[f"Org {state}"].publication is None
+        assert {cell.level.key for cell in rows[f"Org {state}"].cells} == {"not_reported"}
+
+
+def test_a_published_item_edited_afterwards_still_shows_the_published_text(client, world, program_admin):
+    """The public reads the snapshot: a later change to the live row does not leak through."""
+    item = world["report"].items.get(node__node_id="tiny.p1.m1")
+    # Arrange: a live edit that no service allows on a published report, made through the ORM.
+    type(item).objects.filter(pk=item.pk).update(
+        narrative="MARKER-LIVE-EDIT", status=ImplementationStatus.NOT_STARTED
+    )
+    assert item_update  # the service would refuse it: the report is published
+
+    body = client.get(
+        reverse("public:item", args=["shown-labs", "tiny", "2024", "tiny.p1.m1"])
+    ).content.decode()
+
+    assert "MARKER-LIVE-EDIT" not in body
+    assert "PUBLISHED-NARRATIVE" in body
