@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint fmt clean
+.PHONY: run test venv node lint fmt clean
 
 venv: $(VENV)/.installed
 
@@ -16,6 +16,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core for the accessibility test (tests/browser/test_accessibility.py), pinned in package-lock.json.
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the accessibility test will skip (and fail under CI=true)"; \
+	fi
+
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_frameworks
@@ -23,7 +33,7 @@ run: venv
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+test: venv node
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv
