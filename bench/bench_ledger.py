@@ -26,16 +26,15 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import random
-import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _docs import machine_text, rewrite_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -296,10 +295,7 @@ def _timed(run) -> tuple[float, object]:
 
 def _section(results: list[dict], args: argparse.Namespace) -> str:
     today = datetime.date.today().isoformat()
-    machine = (
-        f"{os.cpu_count()} CPUs ({platform.machine()}), {_ram()}{platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
-    )
+    machine = machine_text()
     first = results[0]
     rows = []
     for r in results:
@@ -389,24 +385,8 @@ def _verdict(results: list[dict]) -> str:
     return f"**The target is missed** on {names}."
 
 
-def _ram() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM, "
-    except OSError:
-        pass
-    return ""
-
-
 def _rewrite_docs(section: str) -> None:
-    text = DOCS.read_text()
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(text):
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    else:
-        text = pattern.sub(lambda _match: section, text, count=1)
-    DOCS.write_text(text)
+    rewrite_section(START, END, section)
 
 
 if __name__ == "__main__":

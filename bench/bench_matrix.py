@@ -27,17 +27,16 @@ import argparse
 import datetime
 import http.client
 import os
-import platform
-import re
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from _docs import machine_text, rewrite_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -248,10 +247,7 @@ def _rps(port: int, path: str, count: int, clients: int) -> float:
 
 def _section(results: dict, facts: dict, seeded: dict, args: argparse.Namespace) -> str:
     today = datetime.date.today().isoformat()
-    machine = (
-        f"{os.cpu_count()} CPUs ({platform.machine()}), {_ram()}{platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
-    )
+    machine = machine_text()
     ratio = results["ratio"]
     verdict = "met" if ratio >= TARGET_RATIO else "missed"
     trivial = results["trivial"]
@@ -336,24 +332,8 @@ def _verdict(results: dict) -> str:
     )
 
 
-def _ram() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM, "
-    except OSError:
-        pass
-    return ""
-
-
 def _rewrite_docs(section: str) -> None:
-    text = DOCS.read_text()
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(text):
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    else:
-        text = pattern.sub(lambda _match: section, text, count=1)
-    DOCS.write_text(text)
+    rewrite_section(START, END, section)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import datetime
 import gc
 import os
 import platform
-import re
 import resource
 import shutil
 import sys
@@ -24,6 +23,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+from _docs import rewrite_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -261,13 +262,7 @@ def _section(size_mb: int, timed: dict, traced: dict, within: bool) -> str:
 
 
 def _rewrite_docs(section: str) -> None:
-    text = DOCS.read_text()
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(text):
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    else:
-        text = pattern.sub(lambda _match: section, text, count=1)
-    DOCS.write_text(text)
+    rewrite_section(START, END, section)
 
 
 if __name__ == "__main__":
