@@ -6,7 +6,7 @@ nothing may silently skip in CI (STYLE.md rule 14).
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -84,3 +84,37 @@ def flushable_ledger(transactional_db) -> Iterator[None]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
+
+
+TIMEOUT_MS = 10_000  # for actions and assertions alike; a slow CI machine gets some slack
+
+
+@pytest.fixture
+def sign_in_with(browser, live_server) -> Iterator[Callable]:
+    """Sign a person in through the real login form, each in a browser context of their own.
+
+    `sign_in_with(email, password, before_submit=None)`; `before_submit(page)` runs on the
+    filled-in login page (e.g. to take its screenshot).
+    """
+    from playwright.sync_api import expect
+
+    contexts = []
+
+    def sign_in(email: str, password: str, before_submit: Callable | None = None):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        if before_submit is not None:
+            before_submit(page)
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()

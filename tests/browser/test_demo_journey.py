@@ -27,8 +27,7 @@ from commitments.models import (
 )
 from commitments.services.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from commitments.services.ledger import ledger_verify
-
-TIMEOUT_MS = 10_000
+from tests.browser.conftest import TIMEOUT_MS
 
 try:
     from playwright.sync_api import expect
@@ -73,25 +72,8 @@ def demo_world(flushable_ledger, settings):
 
 
 @pytest.fixture
-def sign_in(browser, live_server) -> Callable:
-    """Sign a demo person in through the real login form, each in a browser context of their own."""
-    contexts = []
-
-    def sign_in(email: str):
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-        return page
-
-    yield sign_in
-    for context in contexts:
-        context.close()
+def sign_in(sign_in_with) -> Callable:
+    return lambda email: sign_in_with(email, DEMO_PASSWORD)
 
 
 def shot(page, folder: Path, name: str, *, full_page: bool = True, item=None) -> None:

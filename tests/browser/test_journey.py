@@ -14,11 +14,10 @@ import pytest
 from django.conf import settings
 
 from commitments.models import Evidence, ItemVerdict, ProgressReport, ReportStatus
+from tests.browser.conftest import TIMEOUT_MS
 from tests.builders import commit, period_for, small_framework
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.samples import elf_bytes, pdf_bytes
-
-TIMEOUT_MS = 10_000  # for actions and assertions alike; a slow CI machine gets some slack
 
 try:
     from playwright.sync_api import expect
@@ -56,28 +55,12 @@ def journey_data(flushable_ledger):
 
 
 @pytest.fixture
-def sign_in(browser, live_server):
-    """Sign a person in through the real login form, each in a browser context of their own."""
-    contexts = []
-
+def sign_in(sign_in_with):
     def sign_in(email: str, screenshots: Path | None = None):
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-        if screenshots:
-            shot(page, screenshots, "01-login")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-        return page
+        screenshot = (lambda page: shot(page, screenshots, "01-login")) if screenshots else None
+        return sign_in_with(email, PASSWORD, before_submit=screenshot)
 
-    yield sign_in
-    for context in contexts:
-        context.close()
+    return sign_in
 
 
 def shot(page, folder: Path, name: str) -> None:
