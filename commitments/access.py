@@ -50,3 +50,14 @@ def can_review_report(user: User, report: ProgressReport) -> bool:
 
 def can_publish_report(user: User, report: ProgressReport) -> bool:
     return user.is_authenticated and user.is_program_admin and not is_member(user, report.organisation)
+
+
+def can_read_audit_report(user: User, report: ProgressReport) -> bool:
+    """Audit reports (restricted evidence, verdicts, comments, ledger): reviewers, admins, auditors.
+
+    Never for someone who belongs to the organisation, and not for its officers: the audit report
+    carries reviewers' internal comments.
+    """
+    if not user.is_authenticated or not (user.is_reviewer or user.is_auditor):
+        return False
+    return not is_member(user, report.organisation)

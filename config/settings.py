@@ -183,6 +183,27 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {"task": "commitments.tasks.reminders_send_due_task", "schedule": 60 * 60 * 6},
 }
 
+# Signed PDF reports (issue 5). `manage.py init_signing_key` writes a private root and a
+# report-signing certificate into PLEDGEPROOF_SIGNING_DIR for local use; in production point the
+# three file settings at the real key, its certificate and the chain up to the published root.
+PLEDGEPROOF_SIGNING_DIR = Path(env_str("PLEDGEPROOF_SIGNING_DIR") or BASE_DIR / "var" / "signing")
+PLEDGEPROOF_SIGNING_KEY = Path(
+    env_str("PLEDGEPROOF_SIGNING_KEY") or PLEDGEPROOF_SIGNING_DIR / "signing-key.pem"
+)
+PLEDGEPROOF_SIGNING_CERT = Path(
+    env_str("PLEDGEPROOF_SIGNING_CERT") or PLEDGEPROOF_SIGNING_DIR / "signing-cert.pem"
+)
+# PEM bundle: any intermediates, then the self-signed root that verifiers trust.
+PLEDGEPROOF_SIGNING_CHAIN = Path(
+    env_str("PLEDGEPROOF_SIGNING_CHAIN") or PLEDGEPROOF_SIGNING_DIR / "chain.pem"
+)
+PLEDGEPROOF_SIGNING_KEY_PASSPHRASE = env_str("PLEDGEPROOF_SIGNING_KEY_PASSPHRASE")
+# Optional RFC 3161 timestamp authority; empty means no timestamp.
+PLEDGEPROOF_TSA_URL = env_str("PLEDGEPROOF_TSA_URL")
+# Queue the public PDF when a report is published or corrected.
+PDF_RENDER_ON_PUBLISH = env_bool("PDF_RENDER_ON_PUBLISH", True)
+PDF_MAX_VERIFY_UPLOAD_BYTES = env_int("PDF_MAX_VERIFY_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+
 # Email: console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:

@@ -36,3 +36,84 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} v{self.version}"
+
+
+class ArtifactKind(models.TextChoices):
+    PUBLIC = "public", "Public progress report"
+    AUDIT = "audit", "Audit report"
+    SUMMARY = "summary", "Program summary"
+
+
+class ArtifactStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ReportArtifactQuerySet(models.QuerySet):
+    def ready(self):
+        return self.filter(status=ArtifactStatus.READY)
+
+
+class ReportArtifact(models.Model):
+    """One rendering of a signed PDF. Once ready it is final: regenerating makes a new version.
+
+    Public and audit reports belong to one organisation's report; the program summary belongs to
+    a period. `sha256` identifies the signed file, which is stored content-addressed.
+    """
+
+    kind = models.CharField(max_length=10, choices=ArtifactKind.choices)
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.PROTECT, null=True, blank=True, related_name="artifacts"
+    )
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, null=True, blank=True, related_name="artifacts"
+    )
+    period = models.ForeignKey(
+        "commitments.ReportingPeriod", on_delete=models.PROTECT, related_name="artifacts"
+    )
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=ArtifactStatus.choices, default=ArtifactStatus.PENDING)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    storage_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    manifest = models.TextField(blank=True, help_text="Canonical JSON embedded in the PDF as manifest.json.")
+    ledger_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportArtifactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "report", "version"],
+                condition=models.Q(report__isnull=False),
+                name="artifact_report_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "period", "version"],
+                condition=models.Q(report__isnull=True),
+                name="artifact_period_version_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} ({self.status})"
+
+    @property
+    def document_id(self) -> str:
+        """The id printed on every page, e.g. 'PP-2025-000012-public-v2' or 'PP-2025-summary-v1'."""
+        if self.report_id:
+            return f"{self.report.reference}-{self.kind}-v{self.version}"
+        return f"PP-{self.period.label}-{self.kind}-v{self.version}"
+
+    @property
+    def file_name(self) -> str:
+        return f"pledgeproof-{self.document_id}.pdf"

@@ -1,7 +1,9 @@
 """Reads for publication: what the public may see of a report."""
 
 import datetime
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
@@ -15,7 +17,9 @@ from commitments.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from commitments.services.ledger import canonical_json
 from commitments.services.reports import decimal_text
+from reports.models import Publication
 
 
 def _latest_verdict(item) -> Any:
@@ -177,3 +181,50 @@ def program_overview(*, period: ReportingPeriod, today: datetime.date | None = N
             )
         )
     return rows
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+@dataclass
+class CorrectionPreview:
+    """What a correction of a published report would publish, against its current version."""
+
+    report: ProgressReport
+    current: Publication | None
+    changed_items: list[tuple[str, str, list[Any]]] = field(default_factory=list)
+    details_changed: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changed_items) or self.details_changed
+
+
+def correction_preview(report: ProgressReport) -> CorrectionPreview:
+    """The report's content as it would be published now, compared item by item with its current
+    published version (none if the report is not published)."""
+    from reports.selectors_public import item_changes, snapshot, snapshot_items
+
+    current = Publication.objects.current().filter(report=report).first()
+    if current is None:
+        return CorrectionPreview(report=report, current=None)
+    # Through canonical JSON, as publication stores it, so values compare exactly as published.
+    text = canonical_json(report_public_snapshot(report))
+    live = json.loads(text)
+    old_items = snapshot_items(current)
+    new_items = {item["node"]: item for item in live["items"]}
+    changed = []
+    for node_id in [*new_items, *(k for k in old_items if k not in new_items)]:
+        changes = item_changes(old_items.get(node_id), new_items.get(node_id))
+        if changes:
+            changed.append((node_id, (new_items.get(node_id) or old_items[node_id])["title"], changes))
+    old_rest = {k: v for k, v in snapshot(current).items() if k != "items"}
+    new_rest = {k: v for k, v in live.items() if k != "items"}
+    return CorrectionPreview(
+        report=report,
+        current=current,
+        changed_items=changed,
+        # Anything else the snapshot holds (report details, or item fields the list does not name).
+        details_changed=not changed and hashlib.sha256(text.encode()).hexdigest() != current.snapshot_sha256
+        or old_rest != new_rest,
+    )

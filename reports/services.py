@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,6 +52,7 @@ def report_publish(*, report: ProgressReport, acting_user: User) -> Publication:
     )
     report_notify(report=report, event="published")
     public_cache_invalidate_on_commit()
+    _public_pdf_queue(report)
     return publication
 
 
@@ -104,4 +106,13 @@ def publication_correct(*, report: ProgressReport, acting_user: User, reason: st
         },
     )
     public_cache_invalidate_on_commit()
+    _public_pdf_queue(locked)
     return publication
+
+
+def _public_pdf_queue(report: ProgressReport) -> None:
+    """Queue the signed public PDF of the new publication (rendered after commit)."""
+    if settings.PDF_RENDER_ON_PUBLISH:
+        from reports.pdf.services import artifact_request
+
+        artifact_request(kind="public", acting_user=None, report=report)

@@ -4,6 +4,17 @@ import pytest
 from django.db import connection
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key():
+    """Every run signs with its own throwaway key (config.test_settings points at a temp folder)."""
+    from reports.pdf.signing import SigningFiles, signing_key_create, signing_material
+
+    files = SigningFiles.from_settings()
+    if not files.exist():
+        signing_key_create(files, common_name="Pledgeproof test")
+    return signing_material()
+
+
 @pytest.fixture
 def on_postgres():
     if connection.vendor != "postgresql":

@@ -1,0 +1,3 @@
+"""The software version printed in PDF manifests; keep in step with pyproject.toml."""
+
+VERSION = "0.5.0"

@@ -1,0 +1,159 @@
+"""What goes into each PDF: the template context and the manifest, built from the database.
+
+`document_build(artifact)` is the one entry point the rendering service calls. The public report is
+built from the published snapshot only; the audit report from the live report (restricted
+evidence, verdicts, comments, ledger entries); the program summary from the period's current
+publications.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from commitments.models import LedgerHead
+from config.version import VERSION
+from reports.models import ArtifactKind, ReportArtifact
+
+MANIFEST_SCHEMA_VERSION = 1
+MANIFEST_SCHEMA_PATH = "/verify/manifest.schema.json"
+
+
+@dataclass(frozen=True)
+class Document:
+    html: str
+    manifest: dict[str, Any]
+    title: str
+
+
+def _ledger_position() -> dict[str, Any]:
+    head = LedgerHead.objects.filter(id=1).first()
+    return {"size": head.size if head else 0, "head_hash": head.head_hash if head else "0" * 64}
+
+
+def _manifest_base(artifact: ReportArtifact, *, signer_fingerprint: str, generated_at) -> dict[str, Any]:
+    period = artifact.period
+    return {
+        "schema": settings.SITE_URL + MANIFEST_SCHEMA_PATH,
+        "schema_version": MANIFEST_SCHEMA_VERSION,
+        "document": {
+            "id": artifact.document_id,
+            "kind": artifact.kind,
+            "version": artifact.version,
+            "generated_at": generated_at.isoformat(),
+            "verification_url": verification_url(artifact),
+        },
+        "period": {
+            "label": period.label,
+            "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(),
+        },
+        "framework": {"id": period.framework.key, "version": period.framework.version},
+        "ledger": _ledger_position(),
+        "signing_certificate_sha256": signer_fingerprint,
+        "software": {"name": "Pledgeproof", "version": VERSION},
+    }
+
+
+def verification_url(artifact: ReportArtifact) -> str:
+    return f"{settings.SITE_URL}/verify/?id={artifact.document_id}"
+
+
+def _manifest_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "node": item["node"],
+            "title": item["title"],
+            "status": item["status"],
+            "verdict": item.get("verdict"),
+            "metrics": item.get("metrics", []),
+            "evidence": [
+                {
+                    "id": entry["id"],
+                    "title": entry["title"],
+                    "visibility": entry["visibility"],
+                    "kind": entry["kind"],
+                    "sha256": entry["sha256"],
+                    "size_bytes": entry["size_bytes"],
+                }
+                for entry in item.get("evidence", [])
+            ],
+        }
+        for item in items
+    ]
+
+
+def _public_report(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
+    snapshot = json.loads(artifact.publication.snapshot)
+    manifest = {
+        **base,
+        "report": {
+            "id": snapshot["report_id"],
+            "reference": snapshot["reference"],
+            "revision": snapshot["revision"],
+            "publication_version": artifact.publication.version,
+            "snapshot_sha256": artifact.publication.snapshot_sha256,
+        },
+        "organisation": snapshot["organisation"],
+        "items": _manifest_items(snapshot["items"]),
+    }
+    title = f"{snapshot['organisation']['name']} — progress report {snapshot['period']['label']}"
+    context = {"artifact": artifact, "snapshot": snapshot, "manifest": manifest, "title": title}
+    return Document(html=render_to_string("pdf/public_report.html", context), manifest=manifest, title=title)
+
+
+def _audit_report(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
+    from reports.pdf.audit import audit_report_context
+
+    context = audit_report_context(artifact.report)
+    manifest = {
+        **base,
+        "report": {
+            "id": artifact.report.pk,
+            "reference": artifact.report.reference,
+            "revision": artifact.report.revision,
+            "status": artifact.report.status,
+        },
+        "organisation": {
+            "name": artifact.report.organisation.name,
+            "slug": artifact.report.organisation.slug,
+        },
+        "items": _manifest_items(context["items"]),
+    }
+    title = f"{artifact.report.organisation.name} — audit report {artifact.period.label}"
+    context.update({"artifact": artifact, "manifest": manifest, "title": title})
+    return Document(html=render_to_string("pdf/audit_report.html", context), manifest=manifest, title=title)
+
+
+def _program_summary(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
+    from reports.pdf.summary import program_summary_context
+
+    context = program_summary_context(artifact.period)
+    manifest = {
+        **base,
+        "report": None,
+        "organisation": None,
+        "organisations": context["manifest_organisations"],
+    }
+    title = f"Program summary {artifact.period.label}"
+    context.update({"artifact": artifact, "manifest": manifest, "title": title})
+    return Document(
+        html=render_to_string("pdf/program_summary.html", context), manifest=manifest, title=title
+    )
+
+
+_BUILDERS = {
+    ArtifactKind.PUBLIC: _public_report,
+    ArtifactKind.AUDIT: _audit_report,
+    ArtifactKind.SUMMARY: _program_summary,
+}
+
+
+def document_build(artifact: ReportArtifact, *, signer_fingerprint: str) -> Document:
+    base = _manifest_base(artifact, signer_fingerprint=signer_fingerprint, generated_at=timezone.now())
+    return _BUILDERS[ArtifactKind(artifact.kind)](artifact, base)

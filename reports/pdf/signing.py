@@ -1,0 +1,242 @@
+"""The platform's signing key: creating a local one, loading the configured one, signing PDFs.
+
+Every PDF gets an invisible PAdES certification signature that allows no changes. Verifiers trust
+only the published root certificate (`/verify/root.pem`, `manage.py signing_root`); the signing
+certificate and any intermediates travel inside the signature.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+ROOT_VALIDITY_DAYS = 3650
+SIGNER_VALIDITY_DAYS = 825
+
+
+class SigningKeyMissing(ImproperlyConfigured):
+    pass
+
+
+@dataclass(frozen=True)
+class SigningFiles:
+    key: Path
+    cert: Path
+    chain: Path
+
+    @classmethod
+    def from_settings(cls) -> SigningFiles:
+        return cls(
+            key=Path(settings.PLEDGEPROOF_SIGNING_KEY),
+            cert=Path(settings.PLEDGEPROOF_SIGNING_CERT),
+            chain=Path(settings.PLEDGEPROOF_SIGNING_CHAIN),
+        )
+
+    def exist(self) -> bool:
+        return self.key.is_file() and self.cert.is_file() and self.chain.is_file()
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Pledgeproof (local)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _key_usage(*, signer: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=signer,
+        content_commitment=signer,  # non-repudiation
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not signer,
+        crl_sign=not signer,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def signing_key_create(files: SigningFiles, *, common_name: str = "Pledgeproof local") -> None:
+    """Create a private root and a report-signing certificate it issues (ECDSA P-256).
+
+    The root's private key is not kept: it signs the one signing certificate and is discarded, so
+    a leaked file can never mint a second signer under the published root.
+    """
+    now = datetime.datetime.now(datetime.UTC)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_name = _name(f"{common_name} root")
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(root_name)
+        .issuer_name(root_name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=ROOT_VALIDITY_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signer=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{common_name} report signing"))
+        .issuer_name(root_name)
+        .public_key(signer_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=SIGNER_VALIDITY_DAYS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signer=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    key_pem = signer_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _write_private(files.key, key_pem)
+    files.cert.parent.mkdir(parents=True, exist_ok=True)
+    files.cert.write_bytes(_pem(signer))
+    files.chain.parent.mkdir(parents=True, exist_ok=True)
+    files.chain.write_bytes(_pem(root))
+    signing_cache_clear()
+
+
+def _load_pem_certs(path: Path) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(path.read_bytes())
+    except FileNotFoundError:
+        raise SigningKeyMissing(
+            f"No signing certificate chain at {path}. Run `python manage.py init_signing_key` "
+            "or set PLEDGEPROOF_SIGNING_CHAIN."
+        ) from None
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{path} holds no readable PEM certificates: {exc}") from None
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
+    return cert.subject == cert.issuer
+
+
+@dataclass(frozen=True)
+class SigningMaterial:
+    files: SigningFiles
+    signer_cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    root: x509.Certificate
+
+    @property
+    def root_pem(self) -> bytes:
+        return _pem(self.root)
+
+    @property
+    def root_fingerprint(self) -> str:
+        return certificate_fingerprint(self.root)
+
+    @property
+    def signer_fingerprint(self) -> str:
+        return certificate_fingerprint(self.signer_cert)
+
+
+def certificate_fingerprint(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _material(files: SigningFiles) -> SigningMaterial:
+    if not files.exist():
+        raise SigningKeyMissing(
+            "The platform's signing key is not set up: expected "
+            f"{files.key}, {files.cert} and {files.chain}. Run `python manage.py init_signing_key`, "
+            "or point PLEDGEPROOF_SIGNING_KEY, PLEDGEPROOF_SIGNING_CERT and PLEDGEPROOF_SIGNING_CHAIN "
+            "at the production key and chain."
+        )
+    signer = _load_pem_certs(files.cert)[0]
+    chain = tuple(_load_pem_certs(files.chain))
+    roots = [cert for cert in chain if _is_self_signed(cert)]
+    if len(roots) != 1:
+        raise ImproperlyConfigured(
+            f"{files.chain} must end in exactly one self-signed root certificate; found {len(roots)}."
+        )
+    return SigningMaterial(files=files, signer_cert=signer, chain=chain, root=roots[0])
+
+
+def signing_material() -> SigningMaterial:
+    return _material(SigningFiles.from_settings())
+
+
+def signing_cache_clear() -> None:
+    """Forget loaded keys, e.g. after init_signing_key replaced them."""
+    _material.cache_clear()
+    _signer.cache_clear()
+
+
+@lru_cache(maxsize=4)
+def _signer(files: SigningFiles, passphrase: str):
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load(
+        key_file=str(files.key),
+        cert_file=str(files.cert),
+        ca_chain_files=(str(files.chain),),
+        key_passphrase=passphrase.encode() if passphrase else None,
+    )
+    if signer is None:
+        raise ImproperlyConfigured(
+            f"Could not load the signing key {files.key} with its certificate {files.cert} "
+            "(wrong passphrase or a key that does not match the certificate?)."
+        )
+    return signer
+
+
+def sign_pdf(data: bytes) -> bytes:
+    """Add an invisible PAdES certification signature that permits no further changes."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+
+    material = signing_material()
+    signer = _signer(material.files, settings.PLEDGEPROOF_SIGNING_KEY_PASSPHRASE)
+    tsa_url = settings.PLEDGEPROOF_TSA_URL
+    timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
+    metadata = signers.PdfSignatureMetadata(
+        field_name="PledgeproofCertification",
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason="Pledgeproof report: certified, no changes allowed",
+        location=settings.SITE_URL,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    return output.getvalue()
