@@ -20,6 +20,7 @@ from commitments.models import (
 from commitments.services.ledger import canonical_json
 from commitments.services.reports import decimal_text
 from reports.models import Publication
+from reports.selectors_public import Change, item_changes, snapshot, snapshot_items
 
 
 def _latest_verdict(item) -> Any:
@@ -192,19 +193,16 @@ class CorrectionPreview:
 
     report: ProgressReport
     current: Publication | None
-    changed_items: list[tuple[str, str, list[Any]]] = field(default_factory=list)
+    # The same test publication_correct applies: would the new snapshot differ from the current one?
+    differs: bool = False
+    changed_items: list[tuple[str, str, list[Change]]] = field(default_factory=list)
+    # Report-level fields of the snapshot (reference, revision, verification date...).
     details_changed: bool = False
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changed_items) or self.details_changed
 
 
 def correction_preview(report: ProgressReport) -> CorrectionPreview:
-    """The report's content as it would be published now, compared item by item with its current
-    published version (none if the report is not published)."""
-    from reports.selectors_public import item_changes, snapshot, snapshot_items
-
+    """The report as it would be published now, compared item by item with its current version
+    (`current` is None when the report is not published)."""
     current = Publication.objects.current().filter(report=report).first()
     if current is None:
         return CorrectionPreview(report=report, current=None)
@@ -218,13 +216,12 @@ def correction_preview(report: ProgressReport) -> CorrectionPreview:
         changes = item_changes(old_items.get(node_id), new_items.get(node_id))
         if changes:
             changed.append((node_id, (new_items.get(node_id) or old_items[node_id])["title"], changes))
-    old_rest = {k: v for k, v in snapshot(current).items() if k != "items"}
-    new_rest = {k: v for k, v in live.items() if k != "items"}
+    old_details = {k: v for k, v in snapshot(current).items() if k != "items"}
+    new_details = {k: v for k, v in live.items() if k != "items"}
     return CorrectionPreview(
         report=report,
         current=current,
+        differs=hashlib.sha256(text.encode()).hexdigest() != current.snapshot_sha256,
         changed_items=changed,
-        # Anything else the snapshot holds (report details, or item fields the list does not name).
-        details_changed=not changed and hashlib.sha256(text.encode()).hexdigest() != current.snapshot_sha256
-        or old_rest != new_rest,
+        details_changed=old_details != new_details,
     )

@@ -127,8 +127,8 @@ def artifact_retry(*, artifact: ReportArtifact, acting_user: User | None) -> Rep
     return artifact
 
 
+def _store(data: bytes, sha256: str) -> str:
     """Write a scratch file in the target folder, then rename: a stored name never holds part of a file."""
-    """Write to a scratch file in the target folder, then rename: the stored name never holds part of a file."""
     name = artifact_storage_name(sha256)
     target = Path(settings.MEDIA_ROOT) / name
     if target.exists():
