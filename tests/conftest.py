@@ -92,6 +92,13 @@ def reviewer(db):
 
 
 @pytest.fixture
+def auditor(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(platform_role="auditor")
+
+
+@pytest.fixture
 def program_admin(db):
     from tests.factories import UserFactory
 

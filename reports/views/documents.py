@@ -1,0 +1,244 @@
+"""Signed PDF documents in the web app: list, generate, watch while pending, retry, download.
+
+Who sees what: a report's public PDF is for anyone who may read the report (and is public once
+published, see /verify/); its audit PDF only for reviewers, program admins and auditors outside
+the organisation; the program summary of a period for program staff and auditors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from commitments import access
+from commitments.errors import DomainError
+from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
+from reports.models import ArtifactKind, ArtifactStatus, ReportArtifact
+from reports.pdf.services import (
+    artifact_path,
+    artifact_request,
+    artifact_retry,
+    can_request_artifact,
+)
+
+# How often a page with a pending PDF asks again, in seconds (htmx, or a meta refresh without JS).
+POLL_SECONDS = 2
+
+
+def _is_program_staff_or_auditor(user) -> bool:
+    return user.is_authenticated and (user.is_reviewer or user.is_program_admin or user.is_auditor)
+
+
+def can_read_artifact(user, artifact: ReportArtifact) -> bool:
+    if artifact.kind == ArtifactKind.AUDIT:
+        return access.can_read_audit_report(user, artifact.report)
+    if artifact.kind == ArtifactKind.PUBLIC:
+        return access.can_read_report(user, artifact.report) or _is_program_staff_or_auditor(user)
+    return _is_program_staff_or_auditor(user)
+
+
+def _visible_kinds(user, report: ProgressReport) -> list[ArtifactKind]:
+    kinds = []
+    if access.can_read_report(user, report) or _is_program_staff_or_auditor(user):
+        kinds.append(ArtifactKind.PUBLIC)
+    if access.can_read_audit_report(user, report):
+        kinds.append(ArtifactKind.AUDIT)
+    return kinds
+
+
+@dataclass
+class KindPanel:
+    kind: ArtifactKind
+    artifacts: list[ReportArtifact]
+    can_generate: bool
+    blocked_reason: str
+
+    @property
+    def pending(self) -> bool:
+        return any(a.status == ArtifactStatus.PENDING for a in self.artifacts)
+
+
+def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
+    kinds = _visible_kinds(user, report)
+    if not kinds:
+        raise PermissionDenied("You may not see this report's documents.")
+    artifacts = list(
+        ReportArtifact.objects.filter(report=report, kind__in=kinds)
+        .select_related("report__period", "period", "publication")
+        .order_by("-version")
+    )
+    panels = []
+    for kind in kinds:
+        blocked = ""
+        if kind == ArtifactKind.PUBLIC and report.status != ReportStatus.PUBLISHED:
+            blocked = "The public PDF is made from the published report; it exists once the report is published."
+        panels.append(
+            KindPanel(
+                kind=kind,
+                artifacts=[a for a in artifacts if a.kind == kind],
+                can_generate=not blocked and can_request_artifact(user, kind, report),
+                blocked_reason=blocked,
+            )
+        )
+    return panels
+
+
+def _report_for(request: HttpRequest, report_id: int) -> ProgressReport:
+    report = get_object_or_404(ProgressReport.objects.select_related("organisation", "period__framework"), pk=report_id)
+    if not (access.can_read_report(request.user, report) or _is_program_staff_or_auditor(request.user)):
+        # Other organisations' reports are not even acknowledged.
+        raise Http404("No such report.")
+    return report
+
+
+def _poll_context(panels) -> dict:
+    return {"pending": any(p.pending for p in panels), "poll_seconds": POLL_SECONDS}
+
+
+@require_GET
+@login_required
+def report_documents_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_for(request, report_id)
+    panels = _report_panels(request.user, report)
+    context = {"report": report, "panels": panels, **_poll_context(panels)}
+    if request.htmx:
+        return render(request, "documents/_panels.html", context)
+    return render(request, "documents/report.html", context)
+
+
+@require_POST
+@login_required
+def report_document_generate_view(request: HttpRequest, report_id: int, kind: str) -> HttpResponse:
+    report = _report_for(request, report_id)
+    if kind not in (ArtifactKind.PUBLIC, ArtifactKind.AUDIT):
+        raise Http404("No such document kind.")
+    if not can_request_artifact(request.user, kind, report):
+        raise PermissionDenied(f"You may not generate the {ArtifactKind(kind).label.lower()} of this report.")
+    try:
+        artifact = artifact_request(kind=kind, acting_user=request.user, report=report)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{artifact.document_id} is being generated; this page updates when it is ready.")
+    return redirect("documents:report", report_id=report.pk)
+
+
+def _summary_panel(user, period: ReportingPeriod) -> KindPanel:
+    artifacts = list(
+        ReportArtifact.objects.filter(kind=ArtifactKind.SUMMARY, period=period, report__isnull=True)
+        .select_related("period")
+        .order_by("-version")
+    )
+    return KindPanel(
+        kind=ArtifactKind.SUMMARY,
+        artifacts=artifacts,
+        can_generate=can_request_artifact(user, ArtifactKind.SUMMARY, None),
+        blocked_reason="",
+    )
+
+
+@require_GET
+@login_required
+def documents_index_view(request: HttpRequest) -> HttpResponse:
+    """Program staff and auditors: verified and published reports and each period's summary."""
+    if not _is_program_staff_or_auditor(request.user):
+        raise PermissionDenied("Documents are for program reviewers, admins and auditors.")
+    periods = list(ReportingPeriod.objects.select_related("framework").order_by("-starts_on", "-pk"))
+    reports = list(
+        ProgressReport.objects.filter(status__in=[ReportStatus.VERIFIED, ReportStatus.PUBLISHED])
+        .select_related("organisation", "period__framework")
+        .order_by("-period__starts_on", "organisation__name")
+    )
+    ready = {}
+    for artifact in ReportArtifact.objects.ready().filter(report__in=reports).order_by("version"):
+        ready[(artifact.report_id, artifact.kind)] = artifact  # newest version wins
+    rows = [
+        {
+            "report": report,
+            "public": ready.get((report.pk, ArtifactKind.PUBLIC)),
+            "audit": ready.get((report.pk, ArtifactKind.AUDIT))
+            if access.can_read_audit_report(request.user, report)
+            else None,
+        }
+        for report in reports
+    ]
+    return render(request, "documents/index.html", {"periods": periods, "rows": rows})
+
+
+@require_GET
+@login_required
+def period_documents_view(request: HttpRequest, period_id: int) -> HttpResponse:
+    if not _is_program_staff_or_auditor(request.user):
+        raise PermissionDenied("The program summary is for program reviewers, admins and auditors.")
+    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=period_id)
+    panels = [_summary_panel(request.user, period)]
+    context = {"period": period, "panels": panels, **_poll_context(panels)}
+    if request.htmx:
+        return render(request, "documents/_panels.html", context)
+    return render(request, "documents/period.html", context)
+
+
+@require_POST
+@login_required
+def period_summary_generate_view(request: HttpRequest, period_id: int) -> HttpResponse:
+    period = get_object_or_404(ReportingPeriod, pk=period_id)
+    if not can_request_artifact(request.user, ArtifactKind.SUMMARY, None):
+        raise PermissionDenied("Only program admins generate the program summary.")
+    artifact = artifact_request(kind=ArtifactKind.SUMMARY, acting_user=request.user, period=period)
+    messages.success(request, f"{artifact.document_id} is being generated; this page updates when it is ready.")
+    return redirect("documents:period", period_id=period.pk)
+
+
+def _artifact_for(request: HttpRequest, artifact_id: int) -> ReportArtifact:
+    artifact = get_object_or_404(
+        ReportArtifact.objects.select_related("report__organisation", "report__period", "period"), pk=artifact_id
+    )
+    if not can_read_artifact(request.user, artifact):
+        raise Http404("No such document.")
+    return artifact
+
+
+def _back(artifact: ReportArtifact) -> str:
+    if artifact.report_id:
+        return reverse("documents:report", kwargs={"report_id": artifact.report_id})
+    return reverse("documents:period", kwargs={"period_id": artifact.period_id})
+
+
+@require_POST
+@login_required
+def artifact_retry_view(request: HttpRequest, artifact_id: int) -> HttpResponse:
+    artifact = _artifact_for(request, artifact_id)
+    if not can_request_artifact(request.user, artifact.kind, artifact.report):
+        raise PermissionDenied("You may not generate this document.")
+    try:
+        artifact_retry(artifact=artifact, acting_user=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Trying {artifact.document_id} again.")
+    return redirect(_back(artifact))
+
+
+@require_GET
+@login_required
+def artifact_download_view(request: HttpRequest, artifact_id: int) -> FileResponse:
+    artifact = _artifact_for(request, artifact_id)
+    if artifact.status != ArtifactStatus.READY:
+        raise Http404("This document is not ready.")
+    response = FileResponse(
+        open(artifact_path(artifact), "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=artifact.file_name,
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = f'"{artifact.sha256}"'
+    response["Cache-Control"] = "private, no-store" if artifact.kind == ArtifactKind.AUDIT else "private"
+    return response
