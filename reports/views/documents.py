@@ -78,7 +78,9 @@ def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
     for kind in kinds:
         blocked = ""
         if kind == ArtifactKind.PUBLIC and report.status != ReportStatus.PUBLISHED:
-            blocked = "The public PDF is made from the published report; it exists once the report is published."
+            blocked = (
+                "The public PDF is made from the published report; it exists once the report is published."
+            )
         panels.append(
             KindPanel(
                 kind=kind,
@@ -91,7 +93,9 @@ def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
 
 
 def _report_for(request: HttpRequest, report_id: int) -> ProgressReport:
-    report = get_object_or_404(ProgressReport.objects.select_related("organisation", "period__framework"), pk=report_id)
+    report = get_object_or_404(
+        ProgressReport.objects.select_related("organisation", "period__framework"), pk=report_id
+    )
     if not (access.can_read_report(request.user, report) or _is_program_staff_or_auditor(request.user)):
         # Other organisations' reports are not even acknowledged.
         raise Http404("No such report.")
@@ -126,7 +130,9 @@ def report_document_generate_view(request: HttpRequest, report_id: int, kind: st
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{artifact.document_id} is being generated; this page updates when it is ready.")
+        messages.success(
+            request, f"{artifact.document_id} is being generated; this page updates when it is ready."
+        )
     return redirect("documents:report", report_id=report.pk)
 
 
@@ -192,13 +198,16 @@ def period_summary_generate_view(request: HttpRequest, period_id: int) -> HttpRe
     if not can_request_artifact(request.user, ArtifactKind.SUMMARY, None):
         raise PermissionDenied("Only program admins generate the program summary.")
     artifact = artifact_request(kind=ArtifactKind.SUMMARY, acting_user=request.user, period=period)
-    messages.success(request, f"{artifact.document_id} is being generated; this page updates when it is ready.")
+    messages.success(
+        request, f"{artifact.document_id} is being generated; this page updates when it is ready."
+    )
     return redirect("documents:period", period_id=period.pk)
 
 
 def _artifact_for(request: HttpRequest, artifact_id: int) -> ReportArtifact:
     artifact = get_object_or_404(
-        ReportArtifact.objects.select_related("report__organisation", "report__period", "period"), pk=artifact_id
+        ReportArtifact.objects.select_related("report__organisation", "report__period", "period"),
+        pk=artifact_id,
     )
     if not can_read_artifact(request.user, artifact):
         raise Http404("No such document.")
