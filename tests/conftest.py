@@ -1,4 +1,5 @@
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -120,3 +121,27 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def flushable_ledger(transactional_db) -> Iterator[None]:
+    """Let the flush after a transactional test empty the append-only ledger on PostgreSQL.
+
+    After a transactional_db test, pytest-django (Django's TransactionTestCase) empties every
+    table with one TRUNCATE, which the ledger's BEFORE TRUNCATE trigger refuses on PostgreSQL.
+    serialized_rollback does not help: it reloads data *before* a test but still flushes after.
+    ALTER TABLE ... DISABLE TRIGGER would change the schema for every connection and needs a
+    matching ENABLE after the flush, which no fixture can run (the flush is the last teardown).
+
+    Instead, just before the flush, this connection is put in `session_replication_role =
+    replica`, in which PostgreSQL fires no ordinary triggers for this session only. The flush then
+    runs on the same connection, and TransactionTestCase closes every connection straight after
+    it, so the setting dies with the session: the trigger stays in place and in force for every
+    other connection and every later test. Requesting transactional_db makes this teardown run
+    before the flush. It needs a superuser, as the CI and local `postgres` role is. SQLite has no
+    such trigger.
+    """
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")

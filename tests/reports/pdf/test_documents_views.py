@@ -12,7 +12,9 @@ from tests.reports.public_builders import published
 
 @pytest.fixture
 def pub(org, period, reviewer, program_admin):
-    return published(org, period, reviewer=reviewer, admin=program_admin, restricted_title="Internal audit memo")
+    return published(
+        org, period, reviewer=reviewer, admin=program_admin, restricted_title="Internal audit memo"
+    )
 
 
 def _page(report):
@@ -126,9 +128,11 @@ def test_failed_rendering_shows_the_reason_leaves_no_file_and_can_be_retried(
     client.force_login(program_admin)
     reports_dir = settings.MEDIA_ROOT / "reports"
     before = sorted(reports_dir.rglob("*")) if reports_dir.exists() else []
-    with mock.patch("reports.pdf.services.sign_pdf", side_effect=RuntimeError("signing service unavailable")):
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(_generate(pub, "audit"))
+    broken = mock.patch(
+        "reports.pdf.services.sign_pdf", side_effect=RuntimeError("signing service unavailable")
+    )
+    with broken, django_capture_on_commit_callbacks(execute=True):
+        client.post(_generate(pub, "audit"))
     artifact = ReportArtifact.objects.get()
     assert artifact.status == ArtifactStatus.FAILED
     page = client.get(_page(pub))

@@ -1,6 +1,7 @@
 import hashlib
 import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -27,7 +28,7 @@ def test_renders_every_published_report_into_the_folder(
     assert len(lines) == 2
     for line in lines:
         path, sha = re.fullmatch(r"(\S+)  sha256=([0-9a-f]{64})", line).groups()
-        assert hashlib.sha256(open(path, "rb").read()).hexdigest() == sha
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha
     artifacts = ReportArtifact.objects.filter(kind="public")
     assert {a.report_id for a in artifacts} == {first.pk, second.pk}
     assert all(a.status == ArtifactStatus.READY for a in artifacts)
