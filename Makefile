@@ -29,6 +29,7 @@ node_modules/.installed: package.json package-lock.json
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_frameworks
+	$(PY) manage.py init_signing_key
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -19,7 +19,8 @@ from reports.selectors import report_public_snapshot
 
 
 @transaction.atomic
-def report_publish(*, report: ProgressReport, acting_user: User) -> Publication:
+def report_publish(*, report: ProgressReport, acting_user: User, render_pdf: bool = True) -> Publication:
+    """Publish a verified report; `render_pdf=False` skips queueing its public PDF (bulk seeding)."""
     if not access.can_publish_report(acting_user, report):
         raise NotAllowed("Only program admins who do not belong to the organisation can publish its report.")
     now = timezone.now()
@@ -52,7 +53,8 @@ def report_publish(*, report: ProgressReport, acting_user: User) -> Publication:
     )
     report_notify(report=report, event="published")
     public_cache_invalidate_on_commit()
-    _public_pdf_queue(report)
+    if render_pdf:
+        _public_pdf_queue(report)
     return publication
 
 

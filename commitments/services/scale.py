@@ -272,5 +272,6 @@ def _published_report(
         verdict, justification = _verdict(status, rng)
         item_verdict_record(item=item, acting_user=reviewer, verdict=verdict, justification=justification)
     report_verify(report=report, acting_user=reviewer)
-    report_publish(report=report, acting_user=admin)
+    # Rendering a PDF for each of hundreds of reports would dominate seeding; render_report does it.
+    report_publish(report=report, acting_user=admin, render_pdf=False)
     return report

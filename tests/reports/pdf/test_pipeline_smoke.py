@@ -21,3 +21,25 @@ def test_public_pdf_is_rendered_signed_and_stored(
     data = (Path(settings.MEDIA_ROOT) / artifact.storage_name).read_bytes()
     assert hashlib.sha256(data).hexdigest() == artifact.sha256
     assert data.startswith(b"%PDF-")
+
+
+def test_publishing_and_correcting_queue_the_public_pdf(
+    org, period, reviewer, program_admin, settings, django_capture_on_commit_callbacks
+):
+    from commitments.models import ItemResponse
+    from reports.models import ReportArtifact
+    from reports.services import publication_correct
+
+    settings.PDF_RENDER_ON_PUBLISH = True
+    with django_capture_on_commit_callbacks(execute=True):
+        report = published(org, period, reviewer=reviewer, admin=program_admin)
+    first = ReportArtifact.objects.get(kind="public", report=report)
+    assert first.status == ArtifactStatus.READY and first.publication.version == 1
+    assert first.requested_by is None  # queued by the system, not a person
+    # As in tests/reports/test_public_corrections.py: the ORM stands in for an approved content fix.
+    ItemResponse.objects.filter(report=report).update(narrative="Corrected figure.")
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_correct(report=report, acting_user=program_admin, reason="Wrong unit.")
+    second = ReportArtifact.objects.get(kind="public", report=report, version=2)
+    assert second.status == ArtifactStatus.READY and second.publication.version == 2
+    assert second.sha256 != first.sha256
