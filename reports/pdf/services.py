@@ -26,6 +26,7 @@ from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
+from reports.cache import public_cache_invalidate_on_commit
 from reports.models import ArtifactKind, ArtifactStatus, Publication, ReportArtifact
 from reports.pdf.documents import document_build
 from reports.pdf.render import html_to_pdf
@@ -202,6 +203,8 @@ def _mark_ready(artifact: ReportArtifact, *, signed: bytes, sha256: str, storage
     )
     locked.ledger_sequence = entry.sequence
     locked.save()
+    if locked.kind != ArtifactKind.AUDIT:
+        public_cache_invalidate_on_commit()  # public pages link to the new PDF
     return locked
 
 
