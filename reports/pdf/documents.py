@@ -8,8 +8,9 @@ publications.
 
 from __future__ import annotations
 
-import json
+import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -19,9 +20,12 @@ from django.utils import timezone
 from commitments.models import LedgerHead
 from config.version import VERSION
 from reports.models import ArtifactKind, ReportArtifact
+from reports.pdf.common import verification_context
 
 MANIFEST_SCHEMA_VERSION = 1
 MANIFEST_SCHEMA_PATH = "/verify/manifest.schema.json"
+# The JSON Schema (draft 2020-12) of every manifest below, served at MANIFEST_SCHEMA_PATH.
+MANIFEST_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "manifest.schema.json"
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,28 @@ def _manifest_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _render(template: str, context: dict[str, Any], *, artifact: ReportArtifact, manifest, title: str) -> str:
+    context.update(
+        {
+            "artifact": artifact,
+            "document_id": artifact.document_id,
+            "kind_label": ArtifactKind(artifact.kind).label,
+            "manifest": manifest,
+            "title": title,
+            "generated_at": datetime.datetime.fromisoformat(manifest["document"]["generated_at"]),
+            **verification_context(manifest),
+        }
+    )
+    # Documents print times in UTC whatever the server's zone, and say so.
+    with timezone.override(datetime.UTC):
+        return render_to_string(template, context)
+
+
 def _public_report(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
-    snapshot = json.loads(artifact.publication.snapshot)
+    from reports.pdf.public import public_report_context
+
+    context = public_report_context(artifact.publication, period=artifact.period)
+    snapshot = context["snapshot"]
     manifest = {
         **base,
         "report": {
@@ -103,8 +127,8 @@ def _public_report(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
         "items": _manifest_items(snapshot["items"]),
     }
     title = f"{snapshot['organisation']['name']} — progress report {snapshot['period']['label']}"
-    context = {"artifact": artifact, "snapshot": snapshot, "manifest": manifest, "title": title}
-    return Document(html=render_to_string("pdf/public_report.html", context), manifest=manifest, title=title)
+    html = _render("pdf/public_report.html", context, artifact=artifact, manifest=manifest, title=title)
+    return Document(html=html, manifest=manifest, title=title)
 
 
 def _audit_report(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
@@ -126,8 +150,8 @@ def _audit_report(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
         "items": _manifest_items(context["items"]),
     }
     title = f"{artifact.report.organisation.name} — audit report {artifact.period.label}"
-    context.update({"artifact": artifact, "manifest": manifest, "title": title})
-    return Document(html=render_to_string("pdf/audit_report.html", context), manifest=manifest, title=title)
+    html = _render("pdf/audit_report.html", context, artifact=artifact, manifest=manifest, title=title)
+    return Document(html=html, manifest=manifest, title=title)
 
 
 def _program_summary(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
@@ -141,10 +165,8 @@ def _program_summary(artifact: ReportArtifact, base: dict[str, Any]) -> Document
         "organisations": context["manifest_organisations"],
     }
     title = f"Program summary {artifact.period.label}"
-    context.update({"artifact": artifact, "manifest": manifest, "title": title})
-    return Document(
-        html=render_to_string("pdf/program_summary.html", context), manifest=manifest, title=title
-    )
+    html = _render("pdf/program_summary.html", context, artifact=artifact, manifest=manifest, title=title)
+    return Document(html=html, manifest=manifest, title=title)
 
 
 _BUILDERS = {
