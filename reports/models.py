@@ -109,10 +109,13 @@ class ReportArtifact(models.Model):
 
     @property
     def document_id(self) -> str:
-        """The id printed on every page, e.g. 'PP-2025-000012-public-v2' or 'PP-2025-summary-v1'."""
+        """The id printed on every page, e.g. 'PP-2025-000012-public-v2' or 'PP-sbd-2025-summary-v1'.
+
+        A summary names its framework: two frameworks may each have a period labelled '2025'.
+        """
         if self.report_id:
             return f"{self.report.reference}-{self.kind}-v{self.version}"
-        return f"PP-{self.period.label}-{self.kind}-v{self.version}"
+        return f"PP-{self.period.framework.key}-{self.period.label}-{self.kind}-v{self.version}"
 
     @property
     def file_name(self) -> str:

@@ -2,7 +2,8 @@
 
 Who sees what: a report's public PDF is for anyone who may read the report (and is public once
 published, see /verify/); its audit PDF only for reviewers, program admins and auditors outside
-the organisation; the program summary of a period for program staff and auditors.
+the organisation; the program summary of a period is listed here for program staff and auditors
+(it holds only published data, so anyone may download it from /verify/documents/).
 """
 
 from __future__ import annotations

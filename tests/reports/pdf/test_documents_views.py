@@ -207,3 +207,10 @@ def test_htmx_poll_returns_only_the_panels(client, pub, program_admin):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="document-panels"')
     assert "<html" not in response.text
+
+
+def test_officers_find_their_published_reports_signed_pdf_from_the_dashboard(client, pub, officer):
+    client.force_login(officer)
+    dashboard = client.get(reverse("commitments:dashboard"))
+    assert _page(pub) in dashboard.text
+    assert client.get(_page(pub)).status_code == 200
