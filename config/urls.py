@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("commitments.urls")),
     path("program/", include("reports.urls")),
     path("data/", include("reports.data_urls")),
+    path("verify/", include("reports.verify_urls")),
     path("documents/", include("reports.document_urls")),
     path("", include("reports.public_urls")),
     path("admin/", admin.site.urls),

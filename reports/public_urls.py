@@ -19,4 +19,5 @@ urlpatterns = [
     path(_report + "v<int:version>/", views.report_view, name="report_version"),
     path(_report + "v<int:version>/<str:node_id>/", views.item_view, name="item_version"),
     path(_report + "<str:node_id>/", views.item_view, name="item"),
+    path(_report + "evidence/<int:evidence_id>/", views.evidence_download_view, name="evidence"),
 ]

@@ -664,6 +664,33 @@ def publication_get(
     return publication
 
 
+def public_evidence_file(
+    *, slug: str, framework_key: str, period_label: str, evidence_id: int
+) -> dict[str, Any]:
+    """A public file's entry as a published snapshot (current or superseded) lists it, or 404.
+
+    Read from the snapshots, never from the live evidence rows: a file is public only if a
+    version of the report that was published says so. Restricted files, links and files of
+    unpublished reports are a 404 like unknown ids, so a miss says nothing about what exists.
+    """
+    publications = Publication.objects.filter(
+        report__organisation__slug=slug,
+        report__period__framework__key=framework_key,
+        report__period__label=period_label,
+    ).order_by("-version")
+    for publication in publications:
+        for item in snapshot(publication)["items"]:
+            for entry in item["evidence"]:
+                if (
+                    entry["id"] == evidence_id
+                    and entry["visibility"] == "public"
+                    and entry["kind"] == "file"
+                    and entry["sha256"]
+                ):
+                    return entry
+    raise Http404("No such public file.")
+
+
 def _versions(publication: Publication) -> list[Publication]:
     return list(Publication.objects.filter(report_id=publication.report_id).order_by("version"))
 

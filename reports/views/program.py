@@ -1,4 +1,4 @@
-"""Program staff pages: the per-period overview, its CSV export, and one-click publication."""
+"""Program staff pages: the per-period overview, its CSV export, publication and corrections."""
 
 import csv
 
@@ -9,12 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments.errors import DomainError, NotAllowed
+from commitments import access
+from commitments.errors import DomainError, InvalidTransition, NotAllowed
 from commitments.models import Membership, ProgressReport, ReportingPeriod, ReportStatus
-from reports.selectors import OverviewRow, period_choices, program_overview
-from reports.services import report_publish
+from reports.forms import CorrectionForm
+from reports.selectors import OverviewRow, correction_preview, period_choices, program_overview
+from reports.selectors_public import report_url
+from reports.services import publication_correct, report_publish
 
 STATE_BADGE = {
     "not_started": "bad",
@@ -64,6 +67,12 @@ def _render_overview(
             request.user.is_program_admin
             and row.report is not None
             and row.report.status == ReportStatus.VERIFIED
+            and row.organisation.pk not in own_orgs
+        )
+        row.can_correct = (
+            request.user.is_program_admin
+            and row.report is not None
+            and row.report.status == ReportStatus.PUBLISHED
             and row.organisation.pk not in own_orgs
         )
     counts = {
@@ -185,3 +194,51 @@ def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
         f"Published {report.organisation}'s {report.period.label} report (version {publication.version}).",
     )
     return redirect(back)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def report_correct_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A published report's correction: a reason, a confirmation, then a new public version."""
+    report = get_object_or_404(
+        ProgressReport.objects.select_related("organisation", "period__framework"), pk=report_id
+    )
+    if not access.can_publish_report(request.user, report):
+        raise PermissionDenied("Only program admins outside the organisation correct its report.")
+    preview = correction_preview(report)
+    next_version = preview.current.version + 1 if preview.current else None
+    form = CorrectionForm(request.POST if request.method == "POST" else None, next_version=next_version)
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                publication = publication_correct(
+                    report=report, acting_user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except NotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except DomainError as exc:
+                # Not published (any more), or nothing to correct: said on the form, reason kept.
+                form.add_error(None, str(exc))
+                status = 409 if isinstance(exc, InvalidTransition) else 400
+            else:
+                messages.success(
+                    request,
+                    f"Published version {publication.version} of {report.organisation}'s "
+                    f"{report.period.label} report, correcting version {publication.version - 1}. "
+                    "The corrections log shows the reason.",
+                )
+                return redirect(report_url(publication))
+    return render(
+        request,
+        "program/correct.html",
+        {
+            "report": report,
+            "preview": preview,
+            "form": form,
+            "overview_url": reverse("reports:overview") + f"?period={report.period_id}",
+            "public_url": report_url(preview.current) if preview.current else "",
+        },
+        status=status,
+    )

@@ -1,34 +1,53 @@
 """The public transparency site: read-only pages anyone can open, built from published snapshots.
 
 Each page's main content is rendered from a template fragment without the request and cached
-(reports.cache) until the next publication; only the site header around it, which knows who is
-signed in, is rendered per request.
+(reports.cache) until the next publication. Anonymous visitors get the whole page from the cache;
+for signed-in users only the site header around the fragment, which knows who they are, is
+rendered per request.
 """
 
+import base64
+import mimetypes
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from commitments.evidence_storage import content_address, open_blob
 from reports import selectors_public as selectors
-from reports.cache import public_cached
+from reports.cache import public_cached, public_response_cached
 from reports.svg import BarPoint, progress_chart
+from reports.verification import platform_root_fingerprint
+
+PageView = Callable[..., tuple[str, str]]
 
 
-def public_page(view: Callable[..., tuple[str, str]]) -> Callable[..., HttpResponse]:
-    """GET/HEAD only (405 otherwise) around a function returning the page's (title, body HTML)."""
+def public_page(view: PageView | None = None, *, query: tuple[str, ...] = ()) -> Any:
+    """GET/HEAD only (405 otherwise) around a function returning the page's (title, body HTML).
+
+    `query` names the query parameters the page reads; a URL with any other parameter is still
+    answered, but not kept as a whole response, so made-up parameters cannot fill the cache.
+    """
+    if view is None:
+        return lambda view: public_page(view, query=query)
 
     # These views change nothing, so a POST is answered 405 rather than a CSRF 403.
     @csrf_exempt
     @require_safe
     def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        title, body = view(request, **kwargs)
-        return render(request, "public/page.html", {"page_title": title, "body": mark_safe(body)})  # noqa: S308
+        def render_page() -> HttpResponse:
+            title, body = view(request, **kwargs)
+            context = {"page_title": title, "body": mark_safe(body)}  # noqa: S308
+            return render(request, "public/page.html", context)
+
+        return public_response_cached(request, render_page, query=query)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -40,9 +59,12 @@ def _fragment(template: str, context: dict[str, Any]) -> tuple[str, str]:
     return context["title"], render_to_string(template, context)
 
 
-@public_page
+MATRIX_QUERY = ("framework", "period", "principle")
+
+
+@public_page(query=MATRIX_QUERY)
 def matrix_view(request: HttpRequest) -> tuple[str, str]:
-    params = {name: request.GET.get(name, "") for name in ("framework", "period", "principle")}
+    params = {name: request.GET.get(name, "") for name in MATRIX_QUERY}
 
     def build() -> tuple[str, str]:
         matrix = selectors.public_matrix(
@@ -154,6 +176,7 @@ def methodology_view(request: HttpRequest) -> tuple[str, str]:
                 "levels": selectors.ITEM_LEVELS,
                 "partly": selectors.PARTLY_VERIFIED,
                 "statuses": [(s.label, text) for s, text in selectors.STATUS_DEFINITIONS.items()],
+                "signing_root_fingerprint": platform_root_fingerprint(),
             },
         )
 
@@ -168,3 +191,56 @@ def corrections_view(request: HttpRequest) -> tuple[str, str]:
         )
 
     return public_cached("corrections", {}, build)
+
+
+# --- public evidence files ---------------------------------------------------------------------
+
+_EXTENSIONS = {"text/markdown": ".md", "text/plain": ".txt"}
+
+
+def _download_name(entry: dict[str, Any]) -> str:
+    # From the published title, not the uploader's file name, which was never published.
+    media_type = entry["media_type"]
+    extension = _EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type or "") or ""
+    return f"{slugify(entry['title'])[:80] or 'evidence'}-{entry['sha256'][:12]}{extension}"
+
+
+@require_safe
+def evidence_download_view(
+    request: HttpRequest, slug: str, framework: str, period: str, evidence_id: int
+) -> HttpResponse:
+    """A public file as a published version of the report lists it, as an attachment.
+
+    The bytes are found by the SHA-256 the snapshot holds (storage is content-addressed), so
+    what is served is what was published, whatever happened to the live rows since.
+    """
+    entry = selectors.public_evidence_file(
+        slug=slug, framework_key=framework, period_label=period, evidence_id=evidence_id
+    )
+    sha256 = entry["sha256"]
+    etag = f'"{sha256}"'
+    digest = base64.b64encode(bytes.fromhex(sha256)).decode()
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        response = not_modified
+    else:
+        try:
+            blob = open_blob(content_address(sha256))
+        except FileNotFoundError as exc:
+            raise Http404("The published file is not in storage.") from exc
+        media_type = entry["media_type"] or "application/octet-stream"
+        response = FileResponse(
+            blob,
+            as_attachment=True,
+            filename=_download_name(entry),
+            content_type=f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        # The SHA-256 the report published, to check the download against (RFC 9530 and RFC 3230).
+        response["Repr-Digest"] = f"sha-256=:{digest}:"
+        response["Digest"] = f"SHA-256={digest}"
+    response["ETag"] = etag
+    # Public and immutable (the name is the hash), but not cached for ever.
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

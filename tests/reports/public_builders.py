@@ -33,8 +33,17 @@ def officer_of(organisation):
     return MembershipFactory(organisation=organisation, role="officer").user
 
 
-def fill(report, officer, *, statuses=None, narrative="We did it.", metric_value=12, restricted_title=""):
-    """Answer every item; implemented ones get public URL evidence (and restricted file evidence)."""
+def fill(
+    report,
+    officer,
+    *,
+    statuses=None,
+    narrative="We did it.",
+    metric_value=12,
+    restricted_title="",
+    public_file_title="",
+):
+    """Answer every item; implemented ones get public URL evidence (and restricted or public files)."""
     items = list(
         report.items.select_related("node").prefetch_related("node__metrics").order_by("node__position")
     )
@@ -60,6 +69,17 @@ def fill(report, officer, *, statuses=None, narrative="We did it.", metric_value
                 effective_date=EFFECTIVE,
                 visibility="public",
                 url=f"https://example.test/policy/{item.node.node_id}",
+            )
+        if public_file_title:
+            evidence_add(
+                item=item,
+                acting_user=officer,
+                title=public_file_title,
+                effective_date=EFFECTIVE,
+                visibility="public",
+                upload=SimpleUploadedFile(
+                    f"{public_file_title}.txt", f"{public_file_title} for {item.node.node_id}\n".encode()
+                ),
             )
         if restricted_title:
             evidence_add(

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from commitments.models import Comment, ImplementationStatus, ReportStatus
+from commitments.models import Comment, Evidence, ImplementationStatus, ReportStatus
 from commitments.services.reports import (
     item_update,
     report_changes_request,
@@ -35,6 +35,7 @@ def _report_in(state, org, period, reviewer):
         officer,
         narrative=f"MARKER-NARRATIVE-{state}",
         restricted_title=f"MARKER-RESTRICTED-{state}",
+        public_file_title=f"MARKER-PUBLIC-FILE-{state}",
     )
     if state == ReportStatus.DRAFT:
         return report
@@ -67,7 +68,13 @@ def world(framework, reviewer, program_admin):
     shown = committed_org(framework, "Shown Labs")
     officer = officer_of(shown)
     report = report_create(organisation=shown, period=old, acting_user=officer)
-    fill(report, officer, narrative="PUBLISHED-NARRATIVE", restricted_title="MARKER-RESTRICTED-PUBLISHED")
+    fill(
+        report,
+        officer,
+        narrative="PUBLISHED-NARRATIVE",
+        restricted_title="MARKER-RESTRICTED-PUBLISHED",
+        public_file_title="PUBLISHED-FILE",
+    )
     report_submit(report=report, acting_user=officer)
     report_review_start(report=report, acting_user=reviewer)
     comment_add(item=report.items.first(), acting_user=reviewer, body="MARKER-COMMENT-PUBLISHED")
@@ -75,7 +82,7 @@ def world(framework, reviewer, program_admin):
     company_response_add(item=report.items.first(), acting_user=officer, body="PUBLISHED-RESPONSE")
     report_publish(report=report, acting_user=program_admin)
     draft = report_create(organisation=shown, period=period, acting_user=officer)
-    fill(draft, officer, narrative="MARKER-NEXT-DRAFT")
+    fill(draft, officer, narrative="MARKER-NEXT-DRAFT", public_file_title="MARKER-NEXT-DRAFT-FILE")
     return {"period": period, "old": old, "shown": shown, "report": report, "unpublished": unpublished}
 
 
@@ -153,3 +160,33 @@ def test_a_published_item_edited_afterwards_still_shows_the_published_text(clien
 
     assert "MARKER-LIVE-EDIT" not in body
     assert "PUBLISHED-NARRATIVE" in body
+
+
+def _evidence_url(slug, period, evidence_id):
+    return reverse("public:evidence", args=[slug, "tiny", period, evidence_id])
+
+
+def test_only_public_files_of_published_reports_can_be_downloaded(client, world):
+    published = world["report"]
+    downloaded = []
+    for evidence in Evidence.objects.select_related("item__report__organisation", "item__report__period"):
+        report = evidence.item.report
+        response = client.get(_evidence_url(report.organisation.slug, report.period.label, evidence.pk))
+        public_file = (
+            evidence.kind == Evidence.Kind.FILE and evidence.visibility == Evidence.Visibility.PUBLIC
+        )
+        if report.pk == published.pk and public_file:
+            assert response.status_code == 200, evidence.title
+            downloaded.append(b"".join(response.streaming_content).decode())
+        else:
+            # Restricted files, links and every file of an unpublished report: 404, never 403.
+            assert response.status_code == 404, (evidence.title, report.status)
+        if report.pk != published.pk:
+            # Nor does another report's id work under the published report's address.
+            assert client.get(_evidence_url("shown-labs", "2024", evidence.pk)).status_code == 404
+
+    # Each published public file, and nothing else (so the checks above can fail).
+    assert sorted(downloaded) == [f"PUBLISHED-FILE for tiny.p1.m{n}\n" for n in (1, 2, 3)]
+    assert Evidence.objects.filter(title__startswith="MARKER-PUBLIC-FILE").count() == 3 * len(STATES)
+    assert client.get(_evidence_url("shown-labs", "2024", 999999)).status_code == 404
+    assert client.get(_evidence_url("no-such-org", "2024", 1)).status_code == 404
