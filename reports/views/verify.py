@@ -1,0 +1,266 @@
+"""Public verification of signed PDFs: the /verify/ page, the root certificate, the manifest schema,
+and the public PDFs themselves. (Issue 5.)
+
+Anyone may upload a PDF, paste its SHA-256, or follow the link printed on every page of every
+PDF (/verify/?id=<document id>). An upload is read into memory, checked with the standalone
+verifier against the platform's root certificate, and forgotten: nothing is written to disk or
+to the database. The page carries a form with a CSRF token, so it is never cached.
+
+Audit reports are never served here, and the page says nothing about them beyond what a holder
+of the file can already see: their id, version, hash and whether they are current.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
+
+from reports.models import ArtifactKind
+from reports.pdf.services import artifact_path
+from reports.pdf.signing import signing_material
+from reports.verification import (
+    PUBLICLY_DOWNLOADABLE,
+    ArtifactStanding,
+    artifact_find_by_sha256,
+    artifact_public_url,
+    artifact_standing,
+    artifacts_find_by_document_id,
+    pdf_verify,
+    platform_root_fingerprint,
+    report_public_url,
+    sha256_normalise,
+)
+from tools.verify_report import VerificationResult
+
+MANIFEST_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "manifest.schema.json"
+UPLOAD_FIELD = "pdf"
+# Room for the multipart boundaries and the CSRF field around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class _MemoryOnlyUpload(FileUploadHandler):
+    """Keeps uploaded files in memory up to a total limit; nothing is ever written to disk.
+
+    Django's default handlers spool larger uploads to a temporary file; a verification upload
+    must leave no trace, so past the limit the upload is abandoned instead.
+    """
+
+    def __init__(self, request=None, *, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.too_large = False
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.buffer = io.BytesIO()
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.too_large = True
+            self.buffer = io.BytesIO()
+            raise StopUpload(connection_reset=False)
+        self.buffer.write(raw_data)
+        return None
+
+    def file_complete(self, file_size):
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            file=self.buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the page answers: the standings of the matching documents, and for an upload its check."""
+
+    query: str  # "upload", "sha256" or "id"
+    value: str  # the hash or id asked about (for an upload, the file's SHA-256)
+    standings: tuple[ArtifactStanding, ...]
+    verification: VerificationResult | None = None
+    file_name: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.verification is not None and not self.verification.signature_ok:
+            return "invalid"
+        if not self.standings:
+            return "unknown"
+        return "superseded" if all(s.superseded for s in self.standings) else "current"
+
+
+def _standing_rows(outcome: Outcome | None) -> list[dict]:
+    rows = []
+    for standing in outcome.standings if outcome else ():
+        artifact = standing.artifact
+        current = standing.current
+        rows.append(
+            {
+                "standing": standing,
+                "artifact": artifact,
+                "is_audit": artifact.kind == ArtifactKind.AUDIT,
+                "download_url": artifact_public_url(artifact),
+                "report_url": report_public_url(artifact),
+                "current_download_url": artifact_public_url(current) if current else None,
+                "current_report_url": report_public_url(artifact) if standing.superseded else None,
+            }
+        )
+    return rows
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    outcome: Outcome | None = None,
+    errors: dict[str, str] | None = None,
+    sha256_value: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "page_title": "Verify a PDF report",
+        "outcome": outcome,
+        "rows": _standing_rows(outcome),
+        "errors": errors or {},
+        "sha256_value": sha256_value,
+        "max_upload_mb": settings.PDF_MAX_VERIFY_UPLOAD_BYTES // (1024 * 1024),
+        "root_fingerprint": platform_root_fingerprint(),
+        "upload_field": UPLOAD_FIELD,
+    }
+    return render(request, "verify/index.html", context, status=status)
+
+
+def _lookup_id(request: HttpRequest, document_id: str) -> HttpResponse:
+    artifacts = artifacts_find_by_document_id(document_id)
+    outcome = Outcome(
+        query="id", value=document_id[:120], standings=tuple(artifact_standing(a) for a in artifacts)
+    )
+    return _page(request, outcome=outcome)
+
+
+def _lookup_sha256(request: HttpRequest, raw: str) -> HttpResponse:
+    sha256 = sha256_normalise(raw)
+    if sha256 is None:
+        message = "A SHA-256 is 64 hexadecimal characters (0–9 and a–f); what was pasted is not one."
+        return _page(request, errors={"sha256": message}, sha256_value=raw[:200], status=400)
+    artifact = artifact_find_by_sha256(sha256)
+    standings = (artifact_standing(artifact),) if artifact else ()
+    outcome = Outcome(query="sha256", value=sha256, standings=standings)
+    return _page(request, outcome=outcome, sha256_value=sha256)
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    limit = settings.PDF_MAX_VERIFY_UPLOAD_BYTES // (1024 * 1024)
+    message = (
+        f"The file is larger than the {limit} MB this page accepts; check it offline instead (see below)."
+    )
+    return _page(request, errors={"pdf": message}, status=413)
+
+
+@csrf_protect
+def _verify_upload(request: HttpRequest, handler: _MemoryOnlyUpload) -> HttpResponse:
+    upload = request.FILES.get(UPLOAD_FIELD)
+    if handler.too_large:
+        return _too_large(request)
+    if upload is None:
+        return _page(request, errors={"pdf": "Choose a PDF file to check."}, status=400)
+    data = upload.read()
+    if not data.startswith(b"%PDF-"):
+        message = "This file is not a PDF: its content does not start with “%PDF-”, whatever its name says."
+        return _page(request, errors={"pdf": message}, status=400)
+    result = pdf_verify(data)
+    artifact = artifact_find_by_sha256(result.sha256)
+    outcome = Outcome(
+        query="upload",
+        value=result.sha256,
+        standings=(artifact_standing(artifact),) if artifact else (),
+        verification=result,
+        file_name=Path(upload.name or "").name[:200],
+    )
+    return _page(request, outcome=outcome)
+
+
+@csrf_exempt  # the CSRF check runs in _verify_upload, after the memory-only upload handler is set
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        limit = settings.PDF_MAX_VERIFY_UPLOAD_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit + MULTIPART_OVERHEAD:
+            return _too_large(request)
+        handler = _MemoryOnlyUpload(request, limit=limit)
+        request.upload_handlers = [handler]
+        return _verify_upload(request, handler)
+    if "id" in request.GET:
+        return _lookup_id(request, request.GET["id"])
+    if "sha256" in request.GET:
+        return _lookup_sha256(request, request.GET["sha256"])
+    return _page(request)
+
+
+@require_safe
+def root_pem_view(request: HttpRequest) -> HttpResponse:
+    try:
+        pem = signing_material().root_pem
+    except ImproperlyConfigured:
+        raise Http404("This server has no signing key set up yet.") from None
+    response = HttpResponse(pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="pledgeproof-root.pem"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def manifest_schema_view(request: HttpRequest) -> HttpResponse:
+    try:
+        schema = MANIFEST_SCHEMA_FILE.read_bytes()
+    except FileNotFoundError:
+        raise Http404("The manifest schema is not available.") from None
+    response = HttpResponse(schema, content_type="application/schema+json")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def document_download_view(request: HttpRequest, document_id: str) -> FileResponse:
+    """A public or summary PDF by its printed id; audit reports are never served here."""
+    artifacts = [a for a in artifacts_find_by_document_id(document_id) if a.kind in PUBLICLY_DOWNLOADABLE]
+    wanted = sha256_normalise(request.GET.get("sha256", ""))
+    if wanted:  # two summaries can share an id (see reports.verification); the hash picks one
+        artifacts = [a for a in artifacts if a.sha256 == wanted]
+    if len(artifacts) != 1:
+        raise Http404("No public document has this id.")
+    artifact = artifacts[0]
+    try:
+        handle = open(artifact_path(artifact), "rb")  # noqa: SIM115 - FileResponse closes it
+    except FileNotFoundError:
+        raise Http404("This document's file is not available.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=artifact.file_name, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = f'"{artifact.sha256}"'
+    # A document id always names the same signed bytes, so the file may be cached anywhere.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
