@@ -519,6 +519,35 @@ def public_matrix(*, framework_key: str = "", period_label: str = "", group_id: 
 # --- one organisation ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PublicPdf:
+    document_id: str
+    sha256: str
+    size_bytes: int
+    url: str
+
+
+def public_pdfs(publications: Iterable[Publication]) -> dict[int, PublicPdf]:
+    """The newest ready signed PDF of each publication, by publication id (one query)."""
+    from reports.models import ArtifactKind, ReportArtifact
+
+    found = {}
+    artifacts = (
+        ReportArtifact.objects.ready()
+        .filter(kind=ArtifactKind.PUBLIC, publication__in=[p.pk for p in publications])
+        .select_related("report__period")
+        .order_by("version")
+    )
+    for artifact in artifacts:
+        found[artifact.publication_id] = PublicPdf(
+            document_id=artifact.document_id,
+            sha256=artifact.sha256,
+            size_bytes=artifact.size_bytes,
+            url=reverse("verify:document", args=[artifact.document_id]),
+        )
+    return found
+
+
 @dataclass
 class PeriodEntry:
     period: ReportingPeriod
@@ -526,6 +555,7 @@ class PeriodEntry:
     summary: Summary
     url: str = ""
     on_time: bool | None = None
+    pdf: PublicPdf | None = None
 
 
 @dataclass
@@ -642,6 +672,10 @@ def public_organisation(slug: str) -> OrganisationPage:
                     )
                 )
         timelines.append(timeline)
+    pdfs = public_pdfs(e.publication for t in timelines for e in t.entries if e.publication is not None)
+    for timeline in timelines:
+        for entry in timeline.entries:
+            entry.pdf = pdfs.get(entry.publication.pk) if entry.publication else None
     return OrganisationPage(organisation=organisation, commitments=commitments, timelines=timelines)
 
 
@@ -705,6 +739,7 @@ class ReportPage:
     is_current: bool
     url: str
     current_url: str
+    pdf: PublicPdf | None = None
 
 
 def public_report(
@@ -739,6 +774,7 @@ def public_report(
         is_current=is_current,
         url=url,
         current_url=report_url(publication),
+        pdf=public_pdfs([publication]).get(publication.pk),
     )
 
 
