@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from celery import Celery
+
 from config.celery import app as celery_app
 from reports.models import ArtifactStatus, ReportArtifact
 from reports.pdf.services import artifact_path, artifact_request
@@ -80,8 +82,14 @@ def worker(on_postgres, flushable_ledger, tmp_path):
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
-    celery_app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    # A fresh app made current for this test: the suite's app has run tasks in-process and may have
+    # cached a connection pool and routing for no broker. Shared tasks (reports.tasks) resolve on
+    # the current app each time they are called, so artifact_request sends through this one.
+    sender = Celery("pledgeproof-test-sender", set_as_current=False)
+    sender.conf.update(
+        broker_url=redis_url, task_always_eager=False, task_default_queue=queue, broker_connection_retry=False
+    )
+    sender.set_current()
     try:
         deadline = time.monotonic() + WORKER_START_TIMEOUT
         while b"ready." not in log.read_bytes():
@@ -90,8 +98,8 @@ def worker(on_postgres, flushable_ledger, tmp_path):
             time.sleep(0.2)
         yield {"process": process, "log": log, "queue": queue}
     finally:
-        celery_app.conf.update(saved)
-        celery_app.pool.force_close_all()
+        sender.close()
+        celery_app.set_current()
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=20)
