@@ -14,10 +14,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from django.conf import settings
 from django.db import connection
-
-from celery import Celery
 
 from config.celery import app as celery_app
 from reports.models import ArtifactStatus, ReportArtifact
