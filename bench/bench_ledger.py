@@ -3,16 +3,25 @@
 
 Fills a throwaway database with a valid hash chain (a deterministic mix of the payloads the
 services write: item edits with narratives, evidence, verdicts, comments, transitions), then
-times in one process, best of --repeat interleaved rounds:
+times in one fresh process, as `manage.py verify_ledger` runs, best of --repeat interleaved
+rounds:
 
-- baseline: sha256(prev_digest + payload) over the payload bytes already in memory;
+- baseline: sha256(prev_digest + payload) over the payload bytes, read from the database once
+  and held in memory (the chain they hash to must be the ledger's head hash);
 - read only: the verifier's query fetched row by row, nothing checked;
-- ledger_verify(): the real check (links, hashes, columns against payloads, head).
+- one process: ledger_verify() kept to this process, no workers forked;
+- ledger_verify(): the real check (links, hashes, columns against payloads, head), with its
+  default two forked workers.
 
 The target is verify at no less than half the baseline's speed (baseline / verify >= 0.5).
+The one-process time is all the work verify does, the database's included, so half of it is
+what two workers could reach on two otherwise idle cores: the page states that ceiling too.
 SQLite always runs, in a temporary directory; with --database-url the same runs on that
 PostgreSQL server too, in a database the script creates and drops (pp_bench_ledger_<pid>).
-Each database runs in its own child process because Django reads DATABASE_URL once at start.
+Each database runs in its own child process because Django reads DATABASE_URL once at start,
+and the timing in a further one: the process that inserted 100,000 rows is left with a heap
+full of freed memory that makes every pass there slower (the baseline by a fifth, the
+verifier's forked workers more, copying those pages on write) and that no real run has.
 Prints the figures and rewrites its own section of docs/benchmarks.md.
 
     .venv/bin/python bench/bench_ledger.py [--entries 100000] [--repeat 5]
@@ -33,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from _docs import machine_text, rewrite_section
 
@@ -40,6 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench:ledger:start -->", "<!-- bench:ledger:end -->"
 TARGET_RATIO = 0.5
+# How much the ratio moves between runs on an idle machine (best of five rounds each).
+RUN_TO_RUN = 0.02
 BATCH = 5000
 # Some non-ASCII on purpose: real narratives have it, and it changes what text handling costs.
 _VOCABULARY = """
@@ -57,10 +69,15 @@ def main() -> int:
     parser.add_argument("--database-url", help="also measure on this PostgreSQL server")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--timer", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
         print(json.dumps(_worker(args.worker, args.entries, args.repeat)))
+        return 0
+    if args.timer:
+        _setup_django(args.timer)
+        print(json.dumps(_measure(args.entries, args.repeat)))
         return 0
 
     results = []
@@ -82,13 +99,13 @@ def main() -> int:
     return 0 if all(r["ratio"] >= TARGET_RATIO for r in results) else 1
 
 
-def _in_child(url: str, entries: int, repeat: int) -> dict:
-    command = [sys.executable, __file__, "--worker", url, "--entries", str(entries), "--repeat", str(repeat)]
+def _in_child(url: str, entries: int, repeat: int, role: str = "--worker") -> dict:
+    command = [sys.executable, __file__, role, url, "--entries", str(entries), "--repeat", str(repeat)]
     done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _worker(url: str, entries: int, repeat: int) -> dict:
+def _setup_django(url: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DATABASE_URL"] = url
@@ -97,20 +114,29 @@ def _worker(url: str, entries: int, repeat: int) -> dict:
     os.environ["LOG_LEVEL"] = "WARNING"
 
     import django
+
+    django.setup()
+
+
+def _worker(url: str, entries: int, repeat: int) -> dict:
+    """Fill a throwaway database, then time it in a fresh process."""
+    _setup_django(url)
     from django.core.management import call_command
     from django.db import connection
 
-    django.setup()
     throwaway = None
     if connection.vendor == "postgresql":
         # Never touch what is in the given database: work in a fresh one and drop it after.
         original_name = connection.settings_dict["NAME"]
         connection.settings_dict["TEST"]["NAME"] = f"pp_bench_ledger_{os.getpid()}"
         throwaway = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        url = urlunsplit(urlsplit(url)._replace(path=f"/{throwaway}"))
     else:
         call_command("migrate", verbosity=0, interactive=False)
     try:
-        return _measure(entries, repeat)
+        _fill(entries)
+        connection.close()
+        return _in_child(url, entries, repeat, role="--timer")
     finally:
         if throwaway is not None:
             connection.creation.destroy_test_db(original_name, verbosity=0)
@@ -121,13 +147,21 @@ def _measure(entries: int, repeat: int) -> dict:
 
     from commitments.services.ledger import ledger_verify
 
-    payloads = _fill(entries)
+    payloads = _payloads()
     # Interleaved rounds, so that whatever else the machine is doing weighs on all three alike.
-    baseline, read_only, verify = [], [], []
+    baseline, read_only, one_process, verify = [], [], [], []
     for _ in range(repeat):
+        # After a round's forked worker has exited, this process's pages are still marked
+        # copy-on-write and the first write to each (a reference count going up) faults, some
+        # 15 ms over the payloads: taken here, untimed, so that every baseline is hashing alone.
+        for _payload in payloads:
+            pass
         baseline.append(_timed(lambda: _chain_hash_in_memory(payloads))[0])
         read_only.append(_timed(_read_only)[0])
-        seconds, result = _timed(lambda: ledger_verify(batch_size=BATCH))
+        seconds, result = _timed(lambda: ledger_verify(parallel_threshold=sys.maxsize))
+        assert result.ok and result.count == entries, result
+        one_process.append(seconds)
+        seconds, result = _timed(ledger_verify)
         assert result.ok and result.count == entries, result
         verify.append(seconds)
 
@@ -143,13 +177,35 @@ def _measure(entries: int, repeat: int) -> dict:
         "hashed_bytes": payload_bytes + 32 * entries,
         "baseline": min(baseline),
         "read_only": min(read_only),
+        "one_process": min(one_process),
         "verify": min(verify),
         "ratio": min(baseline) / min(verify),
+        # Two workers on two idle cores at best halve the one-process time.
+        "ceiling": 2 * min(baseline) / min(one_process),
     }
 
 
-def _fill(entries: int) -> list[bytes]:
-    """Insert a valid chain and return its payloads as bytes, in order."""
+def _payloads() -> list[bytes]:
+    """The ledger's payloads as bytes, in order, checked to hash to its head."""
+    from django.db import connection
+
+    from commitments.models import LedgerEntry, LedgerHead
+
+    table = connection.ops.quote_name(LedgerEntry._meta.db_table)
+    # As UTF-8 bytes straight from the database: decoding to str and encoding back would leave
+    # the heap riddled with freed strings, which slows every later pass in this process (the
+    # forked verifier's most, as it copies each page it writes).
+    utf8 = "convert_to(payload, 'UTF8')" if connection.vendor == "postgresql" else "CAST(payload AS BLOB)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {utf8} FROM {table} ORDER BY sequence")
+        payloads = [bytes(payload) for (payload,) in cursor.fetchall()]
+    head_hash = LedgerHead.objects.get(id=1).head_hash
+    assert _chain_hash_in_memory(payloads).hex() == head_hash, "the payloads do not hash to the head"
+    return payloads
+
+
+def _fill(entries: int) -> None:
+    """Insert a valid chain."""
     from django.db import connection
 
     from commitments.models import LedgerEntry, LedgerHead
@@ -159,7 +215,6 @@ def _fill(entries: int) -> list[bytes]:
     started_at = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
     prev = GENESIS_HASH
     batch: list[LedgerEntry] = []
-    payloads: list[bytes] = []
     for sequence in range(1, entries + 1):
         now = started_at + datetime.timedelta(seconds=sequence * 37, microseconds=rng.randrange(1, 999_999))
         actor = rng.randrange(1, 60)
@@ -192,7 +247,6 @@ def _fill(entries: int) -> list[bytes]:
                 entry_hash=entry_hash,
             )
         )
-        payloads.append(payload.encode())
         prev = entry_hash
         if len(batch) == BATCH:
             LedgerEntry.objects.bulk_create(batch)
@@ -203,7 +257,6 @@ def _fill(entries: int) -> list[bytes]:
     # may scan and sort the whole table for each batch instead of walking the sequence index.
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {connection.ops.quote_name(LedgerEntry._meta.db_table)}")
-    return payloads
 
 
 def _event(rng: random.Random, sequence: int, report: int) -> tuple[str, str, str, dict]:
@@ -280,9 +333,9 @@ def _chain_hash_in_memory(payloads: list[bytes]) -> bytes:
 
 
 def _read_only() -> None:
-    from commitments.services.ledger.verify import _entry_batches
+    from commitments.services.ledger.verify import BATCH_SIZE, _entry_batches
 
-    for rows in _entry_batches(sys.maxsize, BATCH):
+    for rows in _entry_batches(sys.maxsize, BATCH_SIZE):
         for _row in rows:
             pass
 
@@ -300,13 +353,13 @@ def _section(results: list[dict], args: argparse.Namespace) -> str:
     rows = []
     for r in results:
         per = 1e6 / r["entries"]
-        rest = r["verify"] - r["read_only"] - r["baseline"]
         rows.append(
             f"| {r['server']} | {r['baseline']:.3f} s ({r['baseline'] * per:.1f} µs) "
             f"| {r['read_only']:.3f} s ({r['read_only'] * per:.1f} µs) "
-            f"| {rest:.3f} s ({rest * per:.1f} µs) "
+            f"| {r['one_process']:.3f} s ({r['one_process'] * per:.1f} µs) "
             f"| {r['verify']:.3f} s ({r['verify'] * per:.1f} µs) "
-            f"| **{r['ratio']:.2f}** {'met' if r['ratio'] >= TARGET_RATIO else 'missed'} |"
+            f"| **{r['ratio']:.2f}** {'met' if r['ratio'] >= TARGET_RATIO else 'missed'} "
+            f"| {r['ceiling']:.2f} |"
         )
     command = ".venv/bin/python bench/bench_ledger.py"
     if args.database_url:
@@ -324,46 +377,70 @@ def _section(results: list[dict], args: argparse.Namespace) -> str:
             f"{first['hashed_bytes'] / 1e6:.1f} MB hashed per pass (payloads plus 32-byte links).",
             f"Target: baseline / verify at least {TARGET_RATIO}. Whole pass, per entry in brackets. Times",
             "move with whatever else the machine runs; the interleaved rounds keep the ratio steadier.",
+            "The rounds run in a fresh process, as `manage.py verify_ledger` does, with the payloads",
+            "read from the database as bytes; the rows are inserted by another process beforehand.",
             "",
-            "| database | baseline SHA-256 | read only | checks and the rest | ledger_verify | ratio |",
-            "|---|---|---|---|---|---|",
+            "| database | baseline SHA-256 | read only | verify, one process | ledger_verify | ratio "
+            "| two-core ceiling |",
+            "|---|---|---|---|---|---|---|",
             *rows,
             "",
             "*Read only* is the verifier's own batched query in one process, every row fetched and",
-            "nothing checked; *checks and the rest* is what verify adds beyond that and the baseline's",
-            "hashing (links, columns against payloads, forking). It goes negative when the two",
-            "processes below overlap more than the checks cost.",
+            "nothing checked. *Verify, one process* is `ledger_verify()` without its workers: all the",
+            "work of a check, the database server's included, so two workers on two idle cores can at",
+            "best halve it; *two-core ceiling* is the ratio that would give (2 × baseline / one",
+            "process), before the cost of forking them.",
             _verdict(results),
             "",
-            "How verify works now: rows come through the driver's own cursor, not Django's wrapper",
-            "(about 2 µs per row less), with every text column as bytes (SQLite `text_factory=bytes`;",
-            "PostgreSQL a binary-format psycopg cursor with text loaded as bytes, so nothing is",
-            "decoded or re-encoded); no model instances and no json.loads, but two byte-string",
-            "comparisons against cached per-event templates pin the columns to the payload, with the",
-            "full JSON comparison only for entries they do not vouch for. Above 20,000 entries, outside",
-            "a transaction and not on an in-memory SQLite database, the sequence range is split into",
-            "two halves checked in forked processes with their own connections (hashlib holds the GIL",
-            "for inputs under 2 KiB, so threads would not help); the parent joins the halves by",
-            "prev_hash and, on any doubt, checks again in one pass from the doubtful half, so a failure",
-            "is worded exactly as before. The split pays only when the second core is free: with",
-            "another job busy on this 2-CPU machine the two halves take as long as one pass, which is",
-            "why SQLite's figure moves between runs far more than the baseline does.",
-            "Why the target stays out of reach: per entry, fetching the nine columns from Python costs",
-            "3 to 5 µs on SQLite (the C-level scan alone is under 1 µs; the rest is building the Python",
-            "row) and 5 to 8 µs on PostgreSQL (about half of it in the server process), against 1.3 to",
-            "2 µs of hashing; the checks add 1.5 to 2 µs more. Two processes halve that at best, and on",
-            "this 2-CPU machine the PostgreSQL server, other jobs and the two workers share the same two",
-            "cores, so half the baseline's speed needs a compiled verifier (or more cores), not a",
-            "tighter Python loop.",
-            "Tried and dropped: handing each batch over as a few aggregated strings",
-            "(`group_concat`/`string_agg`) with the column checks in SQL (`instr`, `json_quote`,",
-            "`substr`) or one regular expression over the batch (5 to 36 µs per entry: SQLite's string",
-            "functions and its aggregate cost more than the reads they save); `json_extract` against",
-            "`json_array` of the columns (3 to 4 µs per entry in SQLite alone); building the expected",
-            "payload text in SQL (no cheaper than fetching the columns); server-side named cursors on",
-            "PostgreSQL (slower than paging on the sequence); `convert_to(payload, 'UTF8')` (costs the",
-            "server about 1 µs per entry, the bytes loader nothing); smaller fetches for cache locality",
-            "and SQLite's mmap (within the noise).",
+            "How verify works: above 20,000 entries, outside a transaction and not on an in-memory",
+            "SQLite database, the sequence range is split between this process and one forked worker",
+            "(hashlib holds the GIL for inputs under 2 KiB, so threads would not help), this process",
+            "taking 1,000 entries more on SQLite and 2,500 more on PostgreSQL for the milliseconds the",
+            "worker needs to fork and connect. Each reads its own stretch in batches of 1,000 (small",
+            "enough to stay in the CPU cache while checked: at 5,000 the checks cost a quarter more)",
+            "through the driver's own cursor, every text column as bytes (SQLite `text_factory=bytes`;",
+            "PostgreSQL a prepared, binary-format psycopg query loading text as bytes). A batch is",
+            "checked at once: the hashing runs entry by entry, as each hash feeds the next, on copies",
+            "of one fresh SHA-256 object; every other comparison is one call over the batch (hashes",
+            "and links as joined strings against the hex of the computed digests) or a `map()` of a C",
+            "function over its columns (each payload's start against its actor, its top-level tail",
+            "against its event, report, sequence and subject), with no Python code per entry. A batch",
+            "it cannot vouch for (tampered, or with columns its byte templates cannot spell) is checked",
+            "entry by entry, with json.loads where the templates do not reach, and that finds and",
+            "words the first problem; the halves are joined by prev_hash and, on any doubt, checked",
+            "again in one pass, so a failure reads exactly as a single pass words it. This process",
+            "keeps its connection (the worker leaves the inherited one alone and opens its own), the",
+            "cyclic garbage collector is paused (the rows hold no cycles, and a full collection after",
+            "the fork would copy every page it touches), and the worker is reaped without waiting for",
+            "its exit.",
+            "",
+            "Where the time goes, per entry on this machine: about 0.9 µs of hashing, 0.2 µs turning a",
+            "batch's rows into columns and 0.7 µs of comparisons, plus the reads: 1.9 µs on SQLite",
+            "(about half inside SQLite, a B-tree step and nine column decodes, half building the",
+            "Python row) and 2 µs on PostgreSQL (about 1.2 µs of it in the server process, which runs",
+            "on the same two cores). That is the one-process column: 3.8 to 3.9 µs on either database,",
+            "so two workers on two cores cannot beat about 1.9 µs, a ratio of 0.53, and forking costs",
+            "the rest: about 3 ms before the first entry (the fork of a 140 MB process and the first",
+            "queries), the worker's connection (1 ms on SQLite, 4 ms on PostgreSQL, whose new backend",
+            "also wants the CPU), and 2,000 to 3,000 pages each process then copies on write at 2 to",
+            "3 µs apiece on this VM, some 4 % more per entry than in one process. On PostgreSQL the",
+            "two client processes and two server backends also share the two cores, which costs",
+            "another 7 % or so. The five denormalised columns alone take about 1.3 µs per entry to",
+            "fetch and compare, a third of the work; a wide margin over 0.5 needs a compiled verifier",
+            "or a third core.",
+            f"Run to run, on an idle machine, the ratio moves by about {RUN_TO_RUN}.",
+            "Tried and dropped (per entry, against the 1 µs baseline): PostgreSQL `COPY ... TO STDOUT`",
+            "(the server sends each row as its own message, so psycopg's copy reads row by row; text",
+            "COPY split on tabs costs 4.1 µs of CPU in all, client and server, against 2.8 µs for the",
+            "batched binary query, and binary COPY 2.5 µs before any parsing); comparing the columns",
+            "in SQL against the payload through the JSON functions (SQLite `json_extract`, or",
+            "`json_valid` alone, adds 1.5 µs, a PostgreSQL `payload::jsonb` cast 3.5 µs, against 1.3 µs",
+            "for fetching the columns and comparing in Python); building the expected payload text in",
+            "SQL (`json_quote`, `to_json` and `||` add 1.8 to 2 µs); aggregating a batch into strings",
+            "or arrays (`group_concat`, `string_agg`, `array_agg`: 0.9 to 1.7 µs more in the server",
+            "than they save in Python); reading SQLite in rowid order (1 % faster) or through mmap (no",
+            "change); hashing with a `map()` over the stored prev_hash values (20 % slower than the",
+            "loop).",
             "",
             f"Measured {today} on {machine}.",
             f"Reproduce: `{command}` (`--no-write` leaves this page alone).",
@@ -373,16 +450,29 @@ def _section(results: list[dict], args: argparse.Namespace) -> str:
 
 
 def _verdict(results: list[dict]) -> str:
-    missed = [r for r in results if r["ratio"] < TARGET_RATIO]
-    if not missed:
-        return "The target is met."
-    names = " and ".join(r["server"].split(" (")[0] for r in missed)
-    if all(r["read_only"] >= r["baseline"] for r in missed):
-        return (
-            f"**The target is missed** on {names}: reading the rows alone takes longer than\n"
-            "the baseline, so verify cannot reach half its speed however tight the Python loop."
+    missed, narrow = [], []
+    for r in results:
+        name = r["server"].split(" (")[0]
+        if r["ratio"] >= TARGET_RATIO + RUN_TO_RUN:
+            continue
+        if r["ratio"] >= TARGET_RATIO:
+            narrow.append(name)
+            continue
+        short = (
+            "short even with no cost for running the worker"
+            if r["ceiling"] < TARGET_RATIO
+            else "short by what running the worker costs"
         )
-    return f"**The target is missed** on {names}."
+        missed.append(f"{name} (two-core ceiling {r['ceiling']:.2f}, {short})")
+    lines = []
+    if missed:
+        lines.append("**The target is missed** on " + " and ".join(missed) + ".")
+    if narrow:
+        lines.append(
+            "The target is met only narrowly on " + " and ".join(narrow) + f": the ratio moves by about"
+            f" {RUN_TO_RUN} from run to run, so other runs fall just short."
+        )
+    return "\n".join(lines) or "The target is met."
 
 
 def _rewrite_docs(section: str) -> None:

@@ -3,6 +3,7 @@
 Each tamper goes around the application with raw SQL, as a person with database access would.
 """
 
+import gc
 from contextlib import contextmanager
 from io import StringIO
 
@@ -11,7 +12,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from commitments.models import LedgerEntry, LedgerHead
-from commitments.services.ledger import GENESIS_HASH, canonical_json, chain_hash, ledger_append, ledger_verify
+from commitments.services.ledger import (
+    GENESIS_HASH,
+    canonical_json,
+    chain_hash,
+    ledger_append,
+    ledger_verify,
+    verify,
+)
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +287,167 @@ def test_forked_workers_check_a_committed_ledger_and_word_a_tamper_as_a_single_p
     assert result == ledger_verify(batch_size=3)
     assert (result.ok, result.first_bad_sequence, result.head_hash) == (False, 5, entries[3].entry_hash)
     assert f"Entry #5 (id {entries[4].pk}): it does not link" in result.problem
+
+
+@pytest.mark.postgres
+def test_forked_workers_leave_this_process_its_own_database_session(on_postgres, flushable_ledger):
+    # The workers open their own connections and never close the one they inherit: closing it
+    # would end this process's session, which goes on being used.
+    organisation = OrganisationFactory()
+    for n in range(1, 9):
+        ledger_append(event=f"test.step{n}", subject=organisation, actor=None, data={"n": n})
+    session = connection.connection.info.backend_pid
+
+    for _ in range(3):
+        assert ledger_verify(batch_size=3, workers=2, parallel_threshold=0).ok
+
+    assert connection.connection.info.backend_pid == session
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [session])
+        assert cursor.fetchone() == (1,)
+    assert LedgerEntry.objects.count() == 8
+
+
+# The batch check (verify._batch_intact) vouches for whole batches at once and leaves anything
+# it cannot vouch for to the entry-by-entry check; these pin down both halves of that bargain.
+
+
+def entry_by_entry_forbidden(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the batch check should have vouched for this batch")
+
+    monkeypatch.setattr(verify, "_check_entries", refuse)
+
+
+@pytest.mark.parametrize("batch_size", [2, 1000])
+def test_the_batch_check_vouches_for_an_intact_chain_without_the_entry_by_entry_check(
+    chain, monkeypatch, batch_size
+):
+    entry_by_entry_forbidden(monkeypatch)
+
+    result = ledger_verify(batch_size=batch_size)
+
+    assert (result.ok, result.count, result.head_hash) == (True, 5, chain[-1].entry_hash)
+
+
+AWKWARD_TEXT = 'tab\there, new\nline, back\\slash, "quoted", 100% Überprüfung ✓ \u2028 \x01'
+
+
+@pytest.fixture
+def awkward_chain(chain):
+    """The five entries, then three whose payloads JSON has to escape and whose columns are odd."""
+    organisation = chain[0].subject_id
+    return chain + [
+        ledger_append(
+            event="test.awkward",
+            subject=("commitments.organisation", organisation),
+            actor=None,
+            data={"narrative": AWKWARD_TEXT, AWKWARD_TEXT: [AWKWARD_TEXT, {"time": AWKWARD_TEXT}]},
+        ),
+        # An event and a subject type that need escaping (and hold a %), a subject id with a quote.
+        ledger_append(
+            event='test.100%-"odd"\\event',
+            subject=("commitments.odd\ttype", 'id"with\\quote'),
+            actor=None,
+            data={"n": 7},
+            report_id=7,
+        ),
+        ledger_append(
+            event="test.after",
+            subject=("commitments.organisation", organisation),
+            actor=None,
+            data={"n": 8},
+        ),
+    ]
+
+
+@pytest.mark.parametrize("batch_size", [3, 1000])
+def test_payloads_that_need_escaping_verify(awkward_chain, batch_size):
+    result = ledger_verify(batch_size=batch_size)
+
+    assert (result.ok, result.count, result.head_hash) == (True, 8, awkward_chain[-1].entry_hash)
+
+
+def test_the_batch_check_vouches_for_escaped_payloads_and_leaves_odd_columns_to_the_entry_check(
+    awkward_chain, monkeypatch
+):
+    checked_entry_by_entry = []
+    check_entries = verify._check_entries
+
+    def spy(rows, *args):
+        checked_entry_by_entry.extend(row[0] for row in rows)
+        return check_entries(rows, *args)
+
+    monkeypatch.setattr(verify, "_check_entries", spy)
+
+    assert ledger_verify(batch_size=1).ok
+    # Only the entry whose subject id needs escaping is beyond the batch check.
+    assert checked_entry_by_entry == [7]
+
+
+@pytest.mark.parametrize("batch_size", [3, 1000])
+def test_a_column_edited_next_to_awkward_payloads_is_named(awkward_chain, batch_size):
+    tamper(f"UPDATE {TABLE} SET subject_id = %s WHERE sequence = 8", ["999999"])
+
+    result = ledger_verify(batch_size=batch_size)
+
+    assert (result.ok, result.first_bad_sequence, result.count) == (False, 8, 7)
+    assert f"Entry #8 (id {awkward_chain[7].pk}): its subject_id column says '999999'" in result.problem
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("event", "test.step4"),
+        ("actor_id", None),
+        ("report_id", None),
+        ("subject_type", "commitments.progressreport"),
+        ("sequence", 50),
+    ],
+)
+def test_the_batch_check_does_not_vouch_for_an_edited_column(chain, monkeypatch, column, value):
+    tamper(f"UPDATE {TABLE} SET {column} = %s WHERE sequence = 5", [value])
+    first, *rest = verify._entry_batches(100, 1000)
+    assert (len(first), rest) == (5, [])
+
+    assert verify._batch_intact(first, 1, GENESIS_HASH.encode(), bytes(32), verify._ColumnTexts()) is None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL holds hashes to 64 characters")
+def test_hashes_shifted_across_the_boundary_between_entries_are_caught(chain):
+    # Joined, the entry hashes read exactly as before: only their boundary has moved.
+    third, fourth = chain[2].entry_hash, chain[3].entry_hash
+    tamper(f"UPDATE {TABLE} SET entry_hash = %s WHERE sequence = 3", [third[:-1]])
+    tamper(f"UPDATE {TABLE} SET entry_hash = %s WHERE sequence = 4", [third[-1] + fourth])
+
+    assert_fails_at(3, "altered", f"not to its recorded entry_hash {third[:-1]}")
+
+
+def test_verifying_leaves_the_garbage_collector_as_it_was(chain):
+    assert gc.isenabled()
+    assert ledger_verify().ok
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        assert ledger_verify().ok
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("head_size", "parts", "bounds"),
+    [
+        (5, 2, [0, 2, 5]),
+        (40, 2, [0, 21, 40]),
+        (100_000, 2, [0, 50_500, 100_000]),
+        (100_000, 3, [0, 34_000, 67_000, 100_000]),
+        (3, 3, [0, 1, 2, 3]),
+        (40, 40, list(range(41))),
+    ],
+)
+def test_the_first_stretch_leads_by_what_it_checks_while_workers_start(monkeypatch, head_size, parts, bounds):
+    monkeypatch.setattr(verify, "FIRST_STRETCH_LEAD", {connection.vendor: 1000})
+
+    assert verify._split(head_size, parts) == bounds

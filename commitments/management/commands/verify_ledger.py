@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.services.ledger import ledger_verify
+from commitments.services.ledger.verify import BATCH_SIZE
 
 
 class Command(BaseCommand):
@@ -11,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch-size", type=int, default=5000, help="Entries fetched from the database at a time."
+            "--batch-size", type=int, default=BATCH_SIZE, help="Entries fetched from the database at a time."
         )
 
     def handle(self, *args, batch_size: int, **options):
