@@ -266,4 +266,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint reports each rendering step at INFO; only its warnings (e.g. refused URLs) matter.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
