@@ -28,6 +28,20 @@ def _latest_verdict(item) -> Any:
     return verdicts[-1] if verdicts else None
 
 
+def metric_rows(item) -> list[dict[str, Any]]:
+    """An item's metric values as snapshots and manifests state them (exact decimal text)."""
+    return [
+        {
+            "key": value.metric.key,
+            "name": value.metric.name,
+            "unit": value.metric.unit,
+            "value": decimal_text(value.value),
+            "data_source": value.data_source,
+        }
+        for value in item.metric_values.all()
+    ]
+
+
 def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
     """The report as the public may see it: no reviewer comments, restricted evidence as hash only."""
     report = (
@@ -72,16 +86,7 @@ def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
                 "status": item.status,
                 "narrative": item.narrative,
                 "areas_needing_progress": item.areas_needing_progress,
-                "metrics": [
-                    {
-                        "key": value.metric.key,
-                        "name": value.metric.name,
-                        "unit": value.metric.unit,
-                        "value": decimal_text(value.value),
-                        "data_source": value.data_source,
-                    }
-                    for value in item.metric_values.all()
-                ],
+                "metrics": metric_rows(item),
                 "verdict": verdict.verdict if verdict else None,
                 "verdict_justification": verdict.justification if verdict else "",
                 "company_responses": [r.body for r in item.company_responses.all()],

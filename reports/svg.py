@@ -17,13 +17,8 @@ class BarPoint:
     verified_pct: int | None
 
 
-def progress_chart(points: list[BarPoint], *, title: str, description: str, chart_id: str = "chart") -> str:
-    """Grouped bars per period: share of applicable items implemented, share of items verified."""
-    left, top, plot_h, bottom = 44, 28, 160, 44
-    group_w, bar_w = 96, 30
-    width = left + max(1, len(points)) * group_w + 16
-    height = top + plot_h + bottom
-
+def svg_root(width: int, height: int, *, title: str, description: str, chart_id: str, css: str) -> ET.Element:
+    """An accessible <svg> element: role img, labelled by its own <title> and <desc>."""
     svg = ET.Element(
         "svg",
         {
@@ -33,11 +28,24 @@ def progress_chart(points: list[BarPoint], *, title: str, description: str, char
             "height": str(height),
             "role": "img",
             "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
-            "class": "progress-chart",
+            "class": css,
         },
     )
     ET.SubElement(svg, "title", {"id": f"{chart_id}-title"}).text = title
     ET.SubElement(svg, "desc", {"id": f"{chart_id}-desc"}).text = description
+    return svg
+
+
+def progress_chart(points: list[BarPoint], *, title: str, description: str, chart_id: str = "chart") -> str:
+    """Grouped bars per period: share of applicable items implemented, share of items verified."""
+    left, top, plot_h, bottom = 44, 28, 160, 44
+    group_w, bar_w = 96, 30
+    width = left + max(1, len(points)) * group_w + 16
+    height = top + plot_h + bottom
+
+    svg = svg_root(
+        width, height, title=title, description=description, chart_id=chart_id, css="progress-chart"
+    )
     defs = ET.SubElement(svg, "defs")
     pattern = ET.SubElement(
         defs,

@@ -23,10 +23,10 @@ from commitments.models import (
     MetricValue,
     ProgressReport,
 )
-from commitments.services.reports import decimal_text
 from reports.models import Publication
 from reports.pdf.common import group_views, reading_guide, verdict_label
 from reports.pdf.public import principle_chart
+from reports.selectors import metric_rows
 from reports.selectors_public import Summary
 
 
@@ -84,16 +84,7 @@ def _item(item: ItemResponse, revision: int, superseded: set[int]) -> tuple[dict
         "status": item.status,
         "narrative": item.narrative,
         "areas_needing_progress": item.areas_needing_progress,
-        "metrics": [
-            {
-                "key": value.metric.key,
-                "name": value.metric.name,
-                "unit": value.metric.unit,
-                "value": decimal_text(value.value),
-                "data_source": value.data_source,
-            }
-            for value in item.metric_values.all()
-        ],
+        "metrics": metric_rows(item),
         "verdict": latest.verdict if latest else None,
         "verdict_justification": latest.justification if latest else "",
         "company_responses": [r.body for r in responses],

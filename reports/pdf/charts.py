@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from reports.svg import SVG_NS
+from reports.svg import svg_root
 
 
 @dataclass(frozen=True)
@@ -75,20 +75,7 @@ def stacked_status_chart(
     legend_h = 12 + legend_row_h * -(-len(STATUS_SEGMENTS) // legend_cols)
     width = label_w + bar_w + 12
     height = top + len(rows) * row_h + legend_h
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": SVG_NS,
-            "viewBox": f"0 0 {width} {height}",
-            "width": str(width),
-            "height": str(height),
-            "role": "img",
-            "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
-            "class": "status-chart",
-        },
-    )
-    ET.SubElement(svg, "title", {"id": f"{chart_id}-title"}).text = title
-    ET.SubElement(svg, "desc", {"id": f"{chart_id}-desc"}).text = description
+    svg = svg_root(width, height, title=title, description=description, chart_id=chart_id, css="status-chart")
     _patterns(ET.SubElement(svg, "defs"), chart_id)
 
     for index, row in enumerate(rows):
