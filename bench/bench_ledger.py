@@ -237,11 +237,6 @@ def _fill(entries: int) -> None:
             LedgerEntry(
                 sequence=sequence,
                 created_at=now,
-                event=event,
-                actor_id=actor,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                report_id=report,
                 payload=payload,
                 prev_hash=prev,
                 entry_hash=entry_hash,

@@ -1,4 +1,5 @@
-from django.db import models
+from django.db import NotSupportedError, models
+from django.db.models import F, Func
 
 
 class LedgerEntryQuerySet(models.QuerySet):
@@ -13,21 +14,63 @@ class LedgerImmutableError(Exception):
     pass
 
 
+class PayloadMember(Func):
+    """One member of a ledger entry's JSON payload, read by the database itself.
+
+    The expression of the generated columns that repeat payload fields for querying: the
+    database computes them from the payload on insert and refuses to have them written, so they
+    cannot disagree with what was hashed. `path` names the member ("event", or "subject", "id").
+    Only SQLite and PostgreSQL are supported.
+    """
+
+    def __init__(self, *path: str, output_field: models.Field) -> None:
+        super().__init__(F("payload"), output_field=output_field)
+        self.path = path
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"Ledger payload columns need SQLite or PostgreSQL, not {connection.vendor}.")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        payload, params = compiler.compile(self.source_expressions[0])
+        return f"json_extract({payload}, '$.{'.'.join(self.path)}')", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        payload, params = compiler.compile(self.source_expressions[0])
+        sql = f"(({payload})::jsonb #>> '{{{','.join(self.path)}}}')"
+        # Text goes into text columns as it is (a value too long for one is refused, never cut
+        # short); numbers need the explicit cast, which refuses anything but an integer.
+        if self.output_field.get_internal_type() == "BigIntegerField":
+            sql = f"({sql})::bigint"
+        return sql, params
+
+
+def _from_payload(*path: str, output_field: models.Field, **options) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=PayloadMember(*path, output_field=output_field),
+        output_field=output_field,
+        db_persist=True,
+        **options,
+    )
+
+
 class LedgerEntry(models.Model):
     """One append-only entry of the hash chain.
 
     `payload` holds the canonical JSON (sorted keys, UTF-8, no spaces) exactly as hashed;
-    `entry_hash` = SHA-256(bytes.fromhex(prev_hash) || payload). The other columns repeat
-    fields of the payload for querying; verify_ledger checks they agree with it.
+    `entry_hash` = SHA-256(bytes.fromhex(prev_hash) || payload). event, actor_id, subject_type,
+    subject_id and report_id repeat fields of the payload for querying: the database generates
+    them from the payload (see PayloadMember), and verify_ledger checks that it still does.
     """
 
     sequence = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()
-    event = models.CharField(max_length=60)
-    actor_id = models.BigIntegerField(null=True, blank=True)
-    subject_type = models.CharField(max_length=60)
-    subject_id = models.CharField(max_length=60)
-    report_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    event = _from_payload("event", output_field=models.CharField(max_length=60))
+    actor_id = _from_payload("actor", output_field=models.BigIntegerField(null=True, blank=True))
+    subject_type = _from_payload("subject", "type", output_field=models.CharField(max_length=60))
+    subject_id = _from_payload("subject", "id", output_field=models.CharField(max_length=60))
+    report_id = _from_payload(
+        "report", output_field=models.BigIntegerField(null=True, blank=True), db_index=True
+    )
     payload = models.TextField()
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
