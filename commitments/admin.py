@@ -185,6 +185,19 @@ class CompanyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sequence", "created_at", "event", "subject_type", "subject_id", "short_hash"]
+    # The columns read from the payload are not form fields, so the page lists them all itself.
+    fields = readonly_fields = [
+        "sequence",
+        "created_at",
+        "event",
+        "actor_id",
+        "subject_type",
+        "subject_id",
+        "report_id",
+        "payload",
+        "prev_hash",
+        "entry_hash",
+    ]
     search_fields = ["event"]
     ordering = ["-sequence"]
     # Counting a long ledger on every page is the slowest part of the list.

@@ -5,6 +5,8 @@ compare them for every entry. Now the database computes them from the payload on
 refuses to have them written, so they cannot disagree with what was hashed; verify_ledger checks
 that they are still generated this way. Django cannot turn a column into a generated one in
 place, so each is dropped and added again: the database fills it from every existing payload.
+The created_at column goes: the time is in the payload (LedgerEntry.created_at reads it there),
+and a second copy that verify_ledger does not compare could be edited unnoticed.
 """
 
 from django.db import migrations, models
@@ -37,6 +39,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveIndex(model_name="ledgerentry", name="commitments_subject_24ade0_idx"),
+        migrations.RemoveField(model_name="ledgerentry", name="created_at"),
         *(migrations.RemoveField(model_name="ledgerentry", name=name) for name in COLUMNS),
         *(migrations.AddField(model_name="ledgerentry", name=name, field=make()) for name, make in COLUMNS.items()),
         migrations.AddIndex(

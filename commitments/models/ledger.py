@@ -1,5 +1,9 @@
+import json
+from datetime import datetime
+
 from django.db import NotSupportedError, models
 from django.db.models import F, Func
+from django.utils.functional import cached_property
 
 
 class LedgerEntryQuerySet(models.QuerySet):
@@ -59,11 +63,11 @@ class LedgerEntry(models.Model):
     `payload` holds the canonical JSON (sorted keys, UTF-8, no spaces) exactly as hashed;
     `entry_hash` = SHA-256(bytes.fromhex(prev_hash) || payload). event, actor_id, subject_type,
     subject_id and report_id repeat fields of the payload for querying: the database generates
-    them from the payload (see PayloadMember), and verify_ledger checks that it still does.
+    them from the payload (see PayloadMember), and verify_ledger checks that it still does. The
+    time is read from the payload only (`created_at`), so no column can tell another.
     """
 
     sequence = models.PositiveBigIntegerField(unique=True)
-    created_at = models.DateTimeField()
     event = _from_payload("event", output_field=models.CharField(max_length=60))
     actor_id = _from_payload("actor", output_field=models.BigIntegerField(null=True, blank=True))
     subject_type = _from_payload("subject", "type", output_field=models.CharField(max_length=60))
@@ -93,6 +97,12 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise LedgerImmutableError("Ledger entries cannot be deleted.")
+
+    @cached_property
+    def created_at(self) -> datetime | None:
+        """When the entry was appended, as its payload records it."""
+        time = json.loads(self.payload).get("time")
+        return datetime.fromisoformat(time) if isinstance(time, str) else None
 
 
 class LedgerHead(models.Model):

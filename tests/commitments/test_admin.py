@@ -109,6 +109,10 @@ def test_a_ledger_entry_cannot_be_changed_through_its_page(staff_client, publish
     response = staff_client.post(url(LedgerEntry, "change", entry.pk), {"event": "forged", "payload": "{}"})
 
     assert b'name="event"' not in page.content
+    # Read-only, but all there: the columns read from the payload and the time recorded in it.
+    assert entry.event.encode() in page.content
+    assert entry.entry_hash.encode() in page.content
+    assert str(entry.created_at.year).encode() in page.content
     assert response.status_code == 403
     entry_now = LedgerEntry.objects.get(pk=entry.pk)
     assert (entry_now.event, entry_now.payload) == (entry.event, entry.payload)

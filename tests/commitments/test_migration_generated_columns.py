@@ -1,4 +1,5 @@
-"""Migration 0005 turns the ledger's payload columns into generated ones without losing a value."""
+"""Migration 0005 turns the ledger's payload columns into generated ones without losing a value,
+and drops the copy of the time that lay beside the payload."""
 
 import datetime
 
@@ -63,6 +64,8 @@ def test_existing_entries_keep_their_columns_and_verify(flushable_ledger):
         )
     ) == [(r[0], r[2], r[3], r[4], r[5], r[6], r[9]) for r in rows]
     assert LedgerEntry.objects.filter(report_id=12).count() == 2
+    # The time column is gone; the entry reads its time from the payload.
+    assert [entry.created_at for entry in LedgerEntry.objects.order_by("sequence")] == [r[1] for r in rows]
     result = ledger_verify()
     assert (result.ok, result.count, result.head_hash) == (True, 3, rows[-1][-1]), result.problem
     fourth = ledger_append(event="test.after", subject=("commitments.organisation", "1"), actor=None, data={})

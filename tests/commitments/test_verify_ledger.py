@@ -184,6 +184,31 @@ def test_a_payload_column_made_writable_and_edited_is_named(chain, column, value
     )
 
 
+@pytest.mark.parametrize(
+    "column", [field.column for field in LedgerEntry._meta.concrete_fields if not field.primary_key]
+)
+def test_editing_any_column_of_an_entry_is_refused_or_caught(chain, column):
+    # (Only the primary key is left out: it is where the row lives, not part of what the ledger says.)
+    field = LedgerEntry._meta.get_field(column)
+    forged = {
+        "sequence": 50,
+        "payload": chain[2].payload.replace('"n":3', '"n":4'),
+        "prev_hash": "ab" * 32,
+        "entry_hash": "cd" * 32,
+    }
+    if field.generated:
+        with pytest.raises(DatabaseError), transaction.atomic():
+            tamper(f'UPDATE {TABLE} SET "{column}" = NULL WHERE sequence = 3')
+        assert ledger_verify().ok
+        return
+
+    tamper(f'UPDATE {TABLE} SET "{column}" = %s WHERE sequence = 3', [forged[column]])
+
+    result = ledger_verify()
+    assert not result.ok
+    assert result.first_bad_sequence == 3
+
+
 def test_payload_columns_no_longer_generated_fail_the_check_even_while_they_agree(chain):
     make_writable("event", "subject_id", "report_id")
 
@@ -302,8 +327,7 @@ def test_it_catches_an_entry_rewritten_with_a_fresh_hash_by_the_link_to_the_next
 def test_it_catches_an_entry_added_behind_the_head(chain):
     payload = canonical_json({"sequence": 6, "event": "test.forged"})
     tamper(
-        f"INSERT INTO {TABLE} (sequence, created_at, payload, prev_hash, entry_hash)"
-        " VALUES (6, '2026-01-01 00:00:00', %s, %s, %s)",
+        f"INSERT INTO {TABLE} (sequence, payload, prev_hash, entry_hash) VALUES (6, %s, %s, %s)",
         [payload, chain[4].entry_hash, chain_hash(chain[4].entry_hash, payload)],
     )
 

@@ -83,7 +83,6 @@ def ledger_append(
     # (and come back with the insert).
     entry = LedgerEntry(
         sequence=sequence,
-        created_at=now,
         payload=payload,
         prev_hash=head.head_hash,
         entry_hash=entry_hash,
