@@ -34,6 +34,16 @@ COLUMNS = {
 }
 
 
+def refuse_to_unwrite(apps, schema_editor):
+    """Reversing would have to write the old columns of every entry, which an append-only ledger
+    refuses (and the time column could only be guessed): allowed only while the ledger is empty."""
+    if apps.get_model("commitments", "LedgerEntry").objects.exists():
+        raise RuntimeError(
+            "Migration commitments.0005 cannot be reversed on a ledger with entries: the columns it "
+            "replaced would have to be written into existing entries, which the ledger does not allow."
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [("commitments", "0004_first_submitted_at")]
 
@@ -46,4 +56,6 @@ class Migration(migrations.Migration):
             model_name="ledgerentry",
             index=models.Index(fields=["subject_type", "subject_id"], name="commitments_subject_24ade0_idx"),
         ),
+        # Last, so that going back it runs first.
+        migrations.RunPython(migrations.RunPython.noop, refuse_to_unwrite),
     ]

@@ -3,6 +3,7 @@ and drops the copy of the time that lay beside the payload."""
 
 import datetime
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -70,4 +71,15 @@ def test_existing_entries_keep_their_columns_and_verify(flushable_ledger):
     assert (result.ok, result.count, result.head_hash) == (True, 3, rows[-1][-1]), result.problem
     fourth = ledger_append(event="test.after", subject=("commitments.organisation", "1"), actor=None, data={})
     assert (fourth.sequence, fourth.event, fourth.subject_id) == (4, "test.after", "1")
+    assert ledger_verify().ok
+
+
+def test_it_cannot_be_reversed_once_the_ledger_has_entries(flushable_ledger):
+    ledger_append(event="test.one", subject=("commitments.organisation", "1"), actor=None, data={})
+
+    with pytest.raises(RuntimeError, match="cannot be reversed on a ledger with entries"):
+        MigrationExecutor(connection).migrate(BEFORE)
+
+    # Nothing was undone.
+    assert LedgerEntry.objects.get().event == "test.one"
     assert ledger_verify().ok
