@@ -8,6 +8,7 @@ ledger itself only by ledger_append.
 """
 
 from django.contrib import admin
+from django.db import models
 
 from commitments.models import (
     Comment,
@@ -41,6 +42,12 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class HttpsUrlsMixin:
+    """Web addresses typed without a scheme are taken as https:// (as Django 6.0 will by default)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
 # The paths from an item response to what its __str__ shows: the report's organisation and
 # period (whose __str__ names its framework) and the node.
 ITEM_RELATED = ("item__report__organisation", "item__report__period__framework", "item__node")
@@ -58,7 +65,7 @@ class FrameworkNodeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FrameworkAdmin(HttpsUrlsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "version", "title", "publisher", "published_on", "loaded_at"]
     search_fields = ["key", "title"]
     inlines = [FrameworkNodeInline]
@@ -97,7 +104,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "website", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -114,7 +121,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     list_display = ["organisation", "framework", "signed_on", "signatory", "cadence"]
     list_filter = ["framework", "cadence"]
     list_select_related = ["organisation", "framework"]
@@ -149,7 +156,7 @@ class ItemResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(HttpsUrlsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "item", "kind", "visibility", "revision", "short_sha256", "created_at"]
     list_filter = ["kind", "visibility"]
     list_select_related = ITEM_RELATED
