@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 from _docs import machine_text, rewrite_section
+from _seeded import prepare_seeded
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -76,7 +77,7 @@ def main() -> int:
         scratch = work = Path(tempfile.mkdtemp(prefix="pledgeproof-bench-matrix-"))
     try:
         env = _environment(work)
-        seeded = _prepare(work, env, args)
+        seeded = prepare_seeded(work, env, orgs=args.orgs, periods=args.periods)
         facts = _facts(env)
         results = _measure(env, args)
     finally:
@@ -108,29 +109,6 @@ def _environment(work: Path) -> dict[str, str]:
     env.pop("CACHE_URL", None)  # the default per-process memory cache, as a single server runs
     env.pop("CELERY_BROKER_URL", None)
     return env
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], check=True, cwd=ROOT, env=env)
-
-
-def _prepare(work: Path, env: dict[str, str], args: argparse.Namespace) -> dict:
-    """Migrate and seed, unless --reuse finds a database seeded with the same arguments."""
-    marker = work / "seeded"
-    if marker.exists():
-        print(f"Reusing the seeded database in {work}")
-        return {"seconds": float(marker.read_text()), "reused": True}
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "bench.sqlite3").unlink(missing_ok=True)
-    shutil.rmtree(work / "media", ignore_errors=True)
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "load_frameworks", "-v0")
-    print(f"Seeding {args.orgs} organisations × {args.periods} periods through the services...")
-    started = time.monotonic()
-    _manage(env, "seed_scale", "--orgs", str(args.orgs), "--periods", str(args.periods), "--force")
-    seconds = time.monotonic() - started
-    marker.write_text(f"{seconds:.1f}")
-    return {"seconds": seconds, "reused": False}
 
 
 def _facts(env: dict[str, str]) -> dict:

@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import machine_text, rewrite_section  # noqa: E402
+from _seeded import prepare_seeded  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 REUSE_DIR = ROOT / "var" / "bench-pdf"
@@ -65,7 +66,9 @@ def main() -> int:
         scratch = work = Path(tempfile.mkdtemp(prefix="pledgeproof-bench-pdf-"))
     try:
         env = _environment(work)
-        seeded = _prepare(work, env, args)
+        seeded = prepare_seeded(
+            work, env, orgs=args.orgs, periods=args.periods, before_seeding=("init_signing_key",)
+        )
         _run_child(env, "fixture", args)
         audit = _run_child(env, "audit", args)
         summary = _run_child(env, "summary", args)
@@ -102,29 +105,6 @@ def _environment(work: Path) -> dict[str, str]:
         env.pop(name, None)
     env.pop("PLEDGEPROOF_SIGNING_CHAIN", None)
     return env
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], check=True, cwd=ROOT, env=env)
-
-
-def _prepare(work: Path, env: dict[str, str], args: argparse.Namespace) -> dict:
-    marker = work / "seeded"
-    if marker.exists():
-        print(f"Reusing the seeded database in {work}")
-        return {"seconds": float(marker.read_text()), "reused": True}
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "bench.sqlite3").unlink(missing_ok=True)
-    shutil.rmtree(work / "media", ignore_errors=True)
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "load_frameworks", "-v0")
-    _manage(env, "init_signing_key")
-    print(f"Seeding {args.orgs} organisations × {args.periods} periods through the services...")
-    started = time.monotonic()
-    _manage(env, "seed_scale", "--orgs", str(args.orgs), "--periods", str(args.periods), "--force")
-    seconds = time.monotonic() - started
-    marker.write_text(f"{seconds:.1f}")
-    return {"seconds": seconds, "reused": False}
 
 
 def _run_child(env: dict[str, str], what: str, args: argparse.Namespace) -> dict:
