@@ -203,6 +203,10 @@ PLEDGEPROOF_TSA_URL = env_str("PLEDGEPROOF_TSA_URL")
 # Queue the public PDF when a report is published or corrected.
 PDF_RENDER_ON_PUBLISH = env_bool("PDF_RENDER_ON_PUBLISH", True)
 PDF_MAX_VERIFY_UPLOAD_BYTES = env_int("PDF_MAX_VERIFY_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+# Checking an uploaded PDF's signature costs real CPU: uploads to /verify/ from one IP address are
+# limited to this many a minute (django-ratelimit, counting in the default cache; with several
+# web processes, point CACHE_URL at Redis so that they share the count).
+PDF_VERIFY_UPLOADS_PER_MINUTE = env_int("PDF_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
 
 # Email: console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -16,5 +16,7 @@ PLEDGEPROOF_SIGNING_KEY = PLEDGEPROOF_SIGNING_DIR / "signing-key.pem"
 PLEDGEPROOF_SIGNING_CERT = PLEDGEPROOF_SIGNING_DIR / "signing-cert.pem"
 PLEDGEPROOF_SIGNING_CHAIN = PLEDGEPROOF_SIGNING_DIR / "chain.pem"
 PLEDGEPROOF_TSA_URL = ""
+# Many tests upload to /verify/ from the same address; the limit has its own tests.
+PDF_VERIFY_UPLOADS_PER_MINUTE = 10_000
 # Publishing queues the public PDF in production; tests that want it switch this on.
 PDF_RENDER_ON_PUBLISH = False

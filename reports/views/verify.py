@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
+from django_ratelimit.core import is_ratelimited
 
 from reports.models import ArtifactKind
 from reports.pdf.services import artifact_path
@@ -174,6 +175,17 @@ def _too_large(request: HttpRequest) -> HttpResponse:
     return _page(request, errors={"pdf": message}, status=413)
 
 
+def _too_many(request: HttpRequest) -> HttpResponse:
+    per_minute = settings.PDF_VERIFY_UPLOADS_PER_MINUTE
+    message = (
+        f"Too many files checked from your address in the last minute (this page takes {per_minute} a "
+        "minute). Wait a minute and try again, or check the file offline (see below)."
+    )
+    response = _page(request, errors={"pdf": message}, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
 @csrf_protect
 def _verify_upload(request: HttpRequest, handler: _MemoryOnlyUpload) -> HttpResponse:
     upload = request.FILES.get(UPLOAD_FIELD)
@@ -202,6 +214,10 @@ def _verify_upload(request: HttpRequest, handler: _MemoryOnlyUpload) -> HttpResp
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        # Counted before the body is read, so that a refused upload costs next to nothing.
+        rate = f"{settings.PDF_VERIFY_UPLOADS_PER_MINUTE}/m"
+        if is_ratelimited(request, group="verify-upload", key="ip", rate=rate, method="POST", increment=True):
+            return _too_many(request)
         limit = settings.PDF_MAX_VERIFY_UPLOAD_BYTES
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)

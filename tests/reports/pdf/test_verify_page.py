@@ -178,6 +178,42 @@ def test_an_upload_needs_the_csrf_token_from_the_page(world):
     assert accepted.context["outcome"].verdict == "current"
 
 
+@pytest.fixture
+def two_uploads_a_minute(settings):
+    from django.core.cache import cache
+
+    settings.PDF_VERIFY_UPLOADS_PER_MINUTE = 2
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_uploads_from_one_address_are_limited_per_minute(client, world, two_uploads_a_minute):
+    data = world.pdf(world.public_v2)
+    first, second = _upload(client, data), _upload(client, b"not a pdf")
+
+    refused = _upload(client, data)
+
+    assert (first.status_code, second.status_code) == (200, 400)  # a refused file counts too
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Too many files checked from your address in the last minute" in refused.text
+    assert "this page takes 2 a minute" in refused.text
+    assert refused.context["outcome"] is None
+    # Looking a document up by hash is cheap and stays open.
+    assert client.get(VERIFY, {"sha256": hashlib.sha256(data).hexdigest()}).status_code == 200
+
+
+def test_the_upload_limit_counts_each_address_on_its_own(world, two_uploads_a_minute):
+    data = world.pdf(world.public_v2)
+    busy, other = Client(REMOTE_ADDR="192.0.2.10"), Client(REMOTE_ADDR="192.0.2.20")
+    for _ in range(2):
+        _upload(busy, data)
+
+    assert _upload(busy, data).status_code == 429
+    assert _upload(other, data).status_code == 200
+
+
 def test_get_only_and_post_answers_other_methods_with_405(client, world):
     assert client.put(VERIFY).status_code == 405
 
