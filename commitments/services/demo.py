@@ -22,9 +22,9 @@ from commitments.models import (
     ReportStatus,
 )
 from commitments.services.evidence import evidence_add
+from commitments.services.example_content import example_item_fill
 from commitments.services.reports import (
     MetricInput,
-    item_update,
     item_verdict_record,
     report_changes_request,
     report_create,
@@ -147,31 +147,21 @@ def _fill(report: ProgressReport, officer: User, *, year: str) -> None:
             )
             for metric in item.node.metrics.all()
         }
-        item_update(
-            item=item,
-            acting_user=officer,
-            expected_version=item.version,
+        example_item_fill(
+            item,
+            officer,
             status=status,
             narrative=narrative,
-            areas_needing_progress="Coverage of the video model."
-            if status == ImplementationStatus.IN_PROGRESS
-            else "",
             metrics=metrics,
+            year=year,
+            restricted=index % 3 == 0,
+            document=lambda item=item, title=title: SimpleUploadedFile(
+                f"{item.node.node_id}-{year}.pdf",
+                _pdf_bytes(f"{org}: {title}"),
+                content_type="application/pdf",
+            ),
         )
-        if status == ImplementationStatus.IMPLEMENTED:
-            restricted = index % 3 == 0
-            name = f"{item.node.node_id}-{year}.pdf"
-            evidence_add(
-                item=item,
-                acting_user=officer,
-                title=f"{title} — {'internal procedure' if restricted else 'public policy'} ({year})",
-                effective_date=datetime.date(int(year), 3, 1),
-                visibility="restricted" if restricted else "public",
-                upload=SimpleUploadedFile(
-                    name, _pdf_bytes(f"{org}: {title}"), content_type="application/pdf"
-                ),
-            )
-        elif status == ImplementationStatus.IN_PROGRESS:
+        if status == ImplementationStatus.IN_PROGRESS:
             evidence_add(
                 item=item,
                 acting_user=officer,

@@ -30,10 +30,9 @@ from commitments.models import (
     ProgressReport,
     ReportingPeriod,
 )
-from commitments.services.evidence import evidence_add
+from commitments.services.example_content import example_item_fill
 from commitments.services.reports import (
     MetricInput,
-    item_update,
     item_verdict_record,
     report_create,
     report_review_start,
@@ -238,34 +237,24 @@ def _published_report(
                 )
                 for metric in item.node.metrics.all()
             }
-        item_update(
-            item=item,
-            acting_user=officer,
-            expected_version=item.version,
+        restricted = position % 3 == 0
+        text = (
+            f"{organisation.name} (fictional): {title}\n"
+            f"{'Internal procedure' if restricted else 'Public policy'} summary for {year}.\n"
+            f"Reference {organisation.slug}/{item.node.node_id}/{year}\n"
+        )
+        example_item_fill(
+            item,
+            officer,
             status=status,
             narrative=narrative,
-            areas_needing_progress="Coverage of the video model."
-            if status == ImplementationStatus.IN_PROGRESS
-            else "",
             metrics=metrics,
+            year=year,
+            restricted=restricted,
+            document=lambda item=item, text=text: SimpleUploadedFile(
+                f"{item.node.node_id}-{year}.txt", text.encode(), content_type="text/plain"
+            ),
         )
-        if status == ImplementationStatus.IMPLEMENTED:
-            restricted = position % 3 == 0
-            text = (
-                f"{organisation.name} (fictional): {title}\n"
-                f"{'Internal procedure' if restricted else 'Public policy'} summary for {year}.\n"
-                f"Reference {organisation.slug}/{item.node.node_id}/{year}\n"
-            )
-            evidence_add(
-                item=item,
-                acting_user=officer,
-                title=f"{title} — {'internal procedure' if restricted else 'public policy'} ({year})",
-                effective_date=datetime.date(int(year), 3, 1),
-                visibility="restricted" if restricted else "public",
-                upload=SimpleUploadedFile(
-                    f"{item.node.node_id}-{year}.txt", text.encode(), content_type="text/plain"
-                ),
-            )
     report_submit(report=report, acting_user=officer)
     report_review_start(report=report, acting_user=reviewer)
     for item, status in zip(items, statuses, strict=True):

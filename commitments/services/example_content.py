@@ -1,0 +1,47 @@
+"""Filling in an item as the fictional seeded data does (seed_demo and seed_scale share this)."""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import User
+from commitments.models import ImplementationStatus, ItemResponse
+from commitments.services.evidence import evidence_add
+from commitments.services.reports import MetricInput, item_update
+
+
+def example_item_fill(
+    item: ItemResponse,
+    officer: User,
+    *,
+    status: str,
+    narrative: str,
+    metrics: dict[str, MetricInput],
+    year: str,
+    restricted: bool,
+    document: Callable[[], SimpleUploadedFile],
+) -> None:
+    """Report the item through item_update; an implemented one also gets its evidence document,
+    public or restricted, made by `document` (called only then)."""
+    item_update(
+        item=item,
+        acting_user=officer,
+        expected_version=item.version,
+        status=status,
+        narrative=narrative,
+        areas_needing_progress="Coverage of the video model."
+        if status == ImplementationStatus.IN_PROGRESS
+        else "",
+        metrics=metrics,
+    )
+    if status == ImplementationStatus.IMPLEMENTED:
+        title = item.node.title.rstrip(".")
+        evidence_add(
+            item=item,
+            acting_user=officer,
+            title=f"{title} — {'internal procedure' if restricted else 'public policy'} ({year})",
+            effective_date=datetime.date(int(year), 3, 1),
+            visibility="restricted" if restricted else "public",
+            upload=document(),
+        )
