@@ -295,9 +295,10 @@ def _child_summary(args: argparse.Namespace) -> dict:
 def _pages(artifact) -> int:
     from pypdf import PdfReader
 
-    from reports.pdf.services import artifact_path
+    from reports.pdf.services import artifact_open
 
-    return len(PdfReader(artifact_path(artifact)).pages)
+    with artifact_open(artifact) as handle:
+        return len(PdfReader(handle).pages)
 
 
 # --- report ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Streaming, content-addressed storage for evidence files.
+"""Streaming, content-addressed storage for evidence files (and, through store_bytes, the signed PDFs).
 
 An upload is copied in fixed-size chunks to a scratch file inside MEDIA_ROOT while its SHA-256
 and size are computed and its content is sniffed, so memory does not grow with the file and a
@@ -136,6 +136,25 @@ def store_evidence_file(upload: Any, *, name: str | None = None) -> StoredBlob:
         original_name=original_name,
         created=created,
     )
+
+
+def store_bytes(data: bytes, name: str) -> str:
+    """Store bytes the platform made itself (e.g. a signed PDF) under `name`, as uploads are stored:
+    written to a scratch file in MEDIA_ROOT and moved into place, so a stored name never holds part
+    of a file; a name that already exists is kept (the name is the content's hash)."""
+    scratch_dir = Path(settings.MEDIA_ROOT)
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    fd, scratch_path = tempfile.mkstemp(prefix=".store-", suffix=".part", dir=scratch_dir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        stored, _created = _store(scratch_path, name)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(scratch_path)
+    return stored
 
 
 def open_blob(storage_name: str) -> File:

@@ -42,6 +42,24 @@ def metric_rows(item) -> list[dict[str, Any]]:
     ]
 
 
+def item_statement(
+    item, *, verdict, evidence: list[dict[str, Any]], company_responses: list[str]
+) -> dict[str, Any]:
+    """What a report states about one item, as snapshots and PDF manifests write it."""
+    return {
+        "node": item.node.node_id,
+        "title": item.node.title,
+        "status": item.status,
+        "narrative": item.narrative,
+        "areas_needing_progress": item.areas_needing_progress,
+        "metrics": metric_rows(item),
+        "verdict": verdict.verdict if verdict else None,
+        "verdict_justification": verdict.justification if verdict else "",
+        "company_responses": company_responses,
+        "evidence": evidence,
+    }
+
+
 def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
     """The report as the public may see it: no reviewer comments, restricted evidence as hash only."""
     report = (
@@ -80,18 +98,12 @@ def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
                 }
             )
         items.append(
-            {
-                "node": item.node.node_id,
-                "title": item.node.title,
-                "status": item.status,
-                "narrative": item.narrative,
-                "areas_needing_progress": item.areas_needing_progress,
-                "metrics": metric_rows(item),
-                "verdict": verdict.verdict if verdict else None,
-                "verdict_justification": verdict.justification if verdict else "",
-                "company_responses": [r.body for r in item.company_responses.all()],
-                "evidence": evidence,
-            }
+            item_statement(
+                item,
+                verdict=verdict,
+                evidence=evidence,
+                company_responses=[r.body for r in item.company_responses.all()],
+            )
         )
     return {
         "report_id": report.pk,

@@ -26,7 +26,7 @@ from commitments.models import (
 from reports.models import Publication
 from reports.pdf.common import group_views, reading_guide, verdict_label
 from reports.pdf.public import principle_chart
-from reports.selectors import metric_rows
+from reports.selectors import item_statement
 from reports.selectors_public import Summary
 
 
@@ -78,19 +78,13 @@ def _item(item: ItemResponse, revision: int, superseded: set[int]) -> tuple[dict
     latest = current[-1] if current else None
     evidence = [_evidence_row(e) for e in item.evidence.all()]
     responses = list(item.company_responses.all())
-    row = {
-        "node": item.node.node_id,
-        "title": item.node.title,
-        "status": item.status,
-        "narrative": item.narrative,
-        "areas_needing_progress": item.areas_needing_progress,
-        "metrics": metric_rows(item),
-        "verdict": latest.verdict if latest else None,
-        "verdict_justification": latest.justification if latest else "",
-        "company_responses": [r.body for r in responses],
+    row = item_statement(
+        item,
+        verdict=latest,
         # Only the current revision of each piece of evidence is part of what the report states.
-        "evidence": [e for e in evidence if e["id"] not in superseded],
-    }
+        evidence=[e for e in evidence if e["id"] not in superseded],
+        company_responses=[r.body for r in responses],
+    )
     extra = {
         "superseded_evidence": [e for e in evidence if e["id"] in superseded],
         "verdicts": [

@@ -1,9 +1,10 @@
 """Signed PDF artifacts: request, render (in a Celery task or synchronously), retry.
 
 A request creates a `pending` artifact and queues its rendering once the transaction commits.
-Rendering builds the document, renders it with WeasyPrint, signs it, writes the file to a scratch
-name and moves it into content-addressed storage, then marks the artifact `ready` and appends a
-ledger entry in one transaction. Any failure marks it `failed` with the reason and removes the
+Rendering builds the document, renders it with WeasyPrint, signs it, and stores the file through
+the same content-addressed storage as evidence (commitments.evidence_storage.store_bytes: a
+scratch file moved into place), then marks the artifact `ready` and appends a ledger entry in one
+transaction. Any failure marks it `failed` with the reason and removes the
 scratch file, so no half-written PDF is ever stored; a failed artifact can be retried.
 """
 
@@ -11,12 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
-from contextlib import suppress
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed
+from commitments.evidence_storage import open_blob, store_bytes
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
 from reports.cache import public_cache_invalidate_on_commit
@@ -42,8 +40,14 @@ def artifact_storage_name(sha256: str) -> str:
     return f"{STORAGE_PREFIX}/{sha256[:2]}/{sha256}.pdf"
 
 
-def artifact_path(artifact: ReportArtifact) -> Path:
-    return Path(settings.MEDIA_ROOT) / artifact.storage_name
+def artifact_open(artifact: ReportArtifact) -> File:
+    """The stored PDF, opened for reading (the caller closes it)."""
+    return open_blob(artifact.storage_name)
+
+
+def artifact_read(artifact: ReportArtifact) -> bytes:
+    with artifact_open(artifact) as handle:
+        return handle.read()
 
 
 def can_request_artifact(user: User, kind: str, report: ProgressReport | None) -> bool:
@@ -128,27 +132,6 @@ def artifact_retry(*, artifact: ReportArtifact, acting_user: User | None) -> Rep
     return artifact
 
 
-def _store(data: bytes, sha256: str) -> str:
-    """Write a scratch file in the target folder, then rename: a stored name never holds part of a file."""
-    name = artifact_storage_name(sha256)
-    target = Path(settings.MEDIA_ROOT) / name
-    if target.exists():
-        return name  # the same bytes are already stored (content-addressed)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, scratch = tempfile.mkstemp(dir=target.parent, prefix=".rendering-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(scratch, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(scratch)
-        raise
-    return name
-
-
 def artifact_render(artifact_id: int) -> ReportArtifact:
     """Render, sign and store one pending artifact. Never raises for a rendering failure: it is recorded."""
     with transaction.atomic():
@@ -169,7 +152,7 @@ def artifact_render(artifact_id: int) -> ReportArtifact:
         )
         signed = sign_pdf(rendered.data)
         sha256 = hashlib.sha256(signed).hexdigest()
-        storage_name = _store(signed, sha256)
+        storage_name = store_bytes(signed, artifact_storage_name(sha256))
         return _mark_ready(
             artifact, signed=signed, sha256=sha256, storage_name=storage_name, manifest=manifest_json
         )

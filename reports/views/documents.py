@@ -23,7 +23,7 @@ from commitments.errors import DomainError
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from reports.models import ArtifactKind, ArtifactStatus, ReportArtifact
 from reports.pdf.services import (
-    artifact_path,
+    artifact_open,
     artifact_request,
     artifact_retry,
     can_request_artifact,
@@ -243,7 +243,7 @@ def artifact_download_view(request: HttpRequest, artifact_id: int) -> FileRespon
     if artifact.status != ArtifactStatus.READY:
         raise Http404("This document is not ready.")
     response = FileResponse(
-        open(artifact_path(artifact), "rb"),  # noqa: SIM115 - FileResponse closes it
+        artifact_open(artifact),  # FileResponse closes it
         as_attachment=True,
         filename=artifact.file_name,
         content_type="application/pdf",

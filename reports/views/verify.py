@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from reports.models import ArtifactKind
-from reports.pdf.services import artifact_path
+from reports.pdf.services import artifact_open
 from reports.pdf.signing import signing_material
 from reports.verification import (
     PUBLICLY_DOWNLOADABLE,
@@ -269,7 +269,7 @@ def document_download_view(request: HttpRequest, document_id: str) -> FileRespon
         raise Http404("No public document has this id.")
     artifact = artifacts[0]
     try:
-        handle = open(artifact_path(artifact), "rb")  # noqa: SIM115 - FileResponse closes it
+        handle = artifact_open(artifact)  # FileResponse closes it
     except FileNotFoundError:
         raise Http404("This document's file is not available.") from None
     response = FileResponse(

@@ -9,7 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 
 from commitments.errors import InvalidTransition, NotAllowed, UploadRefused, ValidationFailed
-from commitments.evidence_storage import CHUNK_SIZE
+from commitments.evidence_storage import CHUNK_SIZE, store_bytes
 from commitments.models import Evidence, LedgerEntry, ReportStatus
 from commitments.services import evidence as evidence_services
 from commitments.services.evidence import evidence_add, evidence_open, evidence_revise
@@ -373,6 +373,22 @@ def test_a_storage_failure_leaves_no_scratch_file(item, officer, media, monkeypa
         add(item, officer, upload=Stream(b"x" * (3 * CHUNK_SIZE), "notes.txt"))
 
     assert_nothing_left_behind(media, before)
+
+
+def test_bytes_the_platform_makes_are_stored_the_same_way_and_a_failure_leaves_nothing(media, monkeypatch):
+    # Signed PDFs go through store_bytes: content-addressed, moved into place, never a partial file.
+    assert store_bytes(b"%PDF-1.7 signed", "reports/ab/abc.pdf") == "reports/ab/abc.pdf"
+    assert store_bytes(b"%PDF-1.7 signed", "reports/ab/abc.pdf") == "reports/ab/abc.pdf"
+    assert stored_files(media) == {"reports/ab/abc.pdf"}
+    assert (media / "reports/ab/abc.pdf").read_bytes() == b"%PDF-1.7 signed"
+
+    def broken_save(self, name, content, max_length=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(FileSystemStorage, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        store_bytes(b"%PDF-1.7 other", "reports/cd/cde.pdf")
+    assert stored_files(media) == {"reports/ab/abc.pdf"}
 
 
 # --- revisions -----------------------------------------------------------------------------------

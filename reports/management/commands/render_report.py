@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from reports.models import ArtifactKind, ArtifactStatus
-from reports.pdf.services import artifact_path, artifact_render, artifact_request
+from reports.pdf.services import artifact_open, artifact_render, artifact_request
 
 
 class Command(BaseCommand):
@@ -49,7 +49,8 @@ class Command(BaseCommand):
                     self.stderr.write(f"{artifact.document_id}: failed: {artifact.failure_reason}")
                 else:
                     destination = out / artifact.file_name
-                    shutil.copyfile(artifact_path(artifact), destination)
+                    with artifact_open(artifact) as source, open(destination, "wb") as target:
+                        shutil.copyfileobj(source, target)
                     message = f"{destination}  sha256={artifact.sha256}"
                     bar.write(message, file=self.stdout) if show_bar else self.stdout.write(message)
                 bar.update(1)

@@ -27,7 +27,7 @@ from commitments.services.reports import (
 )
 from commitments.services.reviews import comment_add, company_response_add
 from reports.models import ArtifactStatus, ReportArtifact
-from reports.pdf.services import artifact_path, artifact_render, artifact_request
+from reports.pdf.services import artifact_read, artifact_render, artifact_request
 from reports.services import report_publish
 from tests.builders import period_for, small_framework
 from tests.factories import UserFactory
@@ -80,9 +80,7 @@ def _render(kind: str, *, admin, report=None, period=None) -> Rendered:
     artifact = artifact_render(artifact.pk)
     assert artifact.status == ArtifactStatus.READY, artifact.failure_reason
     artifact = ReportArtifact.objects.select_related("report__period", "period").get(pk=artifact.pk)
-    return Rendered(
-        artifact=artifact, pdf=ReadPdf(artifact_path(artifact).read_bytes()), ledger_before=before
-    )
+    return Rendered(artifact=artifact, pdf=ReadPdf(artifact_read(artifact)), ledger_before=before)
 
 
 def _reviewed_report(organisation, period, *, reviewer, admin):

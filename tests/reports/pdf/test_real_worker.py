@@ -20,7 +20,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from reports.models import ArtifactStatus, ReportArtifact
-from reports.pdf.services import artifact_path, artifact_request
+from reports.pdf.services import artifact_read, artifact_request
 from tests.reports.public_builders import published
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -120,7 +120,7 @@ def test_worker_process_renders_signs_and_stores_the_pdf(worker, org, period, re
         time.sleep(0.3)
     assert artifact.status == ArtifactStatus.READY, artifact.failure_reason
     assert artifact.pk and ReportArtifact.objects.filter(pk=artifact.pk, status="ready").exists()
-    data = artifact_path(artifact).read_bytes()
+    data = artifact_read(artifact)
     assert data.startswith(b"%PDF-") and hashlib.sha256(data).hexdigest() == artifact.sha256
     # It really went through the worker process, not in-process.
     assert "reports.tasks.artifact_render_task[" in worker["log"].read_text()

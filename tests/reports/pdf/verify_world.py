@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from commitments.evidence_storage import content_address, open_blob
 from commitments.models import Evidence, ItemResponse
 from reports.models import ArtifactStatus, ReportArtifact
-from reports.pdf.services import artifact_path, artifact_render, artifact_request
+from reports.pdf.services import artifact_read, artifact_render, artifact_request
 from reports.pdf.signing import signing_material
 from reports.services import publication_correct
 from tests.builders import period_for, small_framework
@@ -36,7 +36,7 @@ class World:
     evidence: dict[str, bytes] = field(default_factory=dict)  # restricted file evidence of version 1
 
     def pdf(self, artifact: ReportArtifact) -> bytes:
-        return artifact_path(artifact).read_bytes()
+        return artifact_read(artifact)
 
     def evidence_folder(self, folder: Path) -> Path:
         """The evidence files under their content-addressed names, as an auditor would receive them."""
