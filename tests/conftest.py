@@ -3,6 +3,19 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
+
+# Property tests run Django views and renderers, whose first call warms caches: no per-example
+# deadline. Under CI the example database is not kept (each clone starts clean), and examples are
+# fewer but still random, so that every run tries new hostile input.
+settings.register_profile(
+    "pledgeproof",
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None if os.environ.get("CI") == "true" else settings.default.database,
+    print_blob=True,
+)
+settings.load_profile("pledgeproof")
 
 
 @pytest.fixture(scope="session", autouse=True)
