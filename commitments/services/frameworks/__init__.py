@@ -7,6 +7,7 @@ from commitments.services.frameworks.definitions import (
     DefinitionProblem,
     FrameworkDefinition,
     FrameworkDefinitionInvalid,
+    framework_definition_parse,
     framework_definitions_read,
     version_sort_key,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "LoadAction",
     "LoadResult",
     "framework_as_dict",
+    "framework_definition_parse",
     "framework_definitions_read",
     "framework_find",
     "framework_load",

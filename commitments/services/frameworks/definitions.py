@@ -1,34 +1,46 @@
 """Framework files: parse them, check them against the schema and the tree rules.
 
 Each file in `commitments/frameworks/` defines one version of one framework as a flat list of
-nodes linked by `parent`. Checking collects every problem of every file, each naming the file,
-the node and what is wrong, so that an admin can fix them all in one go.
+nodes linked by `parent`. Checking collects the problems of every file, each naming the file,
+the node and what is wrong, so that an admin can fix them all in one go; a file with more than
+MAX_PROBLEMS_PER_FILE is not checked further, and every problem is one short line, so a hostile
+file cannot make the checker work or print without end.
 """
 
 import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 from django.conf import settings
 
 from commitments.errors import ValidationFailed
-from commitments.models import Framework
+from commitments.models import Framework, FrameworkNode
+from commitments.services.frameworks.yaml_data import (
+    UnreadableFile,
+    framework_file_read,
+    one_line,
+    quoted,
+    yaml_data_parse,
+)
 from commitments.services.ledger import canonical_json
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parents[2] / "frameworks"
 SCHEMA_PATH = FRAMEWORKS_DIR / "schema.json"
 GUIDANCE_FIELDS = ("evidence_expected", "verification_criteria", "example_disclosure")
 ITEM_ONLY_FIELDS = (*GUIDANCE_FIELDS, "metrics")
+MAX_PROBLEMS_PER_FILE = 1_000
+PROBLEMS_LISTED_PER_FILE = 10
+PROBLEMS_LISTED = 30
 
 FrameworkRef = tuple[str, str]  # (key, version)
 Found = Iterator[tuple[str | None, str]]  # problems as (node id or None, message)
@@ -36,9 +48,18 @@ Found = Iterator[tuple[str | None, str]]  # problems as (node id or None, messag
 
 @dataclass(frozen=True)
 class DefinitionProblem:
+    """One problem, on one line: what comes from the file is cut short and its control characters
+    escaped, whatever the check that found it."""
+
     file: str
     node_id: str | None  # None for problems of the framework as a whole
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", one_line(self.file, 200))
+        if self.node_id is not None:
+            object.__setattr__(self, "node_id", one_line(self.node_id, 80))
+        object.__setattr__(self, "message", one_line(self.message, 300))
 
     def __str__(self) -> str:
         return ": ".join(part for part in (self.file, self.node_id, self.message) if part)
@@ -47,15 +68,42 @@ class DefinitionProblem:
 class FrameworkDefinitionInvalid(ValidationFailed):
     """One or more framework files break the schema or the tree rules; nothing was loaded."""
 
-    def __init__(self, problems: list[DefinitionProblem]):
+    def __init__(self, problems: list[DefinitionProblem], *, checking_stopped: bool = False):
         self.definition_problems = problems
+        self.checking_stopped = checking_stopped
         by_file: dict[str, list[str]] = defaultdict(list)
         for problem in problems:
             by_file[problem.file].append(": ".join(p for p in (problem.node_id, problem.message) if p))
+        count = f"more than {len(problems):,}" if checking_stopped else str(len(problems))
         super().__init__(
-            f"{len(problems)} problem(s) in {len(by_file)} framework file(s); nothing was loaded.",
+            f"{count} problem(s) in {len(by_file)} framework file(s); nothing was loaded.",
             problems=dict(by_file),
         )
+
+    @classmethod
+    def found_in(cls, definitions: Iterable["FrameworkDefinition"]) -> "FrameworkDefinitionInvalid":
+        definitions = list(definitions)
+        return cls(
+            [problem for definition in definitions for problem in definition.problems],
+            checking_stopped=any(definition.checking_stopped for definition in definitions),
+        )
+
+    def listing(self) -> list[str]:
+        """The lines to show: the first problems of each file, a few in all, then how many more."""
+        lines: list[str] = []
+        per_file: Counter[str] = Counter()
+        for problem in self.definition_problems:
+            if len(lines) < PROBLEMS_LISTED and per_file[problem.file] < PROBLEMS_LISTED_PER_FILE:
+                per_file[problem.file] += 1
+                lines.append(str(problem))
+        more = len(self.definition_problems) - len(lines)
+        if self.checking_stopped:
+            lines.append(
+                f"… and {more:,} more problem(s); a file is checked up to {MAX_PROBLEMS_PER_FILE:,} problems"
+            )
+        elif more:
+            lines.append(f"… and {more:,} more problem(s)")
+        return lines
 
 
 @dataclass
@@ -65,6 +113,21 @@ class FrameworkDefinition:
     source_file: str
     data: dict[str, Any]
     problems: list[DefinitionProblem] = field(default_factory=list)
+    checking_stopped: bool = False  # it had more than MAX_PROBLEMS_PER_FILE problems
+
+    def problem_add(self, node_id: str | None, message: str) -> bool:
+        """Record a problem; False once the file has too many to be worth checking further."""
+        if len(self.problems) >= MAX_PROBLEMS_PER_FILE:
+            self.checking_stopped = True
+            return False
+        self.problems.append(DefinitionProblem(self.source_file, node_id, message))
+        return True
+
+    def problems_add(self, found: Iterable[tuple[str | None, str]]) -> None:
+        """Record problems from a lazy check, stopping it (not just the listing) at the limit."""
+        for node_id, message in found:
+            if not self.problem_add(node_id, message):
+                return
 
     @property
     def key(self) -> str:
@@ -125,62 +188,39 @@ def framework_definitions_read(*, directory: Path | str | None = None) -> list[F
     paths = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not paths:
         raise ValidationFailed(f"No framework files (*.yaml) in {directory}.")
-    definitions = [_definition_parse(path) for path in paths]
+    definitions = [_definition_read(path) for path in paths]
     _batch_check(definitions)
     return _load_order(definitions)
 
 
-def _definition_parse(path: Path) -> FrameworkDefinition:
-    source_file = _display_path(path)
+def framework_definition_parse(*, content: bytes, source_file: str) -> FrameworkDefinition:
+    """Parse and check the content of one framework file on its own (rules across files aside).
+
+    Whatever the bytes, the result is a definition, with its problems if any; never an exception.
+    """
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DefinitionLoader)  # noqa: S506 (safe loader subclass)
-    except yaml.YAMLError as error:
-        return FrameworkDefinition(
-            source_file, {}, [DefinitionProblem(source_file, None, _yaml_message(error))]
-        )
+        data = yaml_data_parse(content)
+    except UnreadableFile as refusal:
+        return FrameworkDefinition(source_file, {}, [DefinitionProblem(source_file, None, str(refusal))])
     if not isinstance(data, dict):
         return FrameworkDefinition(source_file, {}, [DefinitionProblem(source_file, None, "not a mapping")])
     definition = FrameworkDefinition(source_file, data)
-    found = [*_schema_problems(data), *_tree_problems(data)]
-    definition.problems.extend(DefinitionProblem(source_file, node_id, message) for node_id, message in found)
+    definition.problems_add(chain(_schema_problems(data), _tree_problems(data)))
     return definition
 
 
-def _yaml_message(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    return f"not valid YAML{where}: {getattr(error, 'problem', None) or error}"
+def _definition_read(path: Path) -> FrameworkDefinition:
+    source_file = _display_path(path)
+    try:
+        content = framework_file_read(path)
+    except UnreadableFile as refusal:
+        return FrameworkDefinition(source_file, {}, [DefinitionProblem(source_file, None, str(refusal))])
+    return framework_definition_parse(content=content, source_file=source_file)
 
 
 def _display_path(path: Path) -> str:
     path = path.resolve()
     return str(path.relative_to(settings.BASE_DIR)) if path.is_relative_to(settings.BASE_DIR) else str(path)
-
-
-class _DefinitionLoader(yaml.SafeLoader):
-    """Keeps dates as text for the schema to check, and refuses a key repeated in one mapping,
-    which PyYAML would otherwise resolve silently by keeping the last value."""
-
-
-_DefinitionLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen = set()
-    for key_node, _value_node in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_DefinitionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 @cache
@@ -192,8 +232,11 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
 
 def _schema_problems(data: dict[str, Any]) -> Found:
     nodes = data.get("nodes") if isinstance(data.get("nodes"), list) else []
+    # The validator finds errors lazily: take no more than can be recorded (and one to tell that
+    # there are more), or a list of 100,000 bad items would keep it busy for a minute.
     errors = sorted(
-        _schema_validator().iter_errors(data), key=lambda error: _path_sort_key(error.absolute_path)
+        islice(_schema_validator().iter_errors(data), MAX_PROBLEMS_PER_FILE + 1),
+        key=lambda error: _path_sort_key(error.absolute_path),
     )
     for error in errors:
         path = list(error.absolute_path)
@@ -214,18 +257,21 @@ def _path_sort_key(path: Iterable[str | int]) -> list[tuple[int, str]]:
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
+    """The error in words, quoting the file's value cut short (jsonschema's own message quotes it
+    whole, which for a long text or a large list is a page of output)."""
     if error.validator == "required":
         return f"missing {error.message.removesuffix(' is a required property').strip(chr(39))}"
     if error.validator == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    if error.validator == "pattern" and "description" in error.schema:
-        return f"{error.instance!r} is not valid: {error.schema['description']}"
-    if (
-        error.validator == "type"
-        and error.validator_value == "string"
-        and not isinstance(error.instance, dict | list)
-    ):
-        return f"{error.message} (quote it in YAML)"
+        return f"{quoted(error.instance)} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "pattern":
+        return f"{quoted(error.instance)} is not valid: {error.schema.get('description', 'wrong format')}"
+    if error.validator == "maxLength":
+        return f"{quoted(error.instance)} is too long (at most {error.validator_value} characters)"
+    if error.validator == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        message = f"{quoted(error.instance)} is not of type {', '.join(map(repr, types))}"
+        quotable = types == ["string"] and not isinstance(error.instance, dict | list)
+        return f"{message} (quote it in YAML)" if quotable else message
     return error.message
 
 
@@ -234,22 +280,23 @@ def _tree_problems(data: dict[str, Any]) -> Found:
     cannot read, so that one run reports every problem of a file."""
     levels = data.get("levels") if isinstance(data.get("levels"), list) else []
     levels = [level for level in levels if isinstance(level, str)]
-    for level in sorted({level for level in levels if levels.count(level) > 1}):
-        yield None, f"levels: {level!r} appears more than once"
+    for level in sorted(level for level, count in Counter(levels).items() if count > 1):
+        yield None, f"levels: {quoted(level)} appears more than once"
     source = data.get("source") if isinstance(data.get("source"), dict) else {}
     if isinstance(source.get("published_on"), str):
         try:
             date.fromisoformat(source["published_on"])
         except ValueError:
-            yield None, f"source.published_on: {source['published_on']!r} is not a date"
+            yield None, f"source.published_on: {quoted(source['published_on'])} is not a date"
     nodes = _node_dicts(data)
     yield from _parent_problems(nodes, key=data.get("key"))
     if levels:
         yield from _level_problems(nodes, levels)
     yield from _metric_problems(nodes)
     for crosswalk in crosswalks(nodes):
-        for target in sorted({target for target in crosswalk.targets if crosswalk.targets.count(target) > 1}):
-            yield crosswalk.node_id, f"crosswalk lists {crosswalk.label} node {target!r} twice"
+        repeated = (target for target, count in Counter(crosswalk.targets).items() if count > 1)
+        for target in sorted(repeated):
+            yield crosswalk.node_id, f"crosswalk lists {crosswalk.label} node {quoted(target)} twice"
 
 
 def _parent_problems(nodes: list[dict[str, Any]], *, key: Any) -> Found:
@@ -265,16 +312,16 @@ def _parent_problems(nodes: list[dict[str, Any]], *, key: Any) -> Found:
             yield node_id, "duplicate node id"
         if parent is None:
             if isinstance(key, str) and not node_id.startswith(f"{key}."):
-                yield node_id, f"id must start with the framework key '{key}.'"
+                yield node_id, f"id must start with the framework key {quoted(key + '.')}"
             continue
         if not isinstance(parent, str):
             continue
         if parent not in first_index:
-            yield node_id, f"unknown parent {parent!r}"
+            yield node_id, f"unknown parent {quoted(parent)}"
         elif first_index[parent] > index:
-            yield node_id, f"parent {parent!r} must be listed before its children"
+            yield node_id, f"parent {quoted(parent)} must be listed before its children"
         if not node_id.startswith(f"{parent}."):
-            yield node_id, f"id must start with its parent's id '{parent}.'"
+            yield node_id, f"id must start with its parent's id {quoted(parent + '.')}"
 
 
 def _level_problems(nodes: list[dict[str, Any]], levels: list[str]) -> Found:
@@ -302,8 +349,8 @@ def _level_problems(nodes: list[dict[str, Any]], levels: list[str]) -> Found:
                 yield (
                     node_id,
                     (
-                        f"is on the reportable level {levels[last]!r} and cannot have children "
-                        f"({', '.join(children_of[node_id])})"
+                        f"is on the reportable level {quoted(levels[last])} and cannot have children "
+                        f"({_listed(children_of[node_id])})"
                     ),
                 )
             for name in GUIDANCE_FIELDS:
@@ -313,20 +360,27 @@ def _level_problems(nodes: list[dict[str, Any]], levels: list[str]) -> Found:
         if not children_of[node_id]:
             yield (
                 node_id,
-                f"is on level {levels[depth]!r} but has no children; "
-                f"only {levels[last]!r} nodes are reportable leaves",
+                f"is on level {quoted(levels[depth])} but has no children; "
+                f"only {quoted(levels[last])} nodes are reportable leaves",
             )
         for name in ITEM_ONLY_FIELDS:
             if name in node:
                 yield (
                     node_id,
-                    f"{name} is only for reportable {levels[last]!r} nodes, not for level {levels[depth]!r}",
+                    f"{name} is only for reportable {quoted(levels[last])} nodes, "
+                    f"not for level {quoted(levels[depth])}",
                 )
+
+
+def _listed(names: list[str], shown: int = 3) -> str:
+    more = f", … {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _metric_problems(nodes: list[dict[str, Any]]) -> Found:
     owner_of: dict[str, str] = {}
     for node in nodes:
+        node_id = node.get("id") if isinstance(node.get("id"), str) else None
         metrics = node.get("metrics") if isinstance(node.get("metrics"), list) else []
         for index, metric in enumerate(metrics):
             if not isinstance(metric, dict) or not isinstance(metric.get("key"), str):
@@ -334,10 +388,10 @@ def _metric_problems(nodes: list[dict[str, Any]]) -> Found:
             metric_key = metric["key"]
             if metric_key in owner_of:
                 yield (
-                    node.get("id"),
-                    f"metrics[{index}]: key {metric_key!r} is already used by {owner_of[metric_key]}",
+                    node_id,
+                    f"metrics[{index}]: key {quoted(metric_key)} is already used by {owner_of[metric_key]}",
                 )
-            owner_of.setdefault(metric_key, str(node.get("id")))
+            owner_of.setdefault(metric_key, str(node_id))
             # NCMEC calls reports that do not say where the material came from unactionable.
             mentions_ncmec = "ncmec" in f"{metric_key} {metric.get('name', '')}".lower()
             if (
@@ -346,7 +400,7 @@ def _metric_problems(nodes: list[dict[str, Any]]) -> Found:
                 and metric.get("requires_data_source") is not True
             ):
                 yield (
-                    node.get("id"),
+                    node_id,
                     f"metrics[{index}]: a count of reports to NCMEC must set requires_data_source: true",
                 )
 
@@ -388,13 +442,8 @@ def _batch_check(definitions: list[FrameworkDefinition]) -> None:
         if not definition.data:
             continue
         if definition.ref in first_file:
-            definition.problems.append(
-                DefinitionProblem(
-                    definition.source_file,
-                    None,
-                    f"{definition.label} is already defined in {first_file[definition.ref]}",
-                )
-            )
+            message = f"{definition.label} is already defined in {first_file[definition.ref]}"
+            definition.problem_add(None, message)
         first_file.setdefault(definition.ref, definition.source_file)
 
     known = {definition.ref: definition.node_ids for definition in reversed(definitions)}
@@ -406,24 +455,25 @@ def _batch_check(definitions: list[FrameworkDefinition]) -> None:
                 message = (
                     f"unknown crosswalk target framework {crosswalk.label} (not in this directory or loaded)"
                 )
-                definition.problems.append(
-                    DefinitionProblem(definition.source_file, crosswalk.node_id, message)
-                )
+                definition.problem_add(crosswalk.node_id, message)
                 continue
             for target in crosswalk.targets:
                 if target not in known[crosswalk.ref]:
-                    message = f"unknown crosswalk target node {target!r} in {crosswalk.label}"
-                    definition.problems.append(
-                        DefinitionProblem(definition.source_file, crosswalk.node_id, message)
-                    )
+                    message = f"unknown crosswalk target node {quoted(target)} in {crosswalk.label}"
+                    definition.problem_add(crosswalk.node_id, message)
 
 
 def _loaded_node_ids(refs: set[FrameworkRef]) -> dict[FrameworkRef, set[str]]:
-    found: dict[FrameworkRef, set[str]] = {}
-    for key, version in refs:
-        framework = Framework.objects.filter(key=key, version=version).first()
-        if framework is not None:
-            found[(key, version)] = set(framework.nodes.values_list("node_id", flat=True))
+    """Two queries however many targets a file names (the loaded frameworks are few)."""
+    if not refs:
+        return {}
+    loaded = [
+        framework for framework in Framework.objects.all() if (framework.key, framework.version) in refs
+    ]
+    found: dict[FrameworkRef, set[str]] = {(framework.key, framework.version): set() for framework in loaded}
+    nodes = FrameworkNode.objects.filter(framework__in=loaded)
+    for key, version, node_id in nodes.values_list("framework__key", "framework__version", "node_id"):
+        found[(key, version)].add(node_id)
     return found
 
 
@@ -443,7 +493,7 @@ def _load_order(definitions: list[FrameworkDefinition]) -> list[FrameworkDefinit
             message = (
                 f"crosswalk targets form a cycle ({chain}); keep links between two frameworks on one side"
             )
-            definition.problems.append(DefinitionProblem(definition.source_file, None, message))
+            definition.problem_add(None, message)
         return definitions
     rank = {ref: index for index, ref in enumerate(order)}
     return sorted(definitions, key=lambda definition: rank.get(definition.ref, -1))

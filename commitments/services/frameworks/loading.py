@@ -53,9 +53,8 @@ def frameworks_load_all(
     One transaction for the lot, so a refusal halfway (a frozen version) leaves nothing changed.
     """
     definitions = framework_definitions_read(directory=directory)
-    problems = [problem for definition in definitions for problem in definition.problems]
-    if problems:
-        raise FrameworkDefinitionInvalid(problems)
+    if any(definition.problems for definition in definitions):
+        raise FrameworkDefinitionInvalid.found_in(definitions)
     return [framework_load(definition=definition, acting_user=acting_user) for definition in definitions]
 
 
@@ -63,7 +62,7 @@ def frameworks_load_all(
 def framework_load(*, definition: FrameworkDefinition, acting_user: Any | None = None) -> LoadResult:
     """Create or update one framework version from its checked definition."""
     if definition.problems:
-        raise FrameworkDefinitionInvalid(definition.problems)
+        raise FrameworkDefinitionInvalid.found_in([definition])
     framework = (
         Framework.objects.select_for_update().filter(key=definition.key, version=definition.version).first()
     )
