@@ -9,13 +9,15 @@ from commitments.services.frameworks import (
     LoadAction,
     frameworks_load_all,
 )
+from commitments.services.frameworks.yaml_data import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
 
 class Command(BaseCommand):
     help = (
         "Check every framework file (*.yaml) and load the framework versions that changed. "
-        "Loads nothing if any file has a problem. A file may have at most 2 MB, 100,000 values and "
-        "32 levels of nesting, and no anchors, aliases, merge keys or tags."
+        "Loads nothing if any file has a problem. A file may have at most "
+        f"{MAX_FILE_BYTES / 1024 / 1024:g} MB, {MAX_VALUES:,} values and {MAX_DEPTH} levels of nesting, "
+        "and no anchors, aliases, merge keys or tags beyond the plain core ones."
     )
 
     def add_arguments(self, parser):

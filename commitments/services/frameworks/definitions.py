@@ -9,6 +9,7 @@ file cannot make the checker work or print without end.
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -219,7 +220,7 @@ def _definition_read(path: Path) -> FrameworkDefinition:
 
 
 def _display_path(path: Path) -> str:
-    path = path.resolve()
+    path = Path(os.path.abspath(path))  # the name in the folder, not where a symbolic link leads
     return str(path.relative_to(settings.BASE_DIR)) if path.is_relative_to(settings.BASE_DIR) else str(path)
 
 

@@ -53,13 +53,16 @@ def framework_file_read(path: Path) -> bytes:
     """
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(descriptor, "rb") as stream:
-            status = os.fstat(stream.fileno())
+        try:
+            status = os.fstat(descriptor)
             if not stat.S_ISREG(status.st_mode):
                 raise UnreadableFile("not a regular file")
             if status.st_size > MAX_FILE_BYTES:
                 raise UnreadableFile(_too_large(status.st_size))
-            content = stream.read(MAX_FILE_BYTES + 1)
+            with os.fdopen(descriptor, "rb", closefd=False) as stream:
+                content = stream.read(MAX_FILE_BYTES + 1)
+        finally:
+            os.close(descriptor)
     except OSError as error:
         raise UnreadableFile(f"cannot be read: {error.strerror or error}") from error
     if len(content) > MAX_FILE_BYTES:
@@ -101,7 +104,9 @@ def quoted(value: Any) -> str:
 def one_line(text: str, limit: int) -> str:
     """`text` on one line of at most `limit` characters, control characters escaped, so that what a
     file says cannot spread over a terminal or rewrite it."""
-    text = "".join(char if char.isprintable() else char.encode("unicode_escape").decode() for char in text)
+    text = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode() for char in text[: limit + 1]
+    )
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -112,7 +117,8 @@ _short_repr.maxstring = _short_repr.maxother = _short_repr.maxlong = MAX_QUOTED_
 
 
 def _too_large(size: int) -> str:
-    return f"the file has {size:,} bytes; framework files are limited to {MAX_FILE_BYTES:,} bytes (2 MB)"
+    limit = f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES / 1024 / 1024:g} MB)"
+    return f"the file has {size:,} bytes; framework files are limited to {limit}"
 
 
 def _utf8_decode(content: bytes) -> str:
@@ -136,6 +142,8 @@ def _line_column(text: str, index: int) -> tuple[int, int]:
 def _yaml_message(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
+    if getattr(error, "context", None):
+        problem = f"{problem} ({error.context})"
     if isinstance(error, _NotAllowed):
         return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -214,13 +222,12 @@ class _DataConstructor(SafeConstructor):
         seen = set()
         for key_node, _value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise ConstructorError(
-                    None, None, f"a mapping key must be text, not a {key_node.id}", key_node.start_mark
-                )
+                raise _NotAllowed(f"a mapping key must be text, not a {key_node.id}", key_node.start_mark)
             key = self.construct_object(key_node)
             if not isinstance(key, str):
-                message = f"the key {quoted(key_node.value)} must be text; quote it"
-                raise ConstructorError(None, None, message, key_node.start_mark)
+                raise _NotAllowed(
+                    f"the key {quoted(key_node.value)} must be text; quote it", key_node.start_mark
+                )
             if key in seen:
                 raise ConstructorError(
                     None, None, f"key {quoted(key)} appears twice in one mapping", key_node.start_mark
@@ -232,8 +239,7 @@ class _DataConstructor(SafeConstructor):
 def _checked_scalar(construct: Any, kind: str) -> Any:
     def construct_checked(loader: SafeConstructor, node: Any) -> Any:
         if isinstance(node, ScalarNode) and len(node.value) > MAX_NUMBER_CHARS:
-            message = f"{quoted(node.value)} is too long for {kind}"
-            raise ConstructorError(None, None, message, node.start_mark)
+            raise _NotAllowed(f"{quoted(node.value)} is too long for {kind}", node.start_mark)
         try:
             return construct(loader, node)
         except (ValueError, KeyError, IndexError):
