@@ -170,7 +170,10 @@ class _InlineRun:
                     self.links -= self.parens.pop()
             else:
                 self._emphasis(line, token)
-                shape.note("inline_nesting", len(text), number)  # a run of n may open n levels
+                if text[0] == "*":
+                    # A run of n may open n levels, and the parser tries it once per star (an
+                    # underscore run is tried once: it may not start inside a word).
+                    shape.note("inline_nesting", len(text), number)
             shape.note("inline_nesting", self.emphasis + self.brackets + self.links, number)
 
     def _emphasis(self, line: str, token: re.Match) -> None:
@@ -269,9 +272,9 @@ def markdown_problems(text: str) -> list[str]:
     return problems
 
 
-def text_check(text: str, *, field: str, markdown: bool = False) -> None:
-    """For services saving one text: ValidationFailed naming `field` when it is over the limits."""
-    problems = markdown_problems(text) if markdown else plain_text_problems(text)
+def plain_text_check(text: str, *, field: str) -> None:
+    """For services saving one plain text: ValidationFailed naming `field` when it is too long."""
+    problems = plain_text_problems(text)
     if problems:
         raise ValidationFailed(problems[0], {field: problems})
 

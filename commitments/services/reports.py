@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
-from commitments.markdown import markdown_problems, plain_text_problems, text_check
+from commitments.markdown import markdown_problems, plain_text_check, plain_text_problems
 from commitments.models import (
     Commitment,
     Evidence,
@@ -441,7 +441,7 @@ def item_verdict_record(
         raise ValidationFailed(
             "A verdict needs a justification.", {"justification": ["Explain the verdict."]}
         )
-    text_check(justification, field="justification")
+    plain_text_check(justification, field="justification")
     record = ItemVerdict.objects.create(
         item=item,
         report_revision=report.revision,
@@ -472,7 +472,7 @@ def report_changes_request(
     node_ids = sorted({item.node.node_id for item in items if item.report_id == report.pk})
     if not node_ids:
         raise ValidationFailed("Name at least one item that needs changes.", {"items": ["Choose items."]})
-    text_check(message, field="message")
+    plain_text_check(message, field="message")
     _transition(
         report,
         to=ReportStatus.CHANGES_REQUESTED,
