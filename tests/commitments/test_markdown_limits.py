@@ -237,3 +237,7 @@ def test_text_within_the_limits_renders_as_markdown_never_as_the_fallback(text):
     html = render_markdown(text)
     assert html == markdown_module._markdown_to_html(text)
     assert html_depth(html) <= MAX_HTML_DEPTH
+
+
+def test_blanks_to_fill_in_written_with_underscores_are_fine():
+    assert markdown_problems("Signed: " + "_" * 60 + "  Date: " + "_" * 30) == []
