@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
+from commitments.markdown import plain_text_check
 from commitments.models import ProgressReport, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
 from commitments.services.notifications import report_notify
@@ -72,6 +73,7 @@ def publication_correct(*, report: ProgressReport, acting_user: User, reason: st
         raise ValidationFailed(
             "A correction needs a reason.", {"reason": ["Say why the report is corrected."]}
         )
+    plain_text_check(reason, field="reason")
     # The report's row lock serialises corrections (and publication) of the same report.
     locked = ProgressReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
     if locked.status != ReportStatus.PUBLISHED:

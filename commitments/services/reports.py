@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
+from commitments.markdown import markdown_problems, plain_text_check, plain_text_problems
 from commitments.models import (
     Commitment,
     Evidence,
@@ -250,6 +251,8 @@ def item_update(
             changes["status"] = status
     for name, value in (("narrative", narrative), ("areas_needing_progress", areas_needing_progress)):
         if value is not _UNSET and value != getattr(current, name):
+            # Checked only when changed: text saved before the limits still renders (as plain text).
+            problems.setdefault(name, []).extend(markdown_problems(value))
             changes[name] = value
 
     metric_changes: dict[str, dict[str, str | None]] = {}
@@ -274,6 +277,11 @@ def item_update(
                 )
                 continue
             source = (given.data_source or "").strip()
+            if too_long := plain_text_problems(source):
+                problems.setdefault(f"metric:{key}", []).extend(
+                    f"{definition.name}, data source: {problem}" for problem in too_long
+                )
+                continue
             row = existing.get(key)
             if row is not None and row.value == value and row.data_source == source:
                 continue
@@ -282,6 +290,7 @@ def item_update(
             row.value, row.data_source = value, source
             row.save()
             metric_changes[key] = {"value": decimal_text(value), "data_source": source}
+    problems = {name: found for name, found in problems.items() if found}
     if problems:
         raise ValidationFailed("Some fields are not valid.", problems)
 
@@ -432,6 +441,7 @@ def item_verdict_record(
         raise ValidationFailed(
             "A verdict needs a justification.", {"justification": ["Explain the verdict."]}
         )
+    plain_text_check(justification, field="justification")
     record = ItemVerdict.objects.create(
         item=item,
         report_revision=report.revision,
@@ -462,6 +472,7 @@ def report_changes_request(
     node_ids = sorted({item.node.node_id for item in items if item.report_id == report.pk})
     if not node_ids:
         raise ValidationFailed("Name at least one item that needs changes.", {"items": ["Choose items."]})
+    plain_text_check(message, field="message")
     _transition(
         report,
         to=ReportStatus.CHANGES_REQUESTED,

@@ -5,6 +5,7 @@ from django.db import transaction
 from accounts.models import User
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
+from commitments.markdown import plain_text_check
 from commitments.models import Comment, CompanyResponse, ItemResponse, Membership, ReportStatus
 from commitments.services.ledger import ledger_append
 
@@ -27,6 +28,7 @@ def comment_add(*, item: ItemResponse, acting_user: User, body: str) -> Comment:
         raise InvalidTransition("The report is published; its review conversation is closed.")
     if not body.strip():
         raise ValidationFailed("A comment cannot be empty.", {"body": ["Write a comment."]})
+    plain_text_check(body, field="body")
     return Comment.objects.create(item=item, author=acting_user, body=body.strip())
 
 
@@ -40,6 +42,7 @@ def company_response_add(*, item: ItemResponse, acting_user: User, body: str) ->
         raise InvalidTransition("A company response can be added after verification and before publication.")
     if not body.strip():
         raise ValidationFailed("A response cannot be empty.", {"body": ["Write the response."]})
+    plain_text_check(body, field="body")
     response = CompanyResponse.objects.create(item=item, author=acting_user, body=body.strip())
     ledger_append(
         event="item.company_response_added",

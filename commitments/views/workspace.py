@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, UploadRefused, ValidationFailed
 from commitments.forms import EvidenceForm, ItemForm
-from commitments.markdown import render_markdown
+from commitments.markdown import markdown_problems, render_markdown
 from commitments.models import (
     Evidence,
     ItemResponse,
@@ -128,6 +128,7 @@ class ItemPanel:
     saved: bool = False
     evidence_added: bool = False
     preview: str | None = None
+    preview_problems: list[str] = field(default_factory=list)  # why the narrative cannot be saved
     error: str = ""
     verdict: Any = None  # the reviewer's latest verdict on this submission
     change_requested: bool = False
@@ -252,9 +253,13 @@ def item_save(request: HttpRequest, report_id: int, item_id: int) -> HttpRespons
     if "preview" in request.POST:
         # The non-JavaScript "Preview": nothing is saved, the form comes back with the preview.
         narrative = request.POST.get(f"{form.prefix}-narrative", "")
-        return _render_item(
-            request, report, ItemPanel(item=item, form=form, preview=render_markdown(narrative))
+        panel = ItemPanel(
+            item=item,
+            form=form,
+            preview=render_markdown(narrative),
+            preview_problems=markdown_problems(narrative),
         )
+        return _render_item(request, report, panel)
     if not form.is_valid():
         return _render_item(request, report, ItemPanel(item=item, form=form), status=400)
     data = form.cleaned_data
@@ -313,7 +318,8 @@ def _refused(request: HttpRequest, report: ProgressReport, item: ItemResponse, m
 def narrative_preview(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
     _report, item = _get_item_for_user(request, report_id, item_id, write=True)
     narrative = request.POST.get(f"item-{item.pk}-narrative", "")
-    return render(request, "workspace/_preview.html", {"preview": render_markdown(narrative)})
+    context = {"preview": render_markdown(narrative), "problems": markdown_problems(narrative)}
+    return render(request, "workspace/_preview.html", context)
 
 
 # --- evidence ---------------------------------------------------------------------------------
