@@ -18,10 +18,6 @@ LABELS = {PDF: "PDF", TEXT: "plain text", MARKDOWN: "Markdown", CSV: "CSV", JSON
 # The extension every download of a stored file gets, from what its content proved to be.
 EXTENSIONS = {PDF: ".pdf", TEXT: ".txt", MARKDOWN: ".md", CSV: ".csv", JSON: ".json"}
 
-PDF_IMAGES_REFUSE = "refuse"
-PDF_IMAGES_ALLOW = "allow"
-PDF_IMAGES_CHOICES = (PDF_IMAGES_REFUSE, PDF_IMAGES_ALLOW)
-
 # The platform's rule, in every message that refuses a picture.
 DESCRIBE_NOT_DEPICT = (
     "Evidence describes, it never depicts: export a text-only version of the document, "
@@ -37,7 +33,8 @@ def allowed_media_types() -> frozenset[str]:
 
 
 def pdf_images_allowed() -> bool:
-    return getattr(settings, "EVIDENCE_PDF_IMAGES", PDF_IMAGES_REFUSE) == PDF_IMAGES_ALLOW
+    # EVIDENCE_PDF_IMAGES is "refuse" or "allow", validated in config/settings.py.
+    return getattr(settings, "EVIDENCE_PDF_IMAGES", "refuse") == "allow"
 
 
 def allowed_labels(allowed: Iterable[str]) -> list[str]:

@@ -103,7 +103,10 @@ def js_escaped_name_pdf() -> bytes:
 
 
 def javascript_uri_pdf() -> bytes:
-    link = b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] /A << /S /URI /URI (javascript:alert\\(1\\)) >> >>"
+    link = (
+        b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] "
+        b"/A << /S /URI /URI (javascript:alert\\(1\\)) >> >>"
+    )
     return pdf_page(page=b"/Annots [6 0 R]", extra=(link,))
 
 
@@ -346,7 +349,8 @@ TEXTS: dict[str, tuple[Callable[[], bytes], str, str]] = {
     ),
     "XBM": (
         lambda: (
-            b"#define icon_width 8\n#define icon_height 2\nstatic unsigned char icon_bits[] = {\n 0xff, 0x00 };\n"
+            b"#define icon_width 8\n#define icon_height 2\n"
+            b"static unsigned char icon_bits[] = {\n 0xff, 0x00 };\n"
         ),
         "icon.txt",
         "an XBM image written as text",
