@@ -6,8 +6,7 @@ import re
 import pytest
 
 from commitments.errors import UploadRefused
-from commitments.sniffing import structured
-from commitments.sniffing import HEAD_BYTES, ContentSniffer, sniff_bytes
+from commitments.sniffing import HEAD_BYTES, ContentSniffer, sniff_bytes, structured
 from tests.samples import ACCEPTED, REFUSED, elf_bytes, pdf_bytes, png_bytes
 
 
