@@ -462,8 +462,10 @@ class _PdfCheck:
                 self._stray(start)
         # Object streams first: the objects inside them are checked like any other, and may hold
         # the lengths and filters of other streams.
-        object_streams = [s for s in self.streams if self._resolved(s.info.get("Type")) == "ObjStm"]
-        others = [s for s in self.streams if s not in object_streams]
+        object_streams: list[_Stream] = []
+        others: list[_Stream] = []
+        for stream in self.streams:
+            (object_streams if self._resolved(stream.info.get("Type")) == "ObjStm" else others).append(stream)
         for group in (object_streams, others):
             self._resolve_lengths(group)
             for stream in group:
@@ -723,12 +725,11 @@ class _PdfCheck:
     def _check_joined_contents(self) -> None:
         # A viewer joins a page's content streams before reading them, so "B" at the end of one
         # and "I" at the start of the next is the BI of an inline image.
+        streams = {Ref(stream.num, stream.gen): stream for stream in self.streams}
         for refs, where in self.content_arrays:
             parts = []
             for ref in refs:
-                stream = next(
-                    (s for s in self.streams if isinstance(ref, Ref) and (s.num, s.gen) == ref), None
-                )
+                stream = streams.get(ref) if isinstance(ref, Ref) else None
                 if stream is None:
                     continue
                 decoded, _ = self._decode(bytes(self.data[stream.start : stream.end]), stream.info, where)
