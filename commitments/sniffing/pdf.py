@@ -113,6 +113,8 @@ _ACTIVE_SUBTYPES = {
     "Screen": "a media player (a screen annotation)",
     "3D": "a 3D model",
 }
+# Keys whose value is checked above; given by reference, it is checked once resolved.
+_CHECKED_VALUES = frozenset({"S", "Subtype", "Type", "Filter", "F", "URI", "OpenAction", "Contents"})
 _URI_SCHEMES_REFUSED = (b"javascript:", b"vbscript:", b"data:", b"file:")
 _IMAGE_FILTERS = {
     "DCTDecode": "JPEG",
@@ -245,7 +247,7 @@ class _Syntax:
         stack: list[tuple[bool, list]] = []  # (is_dict, items)
         while True:
             if count is not None and not stack and len(bottom) == count:
-                last = bottom[-1]
+                last = bottom[-1] if bottom else None
                 if type(last) is int:
                     # "5 0 R" is one value, a reference, not the number 5.
                     tail = _REF_TAIL.match(data, pos)
@@ -363,7 +365,8 @@ class _PdfCheck:
         self.syntax = _Syntax(data, self)
         self.objects: dict[Ref, list] = {}  # every definition of each object, in file order
         self.streams: list[_Stream] = []
-        self.open_actions: list[tuple[Ref, str]] = []
+        # Values given by reference (/S 9 0 R), checked once every object has been read.
+        self.indirect: list[tuple[Name, Ref, str]] = []
         self.content_arrays: list[tuple[list, str]] = []
         self.found = _Found()
         self.decoded_total = 0
@@ -389,6 +392,8 @@ class _PdfCheck:
 
     def dictionary(self, pairs: list[tuple[Name, Any]], where: str) -> None:
         for key, value in pairs:
+            if isinstance(value, Ref) and key in _CHECKED_VALUES:
+                self.indirect.append((key, value, where))
             if key in _ACTIVE_KEYS:
                 self.refuse_active(_ACTIVE_KEYS[key], where)
             if type(value) is Name:
@@ -404,8 +409,6 @@ class _PdfCheck:
                 # A destination (which page to show first) is harmless; an action is not.
                 if isinstance(value, dict):
                     self.refuse_active("an action that runs when the document is opened (/OpenAction)", where)
-                if isinstance(value, Ref):
-                    self.open_actions.append((value, where))
             elif key == "URI" and isinstance(value, bytes):
                 scheme = value.strip(b"\x00\t\n\x0c\r ").lower()
                 if scheme.startswith(_URI_SCHEMES_REFUSED):
@@ -470,7 +473,7 @@ class _PdfCheck:
             self._resolve_lengths(group)
             for stream in group:
                 self._stream(stream)
-        self._check_open_actions()
+        self._check_indirect_values()
         if not self.images_allowed:
             self._check_joined_contents()
 
@@ -607,10 +610,16 @@ class _PdfCheck:
                 raise _NotReadable(f"the length of the stream in object {stream.num} does not match its data")
             stream.end = stream.start + length
 
-    def _check_open_actions(self) -> None:
-        for ref, where in self.open_actions:
-            if any(isinstance(value, dict) for value in self.objects.get(ref, [])):
-                self.refuse_active("an action that runs when the document is opened (/OpenAction)", where)
+    def _check_indirect_values(self) -> None:
+        # Every definition of the object counts: a viewer may pick another one than pypdf does.
+        pending, self.indirect = self.indirect, []
+        for _ in range(32):  # a reference to a reference…
+            for key, ref, where in pending:
+                for value in self.objects.get(ref, []):
+                    self.dictionary([(key, value)], where)
+            if not self.indirect:
+                return
+            pending, self.indirect = self.indirect, []
 
     # Streams.
 

@@ -115,6 +115,12 @@ def launch_pdf() -> bytes:
     return pdf_page(page=b"/Annots [6 0 R]", extra=(link,))
 
 
+def indirect_launch_pdf() -> bytes:
+    """The action's type given by reference, so that the dictionary itself never says /Launch."""
+    link = b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] /A << /S 7 0 R /F (calc.exe) >> >>"
+    return pdf_page(page=b"/Annots [6 0 R]", extra=(link, b"/Launch"))
+
+
 def page_actions_pdf() -> bytes:
     return pdf_page(page=b"/AA << /O 6 0 R >>", extra=(JS_ACTION,))
 
@@ -238,6 +244,7 @@ PDFS: dict[str, tuple[Callable[[], bytes], str]] = {
     "JavaScript with escaped names": (js_escaped_name_pdf, "This PDF contains JavaScript (object 6)"),
     "javascript: link": (javascript_uri_pdf, "a link to a “javascript:” address"),
     "Launch": (launch_pdf, "an action that launches a program or opens another file (/Launch)"),
+    "Launch named by reference": (indirect_launch_pdf, "(/Launch) (object 6)"),
     "page actions": (page_actions_pdf, "actions that run when something happens in the document (/AA)"),
     "embedded file": (embedded_file_pdf, "This PDF contains embedded files"),
     "file attachment": (file_attachment_pdf, "an embedded file (a file attachment annotation)"),
