@@ -114,7 +114,7 @@ _ACTIVE_SUBTYPES = {
     "3D": "a 3D model",
 }
 # Keys whose value is checked above; given by reference, it is checked once resolved.
-_CHECKED_VALUES = frozenset({"S", "Subtype", "Type", "Filter", "F", "URI", "OpenAction", "Contents"})
+_CHECKED_VALUES = frozenset({"S", "Subtype", "Type", "Filter", "URI", "OpenAction", "Contents"})
 _URI_SCHEMES_REFUSED = (b"javascript:", b"vbscript:", b"data:", b"file:")
 _IMAGE_FILTERS = {
     "DCTDecode": "JPEG",
@@ -418,7 +418,7 @@ class _PdfCheck:
             elif not self.images_allowed:
                 if key == "Thumb":
                     self.refuse_image("a page thumbnail image", where)
-                if key in ("Filter", "F") and self._image_filter(value) is not None:
+                if key == "Filter" and self._image_filter(value) is not None:
                     self.refuse_image(f"an image compressed as {self._image_filter(value)}", where)
             if key == "Contents" and isinstance(value, list):
                 self.content_arrays.append((value, where))
@@ -624,8 +624,8 @@ class _PdfCheck:
     # Streams.
 
     def _filters(self, info: dict) -> list[tuple[Any, dict]]:
-        filters = self._resolved(info.get("Filter", info.get("F")))
-        parms = self._resolved(info.get("DecodeParms", info.get("DP")))
+        filters = self._resolved(info.get("Filter"))
+        parms = self._resolved(info.get("DecodeParms"))
         filters = [] if filters is None else filters if isinstance(filters, list) else [filters]
         parms = parms if isinstance(parms, list) else [parms] * len(filters)
         resolved = []
@@ -635,8 +635,8 @@ class _PdfCheck:
             resolved.append((name, parm if isinstance(parm, dict) else {}))
         return resolved
 
-    def _decode(self, raw: bytes, info: dict, where: str) -> tuple[bytes, bool]:
-        """The stream's data with its filters undone, and whether an image codec stopped that."""
+    def _decode(self, raw: bytes, info: dict, where: str) -> bytes:
+        """The stream's data with its filters undone, up to an image codec (images allowed)."""
         data = raw
         for name, parm in self._filters(info):
             if type(name) is not Name:
@@ -644,7 +644,7 @@ class _PdfCheck:
             if name in _IMAGE_FILTERS:
                 if not self.images_allowed:
                     self.refuse_image(f"an image compressed as {_IMAGE_FILTERS[name]}", where)
-                return data, True
+                break
             if name == "Crypt":
                 if parm.get("Name", "Identity") != "Identity":
                     raise UploadRefused(_ENCRYPTED)
@@ -661,7 +661,7 @@ class _PdfCheck:
         self.decoded_total += len(data)
         if self.decoded_total > MAX_TOTAL_DECODED_BYTES:
             raise _TooComplex(f"its streams expand past {MAX_TOTAL_DECODED_BYTES // 2**20} MB in total")
-        return data, False
+        return data
 
     def _stream(self, stream: _Stream) -> None:
         info = stream.info
@@ -672,15 +672,17 @@ class _PdfCheck:
         )
         if is_image and not self.images_allowed:
             self.refuse_image("a raster image", where)
-        decoded, _ = self._decode(bytes(self.data[stream.start : stream.end]), info, where)
+        if "F" in info:
+            self.refuse_active("a stream that reads its data from another file (/F)", where)
+        decoded = self._decode(bytes(self.data[stream.start : stream.end]), info, where)
         if kind == "ObjStm":
             self._object_stream(stream, decoded)
             return
         if kind == "XRef":
             self._xref_stream(info, decoded, where)
             return
-        # With images allowed, a JPEG's data (still_encoded) or a font's bitmap glyphs are
-        # expected; another kind of file hidden in them is not.
+        # With images allowed, image data and a font's bitmap glyphs are expected; another kind
+        # of file hidden in them is not.
         hidden = find_hidden(decoded, images=not self.images_allowed)
         if hidden is not None:
             self.refuse_hidden(hidden, f"in the stream of {where}")
@@ -700,10 +702,9 @@ class _PdfCheck:
         if type(count) is not int or type(first) is not int or not 0 <= count <= MAX_OBJECTS or first < 0:
             raise _NotReadable(f"{where} has no valid /N and /First")
         syntax = _Syntax(decoded, self)
-        numbers, _, _ = syntax.values(0, where=where, count=2 * count)
+        numbers, pos, _ = syntax.values(0, where=where, count=2 * count)
         if len(numbers) != 2 * count or not all(type(n) is int and n >= 0 for n in numbers):
             raise _NotReadable(f"the index of {where} is malformed")
-        pos = first
         for num, offset in zip(numbers[::2], numbers[1::2], strict=True):
             self._count_object()
             start = first + offset
@@ -741,7 +742,7 @@ class _PdfCheck:
                 stream = streams.get(ref) if isinstance(ref, Ref) else None
                 if stream is None:
                     continue
-                decoded, _ = self._decode(bytes(self.data[stream.start : stream.end]), stream.info, where)
+                decoded = self._decode(bytes(self.data[stream.start : stream.end]), stream.info, where)
                 parts.append(decoded)
             if len(parts) > 1:
                 offset = _inline_image(b"".join(parts))
