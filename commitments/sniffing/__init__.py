@@ -84,7 +84,8 @@ class ContentSniffer:
     """Decides an upload's media type from its bytes, refusing as early as it can.
 
     Call `feed()` with each chunk in order, then `finish()` once; both raise UploadRefused.
-    `finish()` may reread the content (to confirm JSON or CSV) through the `reopen` callable.
+    `finish()` rereads the content through the `reopen` callable to check a PDF, JSON or CSV
+    whole, so the file must be complete by then.
     """
 
     def __init__(

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import mmap
 import re
-import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, NamedTuple, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError
@@ -33,97 +32,37 @@ from pypdf.filters import ASCII85Decode, ASCIIHexDecode, FlateDecode, LZWDecode,
 
 from commitments.errors import UploadRefused
 from commitments.sniffing.common import DESCRIBE_NOT_DEPICT
+from commitments.sniffing.pdf_rules import (
+    ACTIVE_ACTIONS,
+    ACTIVE_KEYS,
+    ACTIVE_SUBTYPES,
+    CHECKED_VALUES,
+    IMAGE_FILTERS,
+    URI_SCHEMES_REFUSED,
+    bitmap_font_table,
+    inline_image,
+)
+from commitments.sniffing.pdf_syntax import TOKEN, Name, NotReadable, Ref, Syntax, TooComplex, printable
 from commitments.sniffing.signatures import Hidden, find_hidden
 
 # Bounds that keep checking one upload to seconds and to tens of megabytes of memory.
 MAX_OBJECTS = 200_000
-MAX_NESTING = 64
 MAX_STREAM_DECODED_BYTES = 32 * 1024 * 1024
 MAX_TOTAL_DECODED_BYTES = 256 * 1024 * 1024
 MAX_COMMENT_BYTES = 1024
 _ZLIB_RECOVERY_BYTES = 64 * 1024
 _STRING_CHECK_BYTES = 64  # shorter strings cannot hold a file worth hiding
 
-_WS = b"\x00\t\n\x0c\r "
-_TOKEN = re.compile(
-    rb"[\x00\t\n\x0c\r ]*+"
-    rb"(?:(?P<comment>%[^\r\n]*+)"
-    rb"|(?P<name>/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*+)"
-    rb"|(?P<open_dict><<)|(?P<close_dict>>>)"
-    rb"|(?P<hex><[0-9A-Fa-f\x00\t\n\x0c\r ]*+>)"
-    rb"|(?P<open_array>\[)|(?P<close_array>\])"
-    rb"|(?P<string>\()"
-    rb"|(?P<word>[^\x00\t\n\x0c\r ()<>\[\]{}/%]++)"
-    rb"|(?P<other>[\s\S]))?"
-)
-_NUMBER = re.compile(rb"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
 _OBJECT_HEADER = re.compile(
     rb"(\d{1,10})[\x00\t\n\x0c\r ]+(\d{1,5})[\x00\t\n\x0c\r ]+obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
 )
-_REF_TAIL = re.compile(rb"[\x00\t\n\x0c\r ]++(\d{1,5})[\x00\t\n\x0c\r ]++R(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_STRING_SPECIAL = re.compile(rb"[()\\]")
-_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|([\s\S]))")
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _HEADER = re.compile(rb"%PDF-\d\.\d")
 _XREF_SUBSECTION = re.compile(rb"[\x00\t\n\x0c\r ]*+(\d{1,10})[ ]++(\d{1,10})[\x00\t\x0c ]*+(?:\r\n?|\n)")
 _XREF_ENTRY = re.compile(rb"[\x00\t\n\x0c\r ]*+\d{1,10}[ ]++\d{1,5}[ ]++[nf](?![^\x00\t\n\x0c\r ])")
 _ENDSTREAM = re.compile(rb"[\x00\t\n\x0c\r ]{0,4}endstream(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _STRAY_AFTER_EOF = re.compile(rb"[^\x00\t\n\x0c\r ]")
-# An inline image is "BI <image dictionary> ID <data> EI" in a content stream. BI and ID must
-# be tokens of their own; ID must follow BI closely.
-_INLINE_BEGIN = re.compile(rb"(?<![^\x00\t\n\x0c\r \]\)>}])BI(?=[\x00\t\n\x0c\r /])")
-_INLINE_DATA = re.compile(rb"(?<![^\x00\t\n\x0c\r \]\)>}])ID[\x00\t\n\x0c\r ]")
-_INLINE_DICT_MAX = 4096
-_SFNT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"typ1")
-# Tables that hold glyphs as pictures (colour emoji and the like): PNG or JPEG images, or SVG.
-_BITMAP_FONT_TABLES = {b"sbix": "sbix", b"CBDT": "CBDT", b"EBDT": "EBDT", b"bdat": "bdat", b"SVG ": "SVG"}
 
-# What is refused, by the name that gives it away. Names are compared after #xx escapes are
-# decoded, so /J#61vaScript is /JavaScript.
-_ACTIVE_KEYS = {
-    "JS": "JavaScript",
-    "JavaScript": "JavaScript",
-    "AA": "actions that run when something happens in the document (/AA)",
-    "EmbeddedFiles": "embedded files",
-    "EF": "an embedded file",
-    "XFA": "an XFA form",
-    "RichMediaContent": "rich media (video, sound or Flash)",
-    "RichMediaSettings": "rich media (video, sound or Flash)",
-    "3DD": "a 3D model",
-}
-_ACTIVE_ACTIONS = {
-    "JavaScript": "JavaScript",
-    "Launch": "an action that launches a program or opens another file (/Launch)",
-    "GoToR": "a link that opens another file (/GoToR)",
-    "GoToE": "a link into an embedded file (/GoToE)",
-    "SubmitForm": "a form that sends data (/SubmitForm)",
-    "ImportData": "a form that imports data (/ImportData)",
-    "Rendition": "a media action (/Rendition)",
-    "Movie": "a movie action",
-    "Sound": "a sound action",
-    "RichMediaExecute": "rich media (video, sound or Flash)",
-    "GoTo3DView": "a 3D model",
-}
-_ACTIVE_SUBTYPES = {
-    "FileAttachment": "an embedded file (a file attachment annotation)",
-    "RichMedia": "rich media (video, sound or Flash)",
-    "Sound": "a sound",
-    "Movie": "a movie",
-    "Screen": "a media player (a screen annotation)",
-    "3D": "a 3D model",
-}
-# Keys whose value is checked above; given by reference, it is checked once resolved.
-_CHECKED_VALUES = frozenset({"S", "Subtype", "Type", "Filter", "URI", "OpenAction", "Contents"})
-_URI_SCHEMES_REFUSED = (b"javascript:", b"vbscript:", b"data:", b"file:")
-_IMAGE_FILTERS = {
-    "DCTDecode": "JPEG",
-    "DCT": "JPEG",
-    "JPXDecode": "JPEG 2000",
-    "JBIG2Decode": "JBIG2",
-    "CCITTFaxDecode": "CCITT fax",
-    "CCF": "CCITT fax",
-}
 _DECODERS: dict[str, Callable[[bytes, dict], bytes]] = {
     "FlateDecode": FlateDecode.decode,
     "Fl": FlateDecode.decode,
@@ -146,15 +85,6 @@ _ACTIVE_ADVICE = (
 )
 
 
-class Name(str):
-    """A PDF name, without its slash and with #xx escapes decoded."""
-
-
-class Ref(NamedTuple):
-    num: int
-    gen: int
-
-
 @dataclass
 class _Stream:
     num: int
@@ -173,14 +103,6 @@ class _Found:
     in_object_streams: set[tuple[int, int]] = field(default_factory=set)  # (stream num, num)
 
 
-class _NotReadable(Exception):
-    """The file is not PDF syntax; becomes the 'not a readable PDF' refusal."""
-
-
-class _TooComplex(Exception):
-    """A limit was reached; becomes the 'too complex to check' refusal."""
-
-
 def check_pdf(reopen: Callable[[], BinaryIO], *, images_allowed: bool) -> None:
     """Raise UploadRefused unless the whole file is a plain PDF document."""
     try:
@@ -190,14 +112,14 @@ def check_pdf(reopen: Callable[[], BinaryIO], *, images_allowed: bool) -> None:
             _check_with_pypdf(handle, data, checker.found)
     except UploadRefused:
         raise
-    except (_TooComplex, LimitReachedError, RecursionError, MemoryError) as exc:
+    except (TooComplex, LimitReachedError, RecursionError, MemoryError) as exc:
         raise UploadRefused(
             f"This PDF is too complex to check ({_short(exc) or 'it goes past the checker’s limits'}). "
             "Export a simpler version (for example with “Print to PDF”) and upload that."
         ) from None
     except Exception as exc:
         # Whatever a hostile file makes a parser raise, the person gets a refusal, never an error page.
-        detail = _short(exc) if isinstance(exc, _NotReadable) else "it could not be parsed"
+        detail = _short(exc) if isinstance(exc, NotReadable) else "it could not be parsed"
         raise UploadRefused(
             f"This file starts like a PDF but is not a readable PDF ({detail}). Export it again from "
             "the application that made it, or upload its content as text."
@@ -224,145 +146,14 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-# --- the first reader: PDF syntax, byte by byte ---------------------------------------------------
-
-
-class _Syntax:
-    """Reads PDF values from `data`; every dictionary and string is shown to `check` as it closes."""
-
-    def __init__(self, data: Any, check: _PdfCheck, *, base: int = 0):
-        self.data = data
-        self.check = check
-        self.base = base  # where `data` starts in the file, for messages
-
-    def token(self, pos: int) -> re.Match:
-        return _TOKEN.match(self.data, pos)
-
-    def values(
-        self, pos: int, *, where: str, until: frozenset[bytes] = frozenset(), count: int | None = None
-    ) -> tuple[list, int, bytes | None]:
-        """Values from `pos` until one of the `until` keywords (returned) or `count` values."""
-        data = self.data
-        bottom: list = []
-        stack: list[tuple[bool, list]] = []  # (is_dict, items)
-        while True:
-            if count is not None and not stack and len(bottom) == count:
-                last = bottom[-1] if bottom else None
-                if type(last) is int:
-                    # "5 0 R" is one value, a reference, not the number 5.
-                    tail = _REF_TAIL.match(data, pos)
-                    if tail is not None:
-                        bottom[-1] = Ref(last, int(tail.group(1)))
-                        pos = tail.end()
-                return bottom, pos, None
-            found = _TOKEN.match(data, pos)
-            kind = found.lastgroup
-            if kind is None:
-                raise _NotReadable(f"the file ends inside {where}")
-            start = found.start(kind)
-            pos = found.end()
-            items = stack[-1][1] if stack else bottom
-            if kind == "comment":
-                continue
-            if kind == "name":
-                items.append(_name(found.group(kind)))
-            elif kind == "string":
-                value, pos = self.literal_string(pos, where)
-                self.check.string(value, where)
-                items.append(value)
-            elif kind == "hex":
-                value = _hex_string(found.group(kind))
-                self.check.string(value, where)
-                items.append(value)
-            elif kind in ("open_dict", "open_array"):
-                if len(stack) >= MAX_NESTING:
-                    raise _TooComplex(f"{where} is nested more than {MAX_NESTING} levels deep")
-                stack.append((kind == "open_dict", []))
-            elif kind == "close_array":
-                if not stack or stack[-1][0]:
-                    raise _NotReadable(f"an unexpected “]” at byte {self.base + start:,}")
-                _, array = stack.pop()
-                (stack[-1][1] if stack else bottom).append(array)
-            elif kind == "close_dict":
-                if not stack or not stack[-1][0]:
-                    raise _NotReadable(f"an unexpected “>>” at byte {self.base + start:,}")
-                _, flat = stack.pop()
-                if len(flat) % 2 or not all(isinstance(key, Name) for key in flat[::2]):
-                    raise _NotReadable(f"a malformed dictionary in {where}")
-                pairs = list(zip(flat[::2], flat[1::2], strict=True))
-                self.check.dictionary(pairs, where)
-                (stack[-1][1] if stack else bottom).append(dict(pairs))
-            elif kind == "word":
-                word = found.group(kind)
-                if _NUMBER.fullmatch(word):
-                    items.append(float(word) if b"." in word else int(word))
-                elif word == b"R":
-                    if len(items) < 2 or type(items[-1]) is not int or type(items[-2]) is not int:
-                        raise _NotReadable(f"a malformed reference in {where}")
-                    gen = items.pop()
-                    items[-1] = Ref(items[-1], gen)
-                elif word in (b"true", b"false"):
-                    items.append(word == b"true")
-                elif word == b"null":
-                    items.append(None)
-                elif not stack and word in until:
-                    return bottom, pos, word
-                else:
-                    raise _NotReadable(f"unexpected “{_printable(word)}” at byte {self.base + start:,}")
-            else:
-                raise _NotReadable(f"an unexpected character at byte {self.base + start:,}")
-
-    def literal_string(self, pos: int, where: str) -> tuple[bytes, int]:
-        depth, index, data = 1, pos, self.data
-        while True:
-            special = _STRING_SPECIAL.search(data, index)
-            if special is None:
-                raise _NotReadable(f"a string in {where} is not closed")
-            at = special.start()
-            char = data[at]
-            if char == 0x5C:  # backslash: the next byte is escaped
-                index = at + 2
-                continue
-            depth += 1 if char == 0x28 else -1
-            index = at + 1
-            if depth == 0:
-                raw = data[pos:at]
-                return (_ESCAPE.sub(_unescape, raw) if b"\\" in raw else bytes(raw)), index
-
-
-def _name(raw: bytes) -> Name:
-    raw = raw[1:]
-    if b"#" in raw:
-        raw = _NAME_ESCAPE.sub(lambda found: bytes([int(found.group(1), 16)]), raw)
-    return Name(raw.decode("latin-1"))
-
-
-def _hex_string(raw: bytes) -> bytes:
-    digits = raw[1:-1].translate(None, _WS)
-    if len(digits) % 2:
-        digits += b"0"
-    return bytes.fromhex(digits.decode("ascii"))
-
-
-def _unescape(found: re.Match) -> bytes:
-    octal, newline, other = found.groups()
-    if octal is not None:
-        return bytes([int(octal, 8) & 0xFF])
-    if newline is not None:
-        return b""
-    return _ESCAPES.get(other, other)
-
-
-def _printable(word: bytes) -> str:
-    text = word[:20].decode("latin-1")
-    return "".join(char if char.isprintable() and char.isascii() else "?" for char in text)
+# --- the first reader: every byte of the file -------------------------------------------------------
 
 
 class _PdfCheck:
     def __init__(self, data: Any, *, images_allowed: bool):
         self.data = data
         self.images_allowed = images_allowed
-        self.syntax = _Syntax(data, self)
+        self.syntax = Syntax(data, self)
         self.objects: dict[Ref, list] = {}  # every definition of each object, in file order
         self.streams: list[_Stream] = []
         # Values given by reference (/S 9 0 R), checked once every object has been read.
@@ -392,15 +183,15 @@ class _PdfCheck:
 
     def dictionary(self, pairs: list[tuple[Name, Any]], where: str) -> None:
         for key, value in pairs:
-            if isinstance(value, Ref) and key in _CHECKED_VALUES:
+            if isinstance(value, Ref) and key in CHECKED_VALUES:
                 self.indirect.append((key, value, where))
-            if key in _ACTIVE_KEYS:
-                self.refuse_active(_ACTIVE_KEYS[key], where)
+            if key in ACTIVE_KEYS:
+                self.refuse_active(ACTIVE_KEYS[key], where)
             if type(value) is Name:
-                if key == "S" and value in _ACTIVE_ACTIONS:
-                    self.refuse_active(_ACTIVE_ACTIONS[value], where)
-                if key == "Subtype" and value in _ACTIVE_SUBTYPES:
-                    self.refuse_active(_ACTIVE_SUBTYPES[value], where)
+                if key == "S" and value in ACTIVE_ACTIONS:
+                    self.refuse_active(ACTIVE_ACTIONS[value], where)
+                if key == "Subtype" and value in ACTIVE_SUBTYPES:
+                    self.refuse_active(ACTIVE_SUBTYPES[value], where)
                 if key == "Type" and value == "EmbeddedFile":
                     self.refuse_active("an embedded file", where)
                 if key == "Subtype" and value == "Image" and not self.images_allowed:
@@ -411,8 +202,8 @@ class _PdfCheck:
                     self.refuse_active("an action that runs when the document is opened (/OpenAction)", where)
             elif key == "URI" and isinstance(value, bytes):
                 scheme = value.strip(b"\x00\t\n\x0c\r ").lower()
-                if scheme.startswith(_URI_SCHEMES_REFUSED):
-                    self.refuse_active(f"a link to a “{_printable(scheme.split(b':')[0])}:” address", where)
+                if scheme.startswith(URI_SCHEMES_REFUSED):
+                    self.refuse_active(f"a link to a “{printable(scheme.split(b':')[0])}:” address", where)
             elif key == "Encrypt":
                 raise UploadRefused(_ENCRYPTED)
             elif not self.images_allowed:
@@ -433,7 +224,7 @@ class _PdfCheck:
     def _image_filter(value: Any) -> str | None:
         names = value if isinstance(value, list) else [value]
         return next(
-            (_IMAGE_FILTERS[name] for name in names if type(name) is Name and name in _IMAGE_FILTERS), None
+            (IMAGE_FILTERS[name] for name in names if type(name) is Name and name in IMAGE_FILTERS), None
         )
 
     # The walk.
@@ -441,7 +232,7 @@ class _PdfCheck:
     def run(self) -> None:
         data = self.data
         if not _HEADER.match(data):
-            raise _NotReadable("its header is not “%PDF-” and a version number")
+            raise NotReadable("its header is not “%PDF-” and a version number")
         self._check_end()
         pos = 0
         while True:
@@ -481,7 +272,7 @@ class _PdfCheck:
         data = self.data
         end = data.rfind(b"%%EOF")
         if end == -1:
-            raise _NotReadable("it has no end-of-file marker (%%EOF); it may be cut short")
+            raise NotReadable("it has no end-of-file marker (%%EOF); it may be cut short")
         stray = _STRAY_AFTER_EOF.search(data, end + 5)
         if stray is not None:
             hidden = find_hidden(data[stray.start() : stray.start() + 64 * 1024])
@@ -495,19 +286,19 @@ class _PdfCheck:
         hidden = find_hidden(self.data[start : start + 64 * 1024])
         if hidden is not None:
             self.refuse_hidden(hidden, f"outside its objects, at byte {start:,}")
-        raise _NotReadable(f"it contains data that is not part of the document at byte {start:,}")
+        raise NotReadable(f"it contains data that is not part of the document at byte {start:,}")
 
     def _comment(self, comment: bytes, start: int) -> None:
         if len(comment) > MAX_COMMENT_BYTES:
             hidden = find_hidden(comment, images=not self.images_allowed)
             if hidden is not None:
                 self.refuse_hidden(hidden, f"in a comment at byte {start:,}")
-            raise _NotReadable(f"a comment at byte {start:,} is longer than {MAX_COMMENT_BYTES:,} bytes")
+            raise NotReadable(f"a comment at byte {start:,} is longer than {MAX_COMMENT_BYTES:,} bytes")
 
     def _count_object(self) -> None:
         self.object_count += 1
         if self.object_count > MAX_OBJECTS:
-            raise _TooComplex(f"it has more than {MAX_OBJECTS:,} objects")
+            raise TooComplex(f"it has more than {MAX_OBJECTS:,} objects")
 
     def _object(self, start: int) -> int:
         header = _OBJECT_HEADER.match(self.data, start)
@@ -521,17 +312,17 @@ class _PdfCheck:
             header.end(), where=where, until=frozenset({b"endobj", b"stream"})
         )
         if len(values) != 1:
-            raise _NotReadable(f"{where} at byte {start:,} does not hold exactly one value")
+            raise NotReadable(f"{where} at byte {start:,} does not hold exactly one value")
         self.objects.setdefault(Ref(num, gen), []).append(values[0])
         if keyword == b"endobj":
             return pos
         info = values[0]
         if not isinstance(info, dict):
-            raise _NotReadable(f"the stream in {where} has no dictionary")
+            raise NotReadable(f"the stream in {where} has no dictionary")
         pos = self._stream_data(num, gen, info, pos)
         rest, pos, keyword = self.syntax.values(pos, where=where, until=frozenset({b"endobj"}))
         if rest or keyword != b"endobj":
-            raise _NotReadable(f"{where} is not closed with endobj")
+            raise NotReadable(f"{where} is not closed with endobj")
         return pos
 
     def _stream_data(self, num: int, gen: int, info: dict, pos: int) -> int:
@@ -541,21 +332,21 @@ class _PdfCheck:
         elif data[pos : pos + 1] in (b"\n", b"\r"):
             start = pos + 1
         else:
-            raise _NotReadable(f"the stream in object {num} does not start on a new line")
+            raise NotReadable(f"the stream in object {num} does not start on a new line")
         length = info.get("Length")
         if type(length) is int:
             end = start + length
             closing = _ENDSTREAM.match(data, end) if length >= 0 and end <= len(data) else None
             if closing is None:
-                raise _NotReadable(f"the length of the stream in object {num} does not match its data")
+                raise NotReadable(f"the length of the stream in object {num} does not match its data")
             self.streams.append(_Stream(num, gen, info, start, end))
             return closing.end()
         if not isinstance(length, Ref):
-            raise _NotReadable(f"the stream in object {num} has no length")
+            raise NotReadable(f"the stream in object {num} has no length")
         # The length is another object, perhaps further on: find the end now, compare later.
         closing = data.find(b"endstream", start)
         if closing == -1:
-            raise _NotReadable(f"the stream in object {num} is not closed")
+            raise NotReadable(f"the stream in object {num} is not closed")
         end = closing
         if data[end - 2 : end] == b"\r\n":
             end -= 2
@@ -572,18 +363,18 @@ class _PdfCheck:
                 return pos
             count = int(subsection.group(2))
             if count > (len(data) - subsection.end()) // 18 + 1:
-                raise _NotReadable("its cross-reference table is longer than the file")
+                raise NotReadable("its cross-reference table is longer than the file")
             pos = subsection.end()
             for _ in range(count):
                 entry = _XREF_ENTRY.match(data, pos)
                 if entry is None:
-                    raise _NotReadable(f"its cross-reference table is malformed at byte {pos:,}")
+                    raise NotReadable(f"its cross-reference table is malformed at byte {pos:,}")
                 pos = entry.end()
 
     def _startxref(self, pos: int) -> int:
         found = self.syntax.token(pos)
         if found.lastgroup != "word" or not found.group("word").isdigit():
-            raise _NotReadable("“startxref” is not followed by a byte offset")
+            raise NotReadable("“startxref” is not followed by a byte offset")
         return found.end()
 
     def _resolved(self, value: Any, *, hops: int = 0) -> Any:
@@ -602,12 +393,12 @@ class _PdfCheck:
                 continue
             length = self._resolved(stream.length_ref)
             if type(length) is not int or length < 0:
-                raise _NotReadable(f"the length of the stream in object {stream.num} is missing")
+                raise NotReadable(f"the length of the stream in object {stream.num} is missing")
             # Where the viewer will think the data ends must be where this reader saw it end.
             if not (stream.end <= stream.start + length <= stream.end + 2) or not _ENDSTREAM.match(
                 data, stream.start + length
             ):
-                raise _NotReadable(f"the length of the stream in object {stream.num} does not match its data")
+                raise NotReadable(f"the length of the stream in object {stream.num} does not match its data")
             stream.end = stream.start + length
 
     def _check_indirect_values(self) -> None:
@@ -640,10 +431,10 @@ class _PdfCheck:
         data = raw
         for name, parm in self._filters(info):
             if type(name) is not Name:
-                raise _NotReadable(f"the stream in {where} names its filter wrongly")
-            if name in _IMAGE_FILTERS:
+                raise NotReadable(f"the stream in {where} names its filter wrongly")
+            if name in IMAGE_FILTERS:
                 if not self.images_allowed:
-                    self.refuse_image(f"an image compressed as {_IMAGE_FILTERS[name]}", where)
+                    self.refuse_image(f"an image compressed as {IMAGE_FILTERS[name]}", where)
                 break
             if name == "Crypt":
                 if parm.get("Name", "Identity") != "Identity":
@@ -651,16 +442,14 @@ class _PdfCheck:
                 continue
             decoder = _DECODERS.get(name)
             if decoder is None:
-                unknown = _printable(name.encode("latin-1"))
-                raise _NotReadable(f"the stream in {where} uses an unknown compression ({unknown})")
+                unknown = printable(name.encode("latin-1"))
+                raise NotReadable(f"the stream in {where} uses an unknown compression ({unknown})")
             data = decoder(data, {f"/{key}": value for key, value in parm.items()})
             if len(data) > MAX_STREAM_DECODED_BYTES:
-                raise _TooComplex(
-                    f"the stream in {where} expands past {MAX_STREAM_DECODED_BYTES // 2**20} MB"
-                )
+                raise TooComplex(f"the stream in {where} expands past {MAX_STREAM_DECODED_BYTES // 2**20} MB")
         self.decoded_total += len(data)
         if self.decoded_total > MAX_TOTAL_DECODED_BYTES:
-            raise _TooComplex(f"its streams expand past {MAX_TOTAL_DECODED_BYTES // 2**20} MB in total")
+            raise TooComplex(f"its streams expand past {MAX_TOTAL_DECODED_BYTES // 2**20} MB in total")
         return data
 
     def _stream(self, stream: _Stream) -> None:
@@ -688,10 +477,10 @@ class _PdfCheck:
             self.refuse_hidden(hidden, f"in the stream of {where}")
         if self.images_allowed:
             return
-        table = _bitmap_font_table(decoded)
+        table = bitmap_font_table(decoded)
         if table is not None:
             self.refuse_image(f"a font whose glyphs are pictures (an {table} table)", where)
-        offset = _inline_image(decoded)
+        offset = inline_image(decoded)
         if offset is not None:
             self.refuse_image(f"an inline image, at byte {offset:,} of its content", where)
 
@@ -700,37 +489,37 @@ class _PdfCheck:
         first = self._resolved(stream.info.get("First"))
         where = f"object stream {stream.num}"
         if type(count) is not int or type(first) is not int or not 0 <= count <= MAX_OBJECTS or first < 0:
-            raise _NotReadable(f"{where} has no valid /N and /First")
-        syntax = _Syntax(decoded, self)
+            raise NotReadable(f"{where} has no valid /N and /First")
+        syntax = Syntax(decoded, self)
         numbers, pos, _ = syntax.values(0, where=where, count=2 * count)
         if len(numbers) != 2 * count or not all(type(n) is int and n >= 0 for n in numbers):
-            raise _NotReadable(f"the index of {where} is malformed")
+            raise NotReadable(f"the index of {where} is malformed")
         for num, offset in zip(numbers[::2], numbers[1::2], strict=True):
             self._count_object()
             start = first + offset
             # Nothing may sit between the objects of an object stream, as between the objects of the file.
             gap = syntax.token(pos)
             if start < pos or (gap.lastgroup not in (None, "comment") and gap.start(gap.lastgroup) < start):
-                raise _NotReadable(f"{where} has data between its objects")
+                raise NotReadable(f"{where} has data between its objects")
             values, pos, _ = syntax.values(start, where=f"object {num} (in {where})", count=1)
             self.objects.setdefault(Ref(num, 0), []).append(values[0])
             self.found.in_object_streams.add((stream.num, num))
         tail = syntax.token(pos)
         if tail.lastgroup not in (None, "comment"):
-            raise _NotReadable(f"{where} has data after its last object")
+            raise NotReadable(f"{where} has data after its last object")
 
     def _xref_stream(self, info: dict, decoded: bytes, where: str) -> None:
         widths = self._resolved(info.get("W"))
         size = self._resolved(info.get("Size"))
         index = self._resolved(info.get("Index")) or [0, size]
         if not isinstance(widths, list) or not all(type(w) is int and w >= 0 for w in widths):
-            raise _NotReadable(f"the cross-reference stream in {where} is malformed")
+            raise NotReadable(f"the cross-reference stream in {where} is malformed")
         if not isinstance(index, list) or not all(type(n) is int for n in index):
-            raise _NotReadable(f"the cross-reference stream in {where} is malformed")
+            raise NotReadable(f"the cross-reference stream in {where} is malformed")
         entries = sum(index[1::2])
         # Its data is exactly its entries: nothing can be kept in it besides.
         if len(decoded) != entries * sum(widths):
-            raise _NotReadable(f"the cross-reference stream in {where} holds other data")
+            raise NotReadable(f"the cross-reference stream in {where} holds other data")
 
     def _check_joined_contents(self) -> None:
         # A viewer joins a page's content streams before reading them, so "B" at the end of one
@@ -745,42 +534,9 @@ class _PdfCheck:
                 decoded = self._decode(bytes(self.data[stream.start : stream.end]), stream.info, where)
                 parts.append(decoded)
             if len(parts) > 1:
-                offset = _inline_image(b"".join(parts))
+                offset = inline_image(b"".join(parts))
                 if offset is not None:
                     self.refuse_image("an inline image split across its content streams", where)
-
-
-def _inline_image(content: bytes) -> int | None:
-    for begin in _INLINE_BEGIN.finditer(content):
-        if _INLINE_DATA.search(content, begin.end(), begin.end() + _INLINE_DICT_MAX):
-            return begin.start()
-    return None
-
-
-def _bitmap_font_table(data: bytes) -> str | None:
-    """The bitmap or SVG glyph table of a TrueType/OpenType font program, if it has one."""
-    head = data[:4]
-    if head == b"ttcf" and len(data) >= 12:
-        (fonts,) = struct.unpack_from(">I", data, 8)
-        offsets = [
-            struct.unpack_from(">I", data, 12 + 4 * i)[0]
-            for i in range(min(fonts, 64))
-            if 16 + 4 * i <= len(data)
-        ]
-    elif head in _SFNT_MAGIC:
-        offsets = [0]
-    else:
-        return None
-    for offset in offsets:
-        if offset + 6 > len(data):
-            continue
-        (tables,) = struct.unpack_from(">H", data, offset + 4)
-        for index in range(tables):
-            record = offset + 12 + 16 * index
-            tag = bytes(data[record : record + 4])
-            if tag in _BITMAP_FONT_TABLES:
-                return _BITMAP_FONT_TABLES[tag]
-    return None
 
 
 # --- the second reader: pypdf ----------------------------------------------------------------------
@@ -800,7 +556,7 @@ def _check_with_pypdf(handle: BinaryIO, data: Any, found: _Found) -> None:
         if reader.is_encrypted:
             raise UploadRefused(_ENCRYPTED)
         if len(reader.pages) == 0:
-            raise _NotReadable("it has no pages")
+            raise NotReadable("it has no pages")
         for page in reader.pages:
             page.get_contents()
         _cross_check(reader, data, found)
@@ -815,14 +571,14 @@ def _cross_check(reader: PdfReader, data: Any, found: _Found) -> None:
         for num, offset in entries.items():
             if offset is None or offset <= 0:
                 continue
-            at = _TOKEN.match(data, offset)
+            at = TOKEN.match(data, offset)
             start = at.start(at.lastgroup) if at.lastgroup else offset
             if start not in starts.get((num, gen), ()):
-                raise _NotReadable(
+                raise NotReadable(
                     f"its cross-reference table points object {num} at byte {offset:,}, where it is not"
                 )
     for num, (stream_num, _index) in reader.xref_objStm.items():
         if (stream_num, num) not in found.in_object_streams:
-            raise _NotReadable(
+            raise NotReadable(
                 f"object {num} is not in object stream {stream_num}, as its cross-reference says"
             )
