@@ -62,8 +62,12 @@ _RUN_OF_32 = b"a" * 32
 # Image formats that are text. Netpbm is recognised by its header as tools write it: the magic
 # number on a line of its own, then width and height (and for greyscale and colour, the maximum
 # value), so that a line such as "P1 incidents" is not taken for one.
+# At the very start, any whitespace may separate the header's fields, but they must be followed
+# by what the format has next: bits for a text PBM, the maximum value for PGM and PPM.
+_FIELD = rb"\s+(?:#[^\n]*\n\s*)*\d+"
 _NETPBM_AT_START = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?\s*P(?P<magic>[1-6])\s+(?:#[^\n]*\n\s*)*\d+\s+(?:#[^\n]*\n\s*)*\d+\s"
+    rb"\A(?:\xef\xbb\xbf)?\s*P(?:(?P<bits>1)%s%s\s+[01]|(?P<raw_bits>4)%s%s\s|(?P<levels>[2356])%s%s%s\s)"
+    % ((_FIELD,) * 7)
 )
 # Starts with the literal "P", which the regular expression engine finds quickly; that the
 # magic number starts a line is checked on each match.
@@ -111,7 +115,8 @@ class TextScanner:
             self._started = True
             found = _NETPBM_AT_START.match(window)
             if found is not None:
-                _refuse_text_image(_netpbm_name(found["magic"]), found.start("magic") - 1)
+                magic = found["bits"] or found["raw_bits"] or found["levels"]
+                _refuse_text_image(_netpbm_name(magic), found.start(found.lastgroup) - 1)
         self._scan(window, self._tail_offset, final=final)
         keep = window[-OVERLAP:]
         self._tail_offset += len(window) - len(keep)
