@@ -44,6 +44,7 @@ from commitments.sniffing.pdf_rules import (
 )
 from commitments.sniffing.pdf_syntax import TOKEN, Name, NotReadable, Ref, Syntax, TooComplex, printable
 from commitments.sniffing.signatures import Hidden, find_hidden
+from commitments.sniffing.text import find_encoded_file
 
 # Bounds that keep checking one upload to seconds and to tens of megabytes of memory.
 MAX_OBJECTS = 200_000
@@ -475,6 +476,12 @@ class _PdfCheck:
         hidden = find_hidden(decoded, images=not self.images_allowed)
         if hidden is not None:
             self.refuse_hidden(hidden, f"in the stream of {where}")
+        if kind == "Metadata":
+            # XMP metadata is XML, where image editors keep a thumbnail as base64 text.
+            encoded = find_encoded_file(decoded)
+            if encoded is not None and not (encoded[0].is_image and self.images_allowed):
+                hidden, encoding, _ = encoded
+                self.refuse_hidden(hidden, f"encoded as {encoding} in the metadata of {where}")
         if self.images_allowed:
             return
         table = bitmap_font_table(decoded)

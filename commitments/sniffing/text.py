@@ -14,7 +14,7 @@ import re
 
 from commitments.errors import UploadRefused
 from commitments.sniffing.common import DESCRIBE_NOT_DEPICT
-from commitments.sniffing.signatures import find_hidden_in_any
+from commitments.sniffing.signatures import Hidden, find_hidden_in_any
 
 # Longer than anything the patterns below match, and than the base64 run head that is decoded,
 # so a match cut by the end of one chunk is seen whole with the next.
@@ -158,21 +158,34 @@ class TextScanner:
                 f"This file contains a uuencoded file (at byte {base + found.start():,}), which is not "
                 "accepted: evidence is a document, not a container for other files."
             )
-        # Most text has no run of 32 base64 characters at all: mapping every such character to
-        # "a" and looking for 32 of them in a row rules that out at memory speed.
-        if _RUN_OF_32 not in window.translate(_BASE64_CLASS):
-            return
-        for found in _BASE64_RUN.finditer(window):
-            run = found.group()
-            # Hex digits alone are hashes and hex dumps, decoded as hex below; a base64 encoding
-            # of a real file uses the rest of the alphabet within its first few characters.
-            if len(run) >= _BASE64_MIN and not _HEX_ONLY.fullmatch(run):
-                _check_encoded(_decode_base64_heads(run), "base64", base + found.start())
-        if _RUN_OF_32 not in window.translate(_HEX_CLASS):
-            return
-        for found in _HEX_RUN.finditer(window):
-            if found.end() - found.start() >= _HEX_MIN:
-                _check_encoded(_decode_hex_head(found.group()), "hex digits", base + found.start())
+        encoded = find_encoded_file(window)
+        if encoded is not None:
+            hidden, encoding, offset = encoded
+            _refuse_encoded(hidden, encoding, base + offset)
+
+
+def find_encoded_file(data: bytes) -> tuple[Hidden, str, int] | None:
+    """A file written into text as base64 or hex digits: (what it is, the encoding, its offset)."""
+    # Most text has no run of 32 base64 characters at all: mapping every such character to
+    # "a" and looking for 32 of them in a row rules that out at memory speed.
+    if _RUN_OF_32 not in data.translate(_BASE64_CLASS):
+        return None
+    for found in _BASE64_RUN.finditer(data):
+        run = found.group()
+        # Hex digits alone are hashes and hex dumps, decoded as hex below; a base64 encoding of
+        # a real file uses the rest of the alphabet within its first few characters.
+        if len(run) >= _BASE64_MIN and not _HEX_ONLY.fullmatch(run):
+            hidden = find_hidden_in_any(_decode_base64_heads(run))
+            if hidden is not None:
+                return hidden, "base64", found.start()
+    if _RUN_OF_32 not in data.translate(_HEX_CLASS):
+        return None
+    for found in _HEX_RUN.finditer(data):
+        if found.end() - found.start() >= _HEX_MIN:
+            hidden = find_hidden_in_any(_decode_hex_head(found.group()))
+            if hidden is not None:
+                return hidden, "hex digits", found.start()
+    return None
 
 
 def _refuse_markup(found: re.Match, base: int) -> None:
@@ -224,15 +237,13 @@ def _decode_hex_head(run: bytes) -> list[bytes]:
     return [bytes.fromhex(head[: len(head) // 2 * 2].decode("ascii"))]
 
 
-def _check_encoded(candidates: list[bytes], encoding: str, offset: int) -> None:
-    hidden = find_hidden_in_any(candidates)
-    if hidden is not None:
-        if hidden.is_image:
-            raise UploadRefused(
-                f"This file contains {hidden.what} encoded as {encoding} (at byte {offset:,}). "
-                f"{DESCRIBE_NOT_DEPICT}"
-            )
+def _refuse_encoded(hidden: Hidden, encoding: str, offset: int) -> None:
+    if hidden.is_image:
         raise UploadRefused(
-            f"This file contains {hidden.what} encoded as {encoding} (at byte {offset:,}), which is "
-            "not accepted: evidence is a document, not a container for other files."
+            f"This file contains {hidden.what} encoded as {encoding} (at byte {offset:,}). "
+            f"{DESCRIBE_NOT_DEPICT}"
         )
+    raise UploadRefused(
+        f"This file contains {hidden.what} encoded as {encoding} (at byte {offset:,}), which is "
+        "not accepted: evidence is a document, not a container for other files."
+    )

@@ -80,6 +80,17 @@ def bitmap_font_pdf() -> bytes:
     return pdf_page(extra=(pdf_stream(b"/Length1 %d" % len(font), font),))
 
 
+def xmp_thumbnail_pdf() -> bytes:
+    """The thumbnail image editors keep in XMP metadata, as base64 text in XML."""
+    thumbnail = base64.encodebytes(jpeg_bytes() * 4)
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description><xmp:Thumbnails><rdf:Alt>'
+        b"<rdf:li><xmpGImg:image>" + thumbnail + b"</xmpGImg:image></rdf:li></rdf:Alt></xmp:Thumbnails>"
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    return pdf_page(catalog=b"/Metadata 6 0 R", extra=(pdf_stream(b"/Type /Metadata /Subtype /XML", xmp),))
+
+
 def jpeg_image_pdf() -> bytes:
     """A JPEG stream without /Subtype /Image: its codec alone gives it away."""
     return pdf_page(extra=(pdf_stream(b"/Filter /DCTDecode", jpeg_bytes()),))
@@ -238,6 +249,10 @@ PDFS: dict[str, tuple[Callable[[], bytes], str]] = {
     "image listed nowhere": (unlisted_image_pdf, "This PDF contains a raster image (object 99)"),
     "JPEG stream": (jpeg_image_pdf, "an image compressed as JPEG"),
     "bitmap font": (bitmap_font_pdf, "a font whose glyphs are pictures (an sbix table)"),
+    "XMP thumbnail": (
+        xmp_thumbnail_pdf,
+        "an image (JPEG) hidden in its data (encoded as base64 in the metadata",
+    ),
     "JavaScript on opening": (js_open_action_pdf, "This PDF contains JavaScript (object 6)"),
     "JavaScript in the name tree": (js_name_tree_pdf, "This PDF contains JavaScript"),
     "JavaScript in a link": (js_link_pdf, "This PDF contains JavaScript (object 7)"),
@@ -274,6 +289,7 @@ PDFS_ALLOWED_WITH_IMAGES = (
     "image listed nowhere",
     "JPEG stream",
     "bitmap font",
+    "XMP thumbnail",
 )
 
 _PADDING_10K = b"Quarterly report on hash matching.\n" * 300
