@@ -126,4 +126,3 @@ def test_a_file_only_in_a_superseded_version_stays_downloadable(client, report, 
     assert b"".join(old_response.streaming_content) == b"Child safety policy for tiny.p1.m1\n"
     old_item = client.get(reverse("public:item_version", args=[*REPORT, 1, "tiny.p1.m1"]))
     assert _url(old.pk) in old_item.content.decode()
-
