@@ -138,6 +138,21 @@ def store_evidence_file(upload: Any, *, name: str | None = None) -> StoredBlob:
     )
 
 
+def check_stored_blob(storage_name: str, *, name: str = "") -> str:
+    """Run today's upload checks over a file already in storage: its media type, or UploadRefused.
+
+    Raises FileNotFoundError when the blob is missing. Reads it twice at most (as an upload is
+    read while it streams in, then again for the whole-file checks), never into memory whole.
+    """
+    sniffer = ContentSniffer(name=name)
+    size = 0
+    with open_blob(storage_name) as handle:
+        for chunk in _chunks(handle):
+            size += len(chunk)
+            sniffer.feed(chunk)
+    return sniffer.finish(size=size, reopen=partial(open_blob, storage_name))
+
+
 def store_bytes(data: bytes, name: str) -> str:
     """Store bytes the platform made itself (e.g. a signed PDF) under `name`, as uploads are stored:
     written to a scratch file in MEDIA_ROOT and moved into place, so a stored name never holds part

@@ -150,3 +150,13 @@ def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -
 def framework_headings(framework_id: int) -> QuerySet[FrameworkNode]:
     """The non-reportable nodes (phases, principles) that head the items in the editor."""
     return FrameworkNode.objects.filter(framework_id=framework_id, reportable=False).order_by("position")
+
+
+def stored_evidence_files() -> QuerySet[Evidence]:
+    """Every evidence row that points at a stored file, with what names it in a listing."""
+    return (
+        Evidence.objects.filter(kind=Evidence.Kind.FILE)
+        .exclude(storage_name="")
+        .select_related("item__report__organisation", "item__report__period__framework")
+        .order_by("pk")
+    )

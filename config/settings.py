@@ -54,6 +54,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}.")
+    return value
+
+
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = env_str("SECRET_KEY")
@@ -167,6 +177,8 @@ EVIDENCE_ALLOWED_MEDIA_TYPES = env_list(
     "EVIDENCE_ALLOWED_MEDIA_TYPES",
     ["application/pdf", "text/plain", "text/markdown", "text/csv", "application/json"],
 )
+# Raster images inside evidence PDFs: refused by default (evidence describes, it never depicts).
+EVIDENCE_PDF_IMAGES = env_choice("EVIDENCE_PDF_IMAGES", "refuse", ("refuse", "allow"))
 # Uploads larger than this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -24,6 +24,10 @@ def _check(**env):
     [
         ({"DEBUG": "maybe"}, "DEBUG must be one of"),
         ({"EVIDENCE_MAX_UPLOAD_MB": "lots"}, "EVIDENCE_MAX_UPLOAD_MB must be a whole number"),
+        (
+            {"EVIDENCE_PDF_IMAGES": "sometimes"},
+            "EVIDENCE_PDF_IMAGES must be one of refuse, allow; got 'sometimes'.",
+        ),
         ({"PDF_VERIFY_UPLOADS_PER_MINUTE": "0"}, "PDF_VERIFY_UPLOADS_PER_MINUTE must be at least 1; got 0."),
         ({"DEBUG": "0", "ALLOWED_HOSTS": "pledgeproof.example"}, "SECRET_KEY must be set"),
         ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),

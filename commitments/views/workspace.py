@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, UploadRefused, ValidationFailed
+from commitments.evidence_downloads import evidence_file_response
 from commitments.forms import EvidenceForm, ItemForm
 from commitments.markdown import markdown_problems, render_markdown
 from commitments.models import (
@@ -361,18 +362,17 @@ def evidence_create(request: HttpRequest, report_id: int, item_id: int) -> HttpR
 
 @login_required
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
-    """Stream a stored file as an attachment; never inline and never from MEDIA_URL."""
+    """Stream a stored file as an attachment; never inline and never from MEDIA_URL. Its name is
+    made from the title and hash, as on the public site; the uploader's file name is only a label."""
     evidence = _get_evidence_for_user(request, evidence_id)
     if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
         raise Http404("This evidence is a link, not a file.")
-    response = FileResponse(
+    response = evidence_file_response(
         evidence_open(evidence=evidence),
-        as_attachment=True,
-        filename=evidence.original_name or f"evidence-{evidence.sha256[:12]}",
-        content_type=evidence.media_type or "application/octet-stream",
+        title=evidence.title,
+        sha256=evidence.sha256,
+        media_type=evidence.media_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
 

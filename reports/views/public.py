@@ -7,19 +7,18 @@ rendered per request.
 """
 
 import base64
-import mimetypes
 from collections.abc import Callable
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response
 from django.utils.safestring import mark_safe
-from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import content_address, open_blob
 from reports import selectors_public as selectors
 from reports.cache import public_cached, public_response_cached
@@ -195,15 +194,6 @@ def corrections_view(request: HttpRequest) -> tuple[str, str]:
 
 # --- public evidence files ---------------------------------------------------------------------
 
-_EXTENSIONS = {"text/markdown": ".md", "text/plain": ".txt"}
-
-
-def _download_name(entry: dict[str, Any]) -> str:
-    # From the published title, not the uploader's file name, which was never published.
-    media_type = entry["media_type"]
-    extension = _EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type or "") or ""
-    return f"{slugify(entry['title'])[:80] or 'evidence'}-{entry['sha256'][:12]}{extension}"
-
 
 @require_safe
 def evidence_download_view(
@@ -228,15 +218,10 @@ def evidence_download_view(
             blob = open_blob(content_address(sha256))
         except FileNotFoundError as exc:
             raise Http404("The published file is not in storage.") from exc
-        media_type = entry["media_type"] or "application/octet-stream"
-        response = FileResponse(
-            blob,
-            as_attachment=True,
-            filename=_download_name(entry),
-            content_type=f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type,
+        # Named from the published title, not the uploader's file name, which was never published.
+        response = evidence_file_response(
+            blob, title=entry["title"], sha256=sha256, media_type=entry["media_type"]
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         # The SHA-256 the report published, to check the download against (RFC 9530 and RFC 3230).
         response["Repr-Digest"] = f"sha-256=:{digest}:"
         response["Digest"] = f"SHA-256={digest}"

@@ -1,12 +1,12 @@
 """Content sniffing: uploads are judged by their bytes, never by their name or declared type."""
 
+import json
 import re
 
 import pytest
 
-from commitments import sniffing
 from commitments.errors import UploadRefused
-from commitments.sniffing import HEAD_BYTES, ContentSniffer, sniff_bytes
+from commitments.sniffing import HEAD_BYTES, ContentSniffer, sniff_bytes, structured
 from tests.samples import ACCEPTED, REFUSED, elf_bytes, pdf_bytes, png_bytes
 
 
@@ -57,18 +57,63 @@ def test_the_name_only_chooses_between_text_subtypes():
     assert sniff_bytes(b'[{"a": 1}]', name="export.txt") == "application/json"
 
 
-def test_csv_with_rows_of_different_widths_is_kept_as_plain_text():
-    assert sniff_bytes(b"a,b,c\n1,2\n3,4,5,6\n", name="ragged.csv") == "text/plain"
+def test_a_csv_whose_rows_have_different_widths_is_refused_naming_the_line():
+    with pytest.raises(UploadRefused) as refused:
+        sniff_bytes(b"a,b,c\n1,2,3\n\n4,5\n", name="ragged.csv")
+    assert str(refused.value) == (
+        "This file is named .csv but is not a consistent table: line 4 has 2 fields where the first "
+        "row has 3. Fix the row (a separator inside a value needs double quotes) or upload it as plain text."
+    )
 
 
-def test_text_that_only_starts_like_json_is_plain_text():
-    assert sniff_bytes(b'{"reports": 12,\n', name="broken.json") == "text/plain"
-    assert sniff_bytes(b"[NaN, Infinity]", name="numbers.json") == "text/plain"
+def test_a_csv_with_one_column_or_quoted_separators_is_a_table():
+    assert sniff_bytes(b"sha256\nabc\ndef\n", name="hashes.csv") == "text/csv"
+    assert sniff_bytes(b'name,note\n"Acme, Inc.","said ""yes"""\n', name="notes.csv") == "text/csv"
 
 
-def test_json_too_large_to_parse_safely_is_kept_as_plain_text(monkeypatch):
-    monkeypatch.setattr(sniffing, "JSON_PARSE_MAX_BYTES", 16)
-    assert sniff_bytes(b'{"reports": 12, "source": "case system"}', name="big.json") == "text/plain"
+def test_a_csv_with_a_field_too_long_to_read_is_refused():
+    with pytest.raises(UploadRefused, match="cannot be read as CSV at line 2"):
+        sniff_bytes(b"a,b\n" + b'"' + b"x" * 200_000 + b'",1\n', name="big.csv")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"reports": 12,\n', "the file ends before the JSON value is complete (line 2, column 1)"),
+        (b"[NaN, Infinity]", "a value was expected"),
+        (b'{"a": 1} {"b": 2}', "there is more after the JSON value (line 1, column 10)"),
+        (b'{"a": "tab\there"}', "a string contains a control character or a bad escape"),
+        (b"[" * 600 + b"]" * 600, "it is nested more than 512 levels deep"),
+        (b"", ""),
+    ],
+)
+def test_a_file_named_json_must_be_valid_json_all_the_way_through(data, message):
+    with pytest.raises(UploadRefused) as refused:
+        sniff_bytes(data, name="export.json")
+    if data:
+        assert str(refused.value).startswith("This file is named .json but is not valid JSON: ")
+    assert message in str(refused.value)
+
+
+def test_text_starting_like_json_must_be_json_unless_its_name_says_text():
+    with pytest.raises(UploadRefused, match="This file starts like JSON but is not valid JSON"):
+        sniff_bytes(b'{"reports": 12,', name="export")
+    # "[Draft]" or a Markdown link at the start of a text file is not an attempt at JSON.
+    assert sniff_bytes(b"[Draft] Policy text\n", name="policy.md") == "text/markdown"
+    assert sniff_bytes(b"[Policy](https://example.test) summary\n", name="notes.txt") == "text/plain"
+
+
+def test_large_json_is_checked_whole_in_pieces_and_an_error_deep_inside_is_found(monkeypatch):
+    monkeypatch.setattr(structured, "_READ_CHARS", 1000)
+    records = ",\n".join(
+        json.dumps({"id": i, "name": f"r{i}", "tags": ["a", {"b": [i]}]}) for i in range(2000)
+    )
+    data = f"[\n{records}\n]".encode()
+    assert sniff_bytes(data, name="export.json") == "application/json"
+
+    broken = data.replace(b'"r1500"', b"r1500")
+    with pytest.raises(UploadRefused, match=r"a value was expected .* \(line 1,502, column 22\)"):
+        sniff_bytes(broken, name="export.json")
 
 
 def test_a_utf8_byte_order_mark_is_allowed():
@@ -136,3 +181,31 @@ def test_the_setting_cannot_let_images_in(settings):
 
     with pytest.raises(UploadRefused, match="an image"):
         sniff_bytes(png_bytes(), name="scan.png")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"If a < svg then b > c; a <svgfoo> element is not an SVG.\n",
+        b"Links: <https://example.test/policy> and <mailto:safety@example.test>\n",
+        b"Escaped markup such as &lt;script&gt; is only text.\n",
+        b"P1 incidents are handled within an hour.\nP3\n12 incidents in total.\n",
+        b"begin 2024 with a plan\nMost of it\n",
+        b"The switch is on=1 by default; turn it off at night.\n",
+        b"sha256\n" + b"\n".join(bytes.hex(bytes([i]) * 32).encode() for i in range(50)) + b"\n",
+        b"token: dGhpcyBpcyBub3QgYW4gaW1hZ2UsIGp1c3QgYSBsb25nIGJhc2U2NCB0b2tlbiBmb3IgdGVzdHM=\n",
+    ],
+)
+def test_text_that_only_looks_like_markup_or_an_image_is_accepted(text):
+    assert sniff_bytes(text, name="notes.txt") == "text/plain"
+
+
+def test_markup_split_across_small_chunks_is_still_found():
+    data = b"x" * 70_000 + b"<iframe src=x>"
+    with pytest.raises(UploadRefused, match="“<iframe” at byte 70,000"):
+        sniff_bytes(data, name="notes.txt", chunk_size=7)
+
+
+def test_a_file_that_starts_with_markup_is_named_for_what_it_is():
+    with pytest.raises(UploadRefused, match="This file is an SVG image, not a document"):
+        sniff_bytes(b"  <svg xmlns='http://www.w3.org/2000/svg'/>", name="notes.txt")

@@ -171,10 +171,50 @@ def test_a_member_downloads_evidence_as_an_attachment(client, viewer, stored):
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == POLICY
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert 'filename="policy.txt"' in response["Content-Disposition"]
+    # Named like the public download: title, start of the hash, the detected type's extension.
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="hash-matching-policy-{stored.sha256[:12]}.txt"'
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Type"].startswith("text/plain")
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("name", ["evil.html", "diagram.svg", "setup.hta", "page.xhtml", "noextension"])
+def test_the_download_name_follows_the_detected_type_never_the_uploaded_name(client, officer, item, name):
+    import datetime
+
+    evidence = evidence_add(
+        item=item,
+        acting_user=officer,
+        title="Moderation log",
+        effective_date=datetime.date(2026, 3, 1),
+        visibility="restricted",
+        upload=SimpleUploadedFile(name, b"2026-03-01 12 reports escalated\n", content_type="text/html"),
+    )
+    client.force_login(officer)
+
+    response = client.get(download_url(evidence))
+
+    assert evidence.original_name == name  # kept, but only as a label on the page
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="moderation-log-{evidence.sha256[:12]}.txt"'
+    )
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_a_row_stored_with_a_type_no_longer_accepted_downloads_as_opaque_bytes(client, officer, stored):
+    # Arrange: a row from before the current checks, with a type they would never produce.
+    Evidence.objects.filter(pk=stored.pk).update(media_type="image/svg+xml")
+    client.force_login(officer)
+
+    response = client.get(download_url(stored))
+
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].endswith(f'-{stored.sha256[:12]}.bin"')
 
 
 def test_a_reviewer_can_download_restricted_evidence(client, reviewer, stored):

@@ -89,7 +89,7 @@ def fill(
                 effective_date=EFFECTIVE,
                 visibility="restricted",
                 upload=SimpleUploadedFile(
-                    f"{restricted_title}.pdf", pdf_bytes() + item.node.node_id.encode()
+                    f"{restricted_title}.pdf", pdf_bytes(f"{restricted_title} for {item.node.node_id}")
                 ),
             )
     return items

@@ -55,6 +55,7 @@ def test_a_public_file_downloads_as_an_attachment_with_its_hash(client, report):
         f'attachment; filename="child-safety-policy-{sha256[:12]}.txt"'
     )
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response["ETag"] == f'"{sha256}"'
     assert response["Repr-Digest"] == f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
     assert response["Content-Length"] == str(len(body))

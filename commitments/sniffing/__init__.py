@@ -1,50 +1,69 @@
-"""Content sniffing for evidence uploads.
+"""Content sniffing for evidence uploads: what a file is, judged by all of its bytes.
 
 Pledgeproof must never become a place where images or other media are stored (DESIGN §7), so
-an upload is judged by its bytes alone: never by its file name or the type the client
+an upload is judged by its content alone: never by its file name or the type the client
 declared. The name only chooses between text subtypes (CSV, Markdown) once the content has
-already proven to be text.
+already proven to be text, and a name ending .json or .csv obliges the content to be that.
 
 `ContentSniffer` is fed the upload chunk by chunk while it streams to disk, so memory stays
 flat however large the file is, and binary content is refused on its first chunk rather than
-after the whole file has been written.
+after the whole file has been written. Text is checked as it streams (sniffing.text); JSON,
+CSV (sniffing.structured) and PDF (sniffing.pdf) are checked whole once the file is complete
+on disk, through a second read.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from typing import BinaryIO, NoReturn
 
-import filetype
-from django.conf import settings
-from filetype.types import APPLICATION, ARCHIVE, AUDIO, DOCUMENT, FONT, IMAGE, VIDEO
-
 from commitments.errors import UploadRefused
+from commitments.sniffing.common import (
+    CSV,
+    DEFAULT_ALLOWED_MEDIA_TYPES,
+    EXTENSIONS,
+    JSON,
+    LABELS,
+    MARKDOWN,
+    PDF,
+    TEXT,
+    TEXT_TYPES,
+    allowed_labels,
+    allowed_media_types,
+    describe_allowed,
+    pdf_images_allowed,
+)
+from commitments.sniffing.pdf import check_pdf
+from commitments.sniffing.signatures import OFFICE, describe_upload
+from commitments.sniffing.structured import check_csv, check_json, is_json
+from commitments.sniffing.text import TextScanner
 
-PDF = "application/pdf"
-TEXT = "text/plain"
-MARKDOWN = "text/markdown"
-CSV = "text/csv"
-JSON = "application/json"
+__all__ = [
+    "CSV",
+    "DEFAULT_ALLOWED_MEDIA_TYPES",
+    "EXTENSIONS",
+    "HEAD_BYTES",
+    "JSON",
+    "MARKDOWN",
+    "PDF",
+    "TEXT",
+    "ContentSniffer",
+    "allowed_media_types",
+    "describe_allowed",
+    "sniff_bytes",
+]
 
-DEFAULT_ALLOWED_MEDIA_TYPES = (PDF, TEXT, MARKDOWN, CSV, JSON)
-_TEXT_TYPES = frozenset({TEXT, MARKDOWN, CSV, JSON})
-_LABELS = {PDF: "PDF", TEXT: "plain text", MARKDOWN: "Markdown", CSV: "CSV", JSON: "JSON"}
-
-# Enough for every signature filetype knows (it looks at 8 KiB at most) and for the markup check.
+# Enough for every signature filetype knows (it looks at 8 KiB at most).
 HEAD_BYTES = 8192
-# Markup is looked for near the start only: a document *about* HTML may quote tags further down.
-_MARKUP_WINDOW = 1024
-# Confirming JSON means parsing the whole document in memory, and arrays of small values cost
-# about twelve times their size in Python objects. Larger JSON-looking text is still accepted,
-# labelled plain text, so that one upload cannot take hundreds of megabytes.
-JSON_PARSE_MAX_BYTES = 2 * 1024 * 1024
-_CSV_SAMPLE_CHARS = 64 * 1024
+# A file that starts with markup is named for what it is ("an SVG image"); markup anywhere
+# else is refused by TextScanner, with its position.
+_IDENTITY_WINDOW = 1024
+# A name that says "this is text" keeps text that merely starts with "[" (a Markdown link, a
+# "[Draft]" tag) from being held to JSON's grammar; every other name, and .json, does not.
+_TEXT_NAMES = (".txt", ".text", ".md", ".markdown", ".csv")
 
 # C0 controls other than tab, LF, FF and CR, plus DEL. In UTF-8 these bytes never occur inside
 # a multi-byte sequence, so they can be searched for in the raw bytes.
@@ -60,87 +79,23 @@ _NON_SPACE = re.compile(r"\S")
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
-# Checked before filetype: it does not know Mach-O, and its "exe" is any file starting "MZ".
-_EXECUTABLE_SIGNATURES = (
-    (b"\x7fELF", "ELF"),
-    (b"MZ", "Windows PE"),
-    (b"\xfe\xed\xfa\xce", "Mach-O"),
-    (b"\xfe\xed\xfa\xcf", "Mach-O"),
-    (b"\xce\xfa\xed\xfe", "Mach-O"),
-    (b"\xcf\xfa\xed\xfe", "Mach-O"),
-    (b"\xca\xfe\xba\xbe", "Mach-O universal or Java class"),
-    (b"\x00asm", "WebAssembly"),
-    (b"dex\n", "Android DEX"),
-)
-
-_OFFICE = "an office document"
-_FILETYPE_LABELS = {
-    "jpg": "JPEG",
-    "tif": "TIFF",
-    "gz": "gzip",
-    "bz2": "bzip2",
-    "7z": "7-Zip",
-    "Z": "Unix compress",
-    "exe": "Windows PE",
-    "zst": "Zstandard",
-    "br": "Brotli",
-    "dcm": "DICOM",
-    "ar": "Unix ar",
-}
-_FILETYPE_KINDS = {
-    "exe": "an executable program",
-    "elf": "an executable program",
-    "wasm": "an executable program",
-    "crx": "a browser extension",
-    "swf": "a Flash file",
-    "sqlite": "a database file",
-    "eot": "a font file",
-    "nes": "a game ROM",
-    "ps": "a PostScript program",
-    "rtf": _OFFICE,
-    "deb": "a software package",
-    "rpm": "a software package",
-    "epub": "an e-book",
-    "dcm": "a medical image",
-}
-_FILETYPE_GROUPS = (
-    (IMAGE, "an image"),
-    (VIDEO, "a video"),
-    (AUDIO, "an audio file"),
-    (FONT, "a font file"),
-    (DOCUMENT, _OFFICE),
-    (APPLICATION, "an executable program"),
-    (ARCHIVE, "a compressed archive"),
-)
-
-
-def allowed_media_types() -> frozenset[str]:
-    # Only the default types can ever be produced, so the setting can narrow the set but never
-    # open the door to images, archives or executables.
-    configured = getattr(settings, "EVIDENCE_ALLOWED_MEDIA_TYPES", DEFAULT_ALLOWED_MEDIA_TYPES)
-    return frozenset(configured) & frozenset(DEFAULT_ALLOWED_MEDIA_TYPES)
-
-
-def describe_allowed(allowed: Iterable[str]) -> str:
-    """'PDF, plain text, Markdown, CSV or JSON', in a stable order."""
-    labels = _allowed_labels(allowed)
-    if not labels:
-        return "nothing (evidence uploads are switched off)"
-    if len(labels) == 1:
-        return labels[0]
-    return f"{', '.join(labels[:-1])} or {labels[-1]}"
-
 
 class ContentSniffer:
     """Decides an upload's media type from its bytes, refusing as early as it can.
 
     Call `feed()` with each chunk in order, then `finish()` once; both raise UploadRefused.
-    `finish()` may reread the content (to confirm JSON or CSV) through the `reopen` callable.
+    `finish()` rereads the content through the `reopen` callable to check a PDF, JSON or CSV
+    whole, so the file must be complete by then.
     """
 
-    def __init__(self, *, name: str = "", allowed: Iterable[str] | None = None):
+    def __init__(
+        self, *, name: str = "", allowed: Iterable[str] | None = None, pdf_images: bool | None = None
+    ):
         self.name = name.lower()
         self.allowed = frozenset(allowed) if allowed is not None else allowed_media_types()
+        # Raster images inside PDFs, refused unless the operator allows them (EVIDENCE_PDF_IMAGES).
+        self.pdf_images = pdf_images_allowed() if pdf_images is None else pdf_images
+        self._text = TextScanner()
         self._head = bytearray()
         self._mode: str | None = None  # "pdf" or "text" once the head has been judged
         self._decoder = codecs.getincrementaldecoder("utf-8")()
@@ -164,14 +119,12 @@ class ContentSniffer:
         if self._mode is None:
             self._judge_head(complete=True)
         if self._mode == "pdf":
+            check_pdf(reopen, images_allowed=self.pdf_images)
             return PDF
         self._check_text(b"", final=True)
-        media_type = self._text_subtype(size=size, reopen=reopen)
+        media_type = self._text_subtype(reopen=reopen)
         if media_type not in self.allowed:
-            raise UploadRefused(
-                f"This file is {_LABELS[media_type]}, which is not accepted here. "
-                f"Upload {describe_allowed(self.allowed)}."
-            )
+            self._refuse_as(LABELS[media_type], allowed_label=True)
         return media_type
 
     # The head: the first HEAD_BYTES, or the whole file when it is smaller.
@@ -191,48 +144,46 @@ class ContentSniffer:
             )
         problem = _text_problem(head, complete=complete, allowed=self.allowed)
         if problem is None:
-            if not self.allowed & _TEXT_TYPES:
+            if not self.allowed & TEXT_TYPES:
                 self._refuse_as("a text file", allowed_label=True)
             self._judge_text_head(head)
             self._mode = "text"
             self._check_text(head)
             return
         # Not text: name what it is when we can, so the person knows why it was refused.
-        for signature, label in _EXECUTABLE_SIGNATURES:
-            if head.startswith(signature):
-                self._refuse_as(f"an executable program ({label})")
-        kind = filetype.guess(head)
-        if kind is not None:
-            self._refuse_as(_describe_filetype(kind))
+        what = describe_upload(head)
+        if what is not None:
+            self._refuse_as(what)
         if _mostly_text(head):
             raise UploadRefused(problem)
         raise UploadRefused(
-            f"This file is not a permitted document type ({', '.join(_allowed_labels(self.allowed))})."
+            f"This file is not a permitted document type ({', '.join(allowed_labels(self.allowed))})."
         )
 
     def _judge_text_head(self, head: bytes) -> None:
         """Text formats that are programs or active content, refused although they are text."""
-        text = head.removeprefix(_UTF8_BOM)[:_MARKUP_WINDOW].decode("utf-8", errors="replace")
+        text = head.removeprefix(_UTF8_BOM)[:_IDENTITY_WINDOW].decode("utf-8", errors="replace")
         lowered = text.lower()
         stripped = lowered.lstrip()
         if stripped.startswith("#!"):
             self._refuse_as("an executable script (it starts with #!)")
-        if "<svg" in lowered:
-            self._refuse_as("an SVG image")
-        if any(marker in lowered for marker in ("<!doctype html", "<html", "<script", "<iframe")):
-            self._refuse_as("an HTML page")
-        if stripped.startswith("<?xml"):
-            self._refuse_as("an XML document")
+        if stripped.startswith("<"):
+            if "<svg" in lowered:
+                self._refuse_as("an SVG image")
+            if any(marker in lowered for marker in ("<!doctype html", "<html", "<script", "<iframe")):
+                self._refuse_as("an HTML page")
+            if stripped.startswith("<?xml"):
+                self._refuse_as("an XML document")
         if stripped.startswith("%!"):
             self._refuse_as("a PostScript program")
         if stripped.startswith("{\\rtf"):
-            self._refuse_as(f"{_OFFICE} (RTF)")
+            self._refuse_as(f"{OFFICE} (RTF)")
 
     def _refuse_as(self, what: str, *, allowed_label: bool = False) -> NoReturn:
         hint = describe_allowed(self.allowed)
         if allowed_label:
             raise UploadRefused(f"This file is {what}, which is not accepted here. Upload {hint}.")
-        if what.startswith(_OFFICE):
+        if what.startswith(OFFICE):
             instead = "Save it as PDF and upload that." if PDF in self.allowed else f"Upload {hint}."
             raise UploadRefused(f"This file is {what}, which is not accepted. {instead}")
         raise UploadRefused(f"This file is {what}, not a document. Upload {hint}.")
@@ -258,31 +209,36 @@ class ContentSniffer:
             found = _NON_SPACE.search(text.removeprefix("\ufeff") if self._checked == 0 else text)
             if found is not None:
                 self._first_char = found.group()
+        self._text.feed(chunk, final=final)
         self._checked += len(chunk)
         self._last_byte = chunk[-1:]
 
-    def _text_subtype(self, *, size: int, reopen: Callable[[], BinaryIO]) -> str:
-        looks_like_json = self._first_char in ("{", "[") and size <= JSON_PARSE_MAX_BYTES
-        if JSON in self.allowed and looks_like_json and _parses_as_json(reopen):
+    def _text_subtype(self, *, reopen: Callable[[], BinaryIO]) -> str:
+        named_json = self.name.endswith(".json")
+        looks_like_json = self._first_char in ("{", "[")
+        if named_json or (looks_like_json and not self.name.endswith(_TEXT_NAMES)):
+            if JSON not in self.allowed:
+                self._refuse_as("JSON", allowed_label=True)
+            check_json(reopen, named=named_json)
             return JSON
-        if self.name.endswith(".csv") and _reads_as_csv(reopen):
+        if looks_like_json and JSON in self.allowed and is_json(reopen):
+            return JSON
+        if self.name.endswith(".csv"):
+            check_csv(reopen)
             return CSV
         if self.name.endswith((".md", ".markdown")):
             return MARKDOWN
         return TEXT
 
 
-def sniff_bytes(data: bytes, *, name: str = "", chunk_size: int = 64 * 1024) -> str:
+def sniff_bytes(
+    data: bytes, *, name: str = "", chunk_size: int = 64 * 1024, pdf_images: bool | None = None
+) -> str:
     """Sniff content already in memory; the streaming path in evidence_storage does the same."""
-    sniffer = ContentSniffer(name=name)
+    sniffer = ContentSniffer(name=name, pdf_images=pdf_images)
     for start in range(0, len(data), chunk_size):
         sniffer.feed(data[start : start + chunk_size])
     return sniffer.finish(size=len(data), reopen=lambda: io.BytesIO(data))
-
-
-def _allowed_labels(allowed: Iterable[str]) -> list[str]:
-    allowed = frozenset(allowed)
-    return [_LABELS[media_type] for media_type in DEFAULT_ALLOWED_MEDIA_TYPES if media_type in allowed]
 
 
 def _text_problem(head: bytes, *, complete: bool, allowed: frozenset[str]) -> str | None:
@@ -332,63 +288,3 @@ def _mostly_text(head: bytes) -> bool:
     """Text with a stray bad byte deserves a precise message; real binary a generic one."""
     binary = len(head.translate(None, _NOT_BINARY_CONTROL))
     return binary <= max(1, len(head) // 100)
-
-
-def _describe_filetype(kind: filetype.Type) -> str:
-    label = _FILETYPE_LABELS.get(kind.extension, kind.extension.upper())
-    what = _FILETYPE_KINDS.get(kind.extension)
-    if what is None:
-        what = next(
-            (name for group, name in _FILETYPE_GROUPS if isinstance(kind, tuple(type(t) for t in group))),
-            "a binary file",
-        )
-    return f"{what} ({label})"
-
-
-def _parses_as_json(reopen: Callable[[], BinaryIO]) -> bool:
-    def refuse_constant(name: str) -> None:
-        # Python accepts NaN and Infinity; JSON does not.
-        raise ValueError(name)
-
-    def discard(*_args: object) -> None:
-        # Only validity matters: dropping objects and numbers as they are parsed saves memory.
-        return None
-
-    with reopen() as stream:
-        try:
-            json.loads(
-                stream.read().decode("utf-8-sig"),
-                parse_constant=refuse_constant,
-                object_pairs_hook=discard,
-                parse_float=discard,
-                parse_int=discard,
-            )
-        except ValueError:
-            return False
-    return True
-
-
-def _reads_as_csv(reopen: Callable[[], BinaryIO]) -> bool:
-    """Sniffer finds a delimiter in a sample and every row of the whole file has the same width."""
-    with reopen() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-        sample = text.read(_CSV_SAMPLE_CHARS)
-        if len(sample) == _CSV_SAMPLE_CHARS and "\n" in sample:
-            # Keep only whole lines so the sniffer does not see a truncated record.
-            sample = sample[: sample.rindex("\n") + 1]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            return False
-        text.seek(0)
-        width = None
-        try:
-            for row in csv.reader(text, dialect):
-                if not row:
-                    continue
-                if width is None:
-                    width = len(row)
-                elif len(row) != width:
-                    return False
-        except csv.Error:
-            return False
-    return width is not None and width >= 2
