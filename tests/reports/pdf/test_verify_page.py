@@ -276,7 +276,7 @@ def test_an_unknown_document_id_is_unknown(client, world, value):
 
     assert response.status_code == 200
     assert response.context["outcome"].verdict == "unknown"
-    assert "No Pledgeproof document has this id." in response.text
+    assert "No public Pledgeproof document has this id." in response.text
 
 
 def test_the_summary_is_found_by_its_id(client, world):
@@ -301,7 +301,7 @@ def test_an_audit_report_is_not_found_by_its_id(client, world):
     response = client.get(VERIFY, {"id": world.audit.document_id})
 
     assert response.context["outcome"].verdict == "unknown"
-    assert "No Pledgeproof document has this id." in response.text
+    assert "No public Pledgeproof document has this id." in response.text
     assert world.audit.sha256 not in response.text
 
 

@@ -90,7 +90,11 @@ def test_an_id_of_a_document_that_is_not_public_answers_exactly_like_an_unknown_
     status, page = _page_by_id(client, artifact.document_id)
 
     assert (status, page) == _page_by_id(client, UNKNOWN_ID)
-    assert "No Pledgeproof document has this id." in page
+    assert "No public Pledgeproof document has this id." in page
+    # The link printed on an audit report leads here: its holder is told how to check it instead.
+    assert (
+        "to check any other document, such as an audit report, upload the file or paste its SHA-256" in page
+    )
     for secret in (artifact.sha256, "Bluefin Labs", "Audit reports are not public"):
         if secret:
             assert secret not in page
