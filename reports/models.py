@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from commitments.models import ProgressReport
+from commitments.models import ProgressReport, ReportStatus
 
 
 class PublicationQuerySet(models.QuerySet):
@@ -53,6 +53,28 @@ class ArtifactStatus(models.TextChoices):
 class ReportArtifactQuerySet(models.QuerySet):
     def ready(self):
         return self.filter(status=ArtifactStatus.READY)
+
+    def public(self):
+        """Ready documents anyone may look up by id and download: the rule for every public path.
+
+        A program summary (it holds only published data), and a public progress report made from
+        a publication of a report that is published (its superseded versions included: they stay
+        on the public site). Audit reports, anything of an unpublished report and pending or
+        failed renderings are not public.
+        """
+        return self.ready().filter(
+            models.Q(kind=ArtifactKind.SUMMARY, report__isnull=True)
+            | models.Q(
+                kind=ArtifactKind.PUBLIC,
+                publication__isnull=False,
+                report__status=ReportStatus.PUBLISHED,
+            )
+        )
+
+    def with_public_flag(self):
+        """Each artifact with `is_public`, decided by `public()` (one subquery, no second rule)."""
+        public = self.model.objects.public().filter(pk=models.OuterRef("pk"))
+        return self.annotate(is_public=models.Exists(public))
 
 
 class ReportArtifact(models.Model):

@@ -533,7 +533,7 @@ def public_pdfs(publications: Iterable[Publication]) -> dict[int, PublicPdf]:
 
     found = {}
     artifacts = (
-        ReportArtifact.objects.ready()
+        ReportArtifact.objects.public()
         .filter(kind=ArtifactKind.PUBLIC, publication__in=[p.pk for p in publications])
         .select_related("report__period")
         .order_by("version")

@@ -8,6 +8,12 @@ version supersedes it.
 A ready artifact is superseded when a newer ready version of the same kind exists for the same
 report (or, for the program summary, the same period), or, for a public report, when its
 publication was superseded by a correction.
+
+What a visitor learns depends on what they bring. A document id (printed on every page, and
+sequential) finds only public documents (`ReportArtifact.objects.public()`); any other id answers
+exactly like an unknown one, so ids cannot be walked to learn that an audit report, or a report
+not yet published, exists. The file or its SHA-256 finds any genuine document: holding it proves
+the right to know. Either way, a newer version is named only when it is public itself.
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ from tools.verify_report import VerificationResult, verify_pdf_bytes
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_DOCUMENT_ID_LENGTH = 120
-PUBLICLY_DOWNLOADABLE = (ArtifactKind.PUBLIC, ArtifactKind.SUMMARY)
 
 # Document ids as ReportArtifact.document_id writes them: "PP-<period>-<report pk>-<kind>-v<n>"
 # for a report's PDFs, "PP-<framework>-<period>-summary-v<n>" for a period's summary.
@@ -42,9 +47,21 @@ def sha256_normalise(value: str) -> str | None:
 
 
 def _artifacts():
-    return ReportArtifact.objects.ready().select_related(
-        "report__organisation", "report__period__framework", "period__framework", "publication"
+    return (
+        ReportArtifact.objects.ready()
+        .with_public_flag()
+        .select_related(
+            "report__organisation", "report__period__framework", "period__framework", "publication"
+        )
     )
+
+
+def artifact_is_public(artifact: ReportArtifact) -> bool:
+    """Whether anyone may find this document by its id and download it (see ReportArtifact.public)."""
+    flag = getattr(artifact, "is_public", None)
+    if flag is None:  # loaded elsewhere, without the flag
+        flag = ReportArtifact.objects.public().filter(pk=artifact.pk).exists()
+    return bool(flag)
 
 
 def artifact_find_by_sha256(sha256: str) -> ReportArtifact | None:
@@ -55,17 +72,22 @@ def artifact_find_by_sha256(sha256: str) -> ReportArtifact | None:
     return _artifacts().filter(sha256=sha256).order_by("pk").first()
 
 
-def artifacts_find_by_document_id(document_id: str) -> list[ReportArtifact]:
-    """Ready artifacts with this printed id: one, or none (a list, so callers need not care)."""
+def public_artifacts_find_by_document_id(document_id: str) -> list[ReportArtifact]:
+    """Public artifacts with this printed id: one, or none (a list, so callers need not care).
+
+    Any other document with this id is left out, so that the answer is the same as for an id
+    that was never issued.
+    """
     document_id = (document_id or "").strip()
     if not document_id or len(document_id) > MAX_DOCUMENT_ID_LENGTH:
         return []
+    public = _artifacts().public()
     if match := _REPORT_DOCUMENT_ID.match(document_id):
-        candidates = _artifacts().filter(
+        candidates = public.filter(
             kind=match["kind"], report_id=int(match["pk"]), version=int(match["version"])
         )
     elif match := _SUMMARY_DOCUMENT_ID.match(document_id):
-        candidates = _artifacts().filter(
+        candidates = public.filter(
             kind=ArtifactKind.SUMMARY,
             report__isnull=True,
             version=int(match["version"]),
@@ -80,11 +102,7 @@ class ArtifactStanding:
     artifact: ReportArtifact
     superseded: bool
     reason: str  # why it is superseded; empty when current
-    current: ReportArtifact | None  # the version to use instead, when one is ready
-
-    @property
-    def is_public(self) -> bool:
-        return self.artifact.kind in PUBLICLY_DOWNLOADABLE
+    current: ReportArtifact | None  # the version to use instead, when one is ready and public
 
 
 def _newest_ready(artifact: ReportArtifact, **filters) -> ReportArtifact | None:
@@ -97,10 +115,16 @@ def _newest_ready(artifact: ReportArtifact, **filters) -> ReportArtifact | None:
 
 
 def artifact_standing(artifact: ReportArtifact) -> ArtifactStanding:
+    """Whether a newer version supersedes this one; the newer one is named only when it is public.
+
+    The caller either found `artifact` by a public id or holds its bytes or hash; a newer audit
+    report is neither, so its id and hash stay unsaid (the holder learns only that one exists).
+    """
     if artifact.kind == ArtifactKind.PUBLIC and artifact.publication_id:
         current_publication = Publication.objects.current().filter(report_id=artifact.report_id).first()
         if current_publication is not None and current_publication.pk != artifact.publication_id:
             newest = _newest_ready(artifact, publication=current_publication)
+            newest = newest if newest is not None and artifact_is_public(newest) else None
             published = f"{current_publication.published_at:%d %b %Y}"
             reason = (
                 f"the report was corrected: publication version {current_publication.version} ({published}) "
@@ -111,6 +135,10 @@ def artifact_standing(artifact: ReportArtifact) -> ArtifactStanding:
             return ArtifactStanding(artifact=artifact, superseded=True, reason=reason, current=newest)
     newest = _newest_ready(artifact)
     if newest is not None and newest.version > artifact.version:
+        if not artifact_is_public(newest):
+            return ArtifactStanding(
+                artifact=artifact, superseded=True, reason="a newer version was issued", current=None
+            )
         return ArtifactStanding(
             artifact=artifact,
             superseded=True,
@@ -121,15 +149,15 @@ def artifact_standing(artifact: ReportArtifact) -> ArtifactStanding:
 
 
 def artifact_public_url(artifact: ReportArtifact) -> str | None:
-    """Where anyone may download this PDF; None for the audit report, which is never public."""
-    if artifact.kind not in PUBLICLY_DOWNLOADABLE:
+    """Where anyone may download this PDF; None for any document that is not public."""
+    if not artifact_is_public(artifact):
         return None
     return reverse("verify:document", args=[artifact.document_id])
 
 
 def report_public_url(artifact: ReportArtifact) -> str | None:
     """The public page of the report a public PDF was made from."""
-    if artifact.kind != ArtifactKind.PUBLIC or artifact.report is None:
+    if artifact.kind != ArtifactKind.PUBLIC or artifact.report is None or not artifact_is_public(artifact):
         return None
     report = artifact.report
     return reverse(

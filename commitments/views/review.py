@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -76,20 +76,20 @@ def _error_status(exc: DomainError) -> int:
 # --- access ---------------------------------------------------------------------------------
 
 
+def _load(report_id: int) -> ProgressReport:
+    return report_for_review(report_id=report_id)
+
+
 def _readable_report(request: HttpRequest, report_id: int) -> ProgressReport:
     """The report if the user may read it; 404 otherwise, so other organisations learn nothing."""
-    try:
-        report = report_for_review(report_id=report_id)
-    except ProgressReport.DoesNotExist:
-        raise Http404("No such report.") from None
-    if not access.can_read_report(request.user, report):
-        raise Http404("No such report.")
-    return report
+    return access.report_or_404(request.user, report_id, load=_load)
 
 
 def _readable_item(request: HttpRequest, report_id: int, item_id: int) -> tuple[ProgressReport, ItemResponse]:
     report = _readable_report(request, report_id)
-    item = get_object_or_404(ItemResponse.objects.select_related("node"), pk=item_id, report=report)
+    item = ItemResponse.objects.select_related("node").filter(pk=item_id, report=report).first()
+    if item is None:
+        raise Http404(access.NOT_FOUND)
     item.report = report
     return report, item
 

@@ -1,7 +1,7 @@
 """The officer workspace: dashboard, report editor, item saves, evidence and submission.
 
-Every view loads its object through one access helper per object kind, which returns the object
-or raises: another organisation's report is a 404 (its existence is not revealed), a read-only
+Every view loads its object through commitments.access, which returns the object or raises: another
+organisation's report is a 404 like an id never issued (its existence is not revealed), a read-only
 member trying to write gets a 403. Writes go through the services; domain errors become form
 errors shown next to the input that caused them, with the input kept.
 """
@@ -41,12 +41,7 @@ from commitments.services.reports import EDITABLE_STATES, item_update, report_cr
 
 def _get_report_for_user(request: HttpRequest, report_id: int, *, write: bool = False) -> ProgressReport:
     """The report if the user may read it (404 otherwise); with write, 403 unless they may edit it."""
-    try:
-        report = report_for_editor(report_id)
-    except ProgressReport.DoesNotExist:
-        raise Http404("No such report.") from None
-    if not access.can_read_report(request.user, report):
-        raise Http404("No such report.")
+    report = access.report_or_404(request.user, report_id, load=report_for_editor)
     if write and not access.can_edit_report(request.user, report):
         raise PermissionDenied("You can read this report but not change it.")
     return report
@@ -58,24 +53,14 @@ def _get_item_for_user(
     report = _get_report_for_user(request, report_id, write=write)
     item = editor_items(report, item_ids=[item_id]).first()
     if item is None:
-        raise Http404("No such item in this report.")
+        raise Http404(access.NOT_FOUND)
     item.report = report
     return report, item
 
 
-def _get_evidence_for_user(request: HttpRequest, evidence_id: int) -> Evidence:
-    evidence = Evidence.objects.select_related("item__report__organisation").filter(pk=evidence_id).first()
-    if evidence is None or not access.can_read_report(request.user, evidence.item.report):
-        raise Http404("No such evidence.")
-    return evidence
-
-
 def _get_organisation_for_officer(request: HttpRequest, slug: str) -> Organisation:
-    organisation = get_object_or_404(Organisation, slug=slug)
-    role = access.membership_role(request.user, organisation)
-    if role is None:
-        raise Http404("No such organisation.")
-    if role != Membership.Role.OFFICER:
+    organisation = access.member_organisation_or_404(request.user, slug)
+    if access.membership_role(request.user, organisation) != Membership.Role.OFFICER:
         raise PermissionDenied("Only the organisation's compliance officers can open a report.")
     return organisation
 
@@ -364,7 +349,7 @@ def evidence_create(request: HttpRequest, report_id: int, item_id: int) -> HttpR
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     """Stream a stored file as an attachment; never inline and never from MEDIA_URL. Its name is
     made from the title and hash, as on the public site; the uploader's file name is only a label."""
-    evidence = _get_evidence_for_user(request, evidence_id)
+    evidence = access.evidence_or_404(request.user, evidence_id)
     if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
         raise Http404("This evidence is a link, not a file.")
     response = evidence_file_response(

@@ -50,6 +50,14 @@ def artifact_read(artifact: ReportArtifact) -> bytes:
         return handle.read()
 
 
+def can_read_artifact(user: User, artifact: ReportArtifact) -> bool:
+    if artifact.kind == ArtifactKind.AUDIT:
+        return access.can_read_audit_report(user, artifact.report)
+    if artifact.kind == ArtifactKind.PUBLIC:
+        return access.can_read_report_documents(user, artifact.report)
+    return access.can_see_program_documents(user)
+
+
 def can_request_artifact(user: User, kind: str, report: ProgressReport | None) -> bool:
     if not user.is_authenticated:
         return False

@@ -26,6 +26,7 @@ from reports.pdf.services import (
     artifact_open,
     artifact_request,
     artifact_retry,
+    can_read_artifact,
     can_request_artifact,
 )
 
@@ -33,21 +34,9 @@ from reports.pdf.services import (
 POLL_SECONDS = 2
 
 
-def _is_program_staff_or_auditor(user) -> bool:
-    return user.is_authenticated and (user.is_reviewer or user.is_program_admin or user.is_auditor)
-
-
-def can_read_artifact(user, artifact: ReportArtifact) -> bool:
-    if artifact.kind == ArtifactKind.AUDIT:
-        return access.can_read_audit_report(user, artifact.report)
-    if artifact.kind == ArtifactKind.PUBLIC:
-        return access.can_read_report(user, artifact.report) or _is_program_staff_or_auditor(user)
-    return _is_program_staff_or_auditor(user)
-
-
 def _visible_kinds(user, report: ProgressReport) -> list[ArtifactKind]:
     kinds = []
-    if access.can_read_report(user, report) or _is_program_staff_or_auditor(user):
+    if access.can_read_report_documents(user, report):
         kinds.append(ArtifactKind.PUBLIC)
     if access.can_read_audit_report(user, report):
         kinds.append(ArtifactKind.AUDIT)
@@ -94,13 +83,8 @@ def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
 
 
 def _report_for(request: HttpRequest, report_id: int) -> ProgressReport:
-    report = get_object_or_404(
-        ProgressReport.objects.select_related("organisation", "period__framework"), pk=report_id
-    )
-    if not (access.can_read_report(request.user, report) or _is_program_staff_or_auditor(request.user)):
-        # Other organisations' reports are not even acknowledged.
-        raise Http404("No such report.")
-    return report
+    # Other organisations' reports are not even acknowledged.
+    return access.report_or_404(request.user, report_id, may=access.can_read_report_documents)
 
 
 def _poll_context(panels) -> dict:
@@ -155,7 +139,7 @@ def _summary_panel(user, period: ReportingPeriod) -> KindPanel:
 @login_required
 def documents_index_view(request: HttpRequest) -> HttpResponse:
     """Program staff and auditors: verified and published reports and each period's summary."""
-    if not _is_program_staff_or_auditor(request.user):
+    if not access.can_see_program_documents(request.user):
         raise PermissionDenied("Documents are for program reviewers, admins and auditors.")
     periods = list(ReportingPeriod.objects.select_related("framework").order_by("-starts_on", "-pk"))
     reports = list(
@@ -182,7 +166,7 @@ def documents_index_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def period_documents_view(request: HttpRequest, period_id: int) -> HttpResponse:
-    if not _is_program_staff_or_auditor(request.user):
+    if not access.can_see_program_documents(request.user):
         raise PermissionDenied("The program summary is for program reviewers, admins and auditors.")
     period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=period_id)
     panels = [_summary_panel(request.user, period)]
@@ -195,9 +179,10 @@ def period_documents_view(request: HttpRequest, period_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def period_summary_generate_view(request: HttpRequest, period_id: int) -> HttpResponse:
-    period = get_object_or_404(ReportingPeriod, pk=period_id)
+    # Who may comes first, so that the answer is the same whether the period exists or not.
     if not can_request_artifact(request.user, ArtifactKind.SUMMARY, None):
         raise PermissionDenied("Only program admins generate the program summary.")
+    period = get_object_or_404(ReportingPeriod, pk=period_id)
     artifact = artifact_request(kind=ArtifactKind.SUMMARY, acting_user=request.user, period=period)
     messages.success(
         request, f"{artifact.document_id} is being generated; this page updates when it is ready."
@@ -206,12 +191,13 @@ def period_summary_generate_view(request: HttpRequest, period_id: int) -> HttpRe
 
 
 def _artifact_for(request: HttpRequest, artifact_id: int) -> ReportArtifact:
-    artifact = get_object_or_404(
-        ReportArtifact.objects.select_related("report__organisation", "report__period", "period"),
-        pk=artifact_id,
+    artifact = (
+        ReportArtifact.objects.select_related("report__organisation", "report__period", "period")
+        .filter(pk=artifact_id)
+        .first()
     )
-    if not can_read_artifact(request.user, artifact):
-        raise Http404("No such document.")
+    if artifact is None or not can_read_artifact(request.user, artifact):
+        raise Http404(access.NOT_FOUND)
     return artifact
 
 

@@ -6,14 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from commitments import access
 from commitments.errors import DomainError, InvalidTransition, NotAllowed
-from commitments.models import Membership, ProgressReport, ReportingPeriod, ReportStatus
+from commitments.models import Membership, ReportingPeriod, ReportStatus
 from reports.forms import CorrectionForm
 from reports.selectors import OverviewRow, correction_preview, period_choices, program_overview
 from reports.selectors_public import report_url
@@ -175,7 +175,7 @@ def overview_csv_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = get_object_or_404(ProgressReport.objects.select_related("organisation", "period"), pk=report_id)
+    report = access.report_or_404(request.user, report_id)
     if not request.user.is_program_admin:
         raise PermissionDenied("Only program admins publish reports.")
     back = reverse("reports:overview") + f"?period={report.period_id}"
@@ -200,9 +200,7 @@ def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def report_correct_view(request: HttpRequest, report_id: int) -> HttpResponse:
     """A published report's correction: a reason, a confirmation, then a new public version."""
-    report = get_object_or_404(
-        ProgressReport.objects.select_related("organisation", "period__framework"), pk=report_id
-    )
+    report = access.report_or_404(request.user, report_id)
     if not access.can_publish_report(request.user, report):
         raise PermissionDenied("Only program admins outside the organisation correct its report.")
     preview = correction_preview(report)

@@ -6,8 +6,11 @@ PDF (/verify/?id=<document id>). An upload is read into memory, checked with the
 verifier against the platform's root certificate, and forgotten: nothing is written to disk or
 to the database. The page carries a form with a CSRF token, so it is never cached.
 
-Audit reports are never served here, and the page says nothing about them beyond what a holder
-of the file can already see: their id, version, hash and whether they are current.
+Looked up by id, the page finds only public documents (public reports of published reports, and
+program summaries); any other id answers exactly like one never issued. The file or its SHA-256
+finds any genuine document, audit reports included: holding it proves the right to know, and the
+page then says nothing beyond what the holder can already see (its id, version, hash and whether
+it is current). Audit reports are never served here.
 """
 
 from __future__ import annotations
@@ -31,14 +34,13 @@ from reports.models import ArtifactKind
 from reports.pdf.services import artifact_open
 from reports.pdf.signing import signing_material
 from reports.verification import (
-    PUBLICLY_DOWNLOADABLE,
     ArtifactStanding,
     artifact_find_by_sha256,
     artifact_public_url,
     artifact_standing,
-    artifacts_find_by_document_id,
     pdf_verify,
     platform_root_fingerprint,
+    public_artifacts_find_by_document_id,
     report_public_url,
     sha256_normalise,
 )
@@ -149,7 +151,7 @@ def _page(
 
 
 def _lookup_id(request: HttpRequest, document_id: str) -> HttpResponse:
-    artifacts = artifacts_find_by_document_id(document_id)
+    artifacts = public_artifacts_find_by_document_id(document_id)
     outcome = Outcome(
         query="id", value=document_id[:120], standings=tuple(artifact_standing(a) for a in artifacts)
     )
@@ -261,7 +263,7 @@ def manifest_schema_view(request: HttpRequest) -> HttpResponse:
 @require_safe
 def document_download_view(request: HttpRequest, document_id: str) -> FileResponse:
     """A public or summary PDF by its printed id; audit reports are never served here."""
-    artifacts = [a for a in artifacts_find_by_document_id(document_id) if a.kind in PUBLICLY_DOWNLOADABLE]
+    artifacts = public_artifacts_find_by_document_id(document_id)
     wanted = sha256_normalise(request.GET.get("sha256", ""))
     if wanted:  # two summaries can share an id (see reports.verification); the hash picks one
         artifacts = [a for a in artifacts if a.sha256 == wanted]

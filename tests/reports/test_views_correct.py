@@ -49,7 +49,18 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, published, method):
     assert response.url.startswith(resolve_url(settings.LOGIN_URL))
 
 
-@pytest.mark.parametrize("who", ["other_officer", "officer", "viewer", "reviewer"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_organisation_does_not_learn_the_report_exists(client, published, other_officer, method):
+    _change_published_content(published)
+    client.force_login(other_officer)
+
+    response = getattr(client, method)(_correct_url(published), {"reason": REASON, "confirm": "on"})
+
+    assert response.status_code == 404
+    assert published.publications.count() == 1
+
+
+@pytest.mark.parametrize("who", ["officer", "viewer", "reviewer"])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_only_program_admins_may_correct(client, request, published, who, method):
     _change_published_content(published)

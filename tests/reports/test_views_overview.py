@@ -138,10 +138,17 @@ def test_publishing_needs_sign_in(client, verified):
     assert response.url.startswith(resolve_url(settings.LOGIN_URL))
 
 
-@pytest.mark.parametrize("who", ["officer", "other_officer", "viewer", "reviewer"])
+@pytest.mark.parametrize("who", ["officer", "viewer", "reviewer"])
 def test_only_program_admins_may_publish(client, request, verified, who):
     client.force_login(request.getfixturevalue(who))
     assert client.post(_publish_url(verified)).status_code == 403
+    verified.refresh_from_db()
+    assert verified.status == ReportStatus.VERIFIED
+
+
+def test_another_organisation_does_not_learn_the_report_exists(client, verified, other_officer):
+    client.force_login(other_officer)
+    assert client.post(_publish_url(verified)).status_code == 404
     verified.refresh_from_db()
     assert verified.status == ReportStatus.VERIFIED
 

@@ -276,7 +276,7 @@ def test_an_unknown_document_id_is_unknown(client, world, value):
 
     assert response.status_code == 200
     assert response.context["outcome"].verdict == "unknown"
-    assert "No Pledgeproof document has this id." in response.text
+    assert "No public Pledgeproof document has this id." in response.text
 
 
 def test_the_summary_is_found_by_its_id(client, world):
@@ -286,16 +286,23 @@ def test_the_summary_is_found_by_its_id(client, world):
     assert reverse("verify:document", args=[world.summary.document_id]) in response.text
 
 
-def test_an_audit_report_can_be_checked_but_is_never_offered_for_download(client, world):
-    by_id = client.get(VERIFY, {"id": world.audit.document_id})
+def test_an_audit_report_can_be_checked_by_its_holder_but_is_never_offered_for_download(client, world):
     by_hash = client.get(VERIFY, {"sha256": world.audit.sha256})
     by_upload = _upload(client, world.pdf(world.audit))
 
-    for response in (by_id, by_hash, by_upload):
+    for response in (by_hash, by_upload):
         assert response.context["outcome"].verdict == "current"
         assert "Audit reports are not public" in response.text
         assert reverse("verify:document", args=[world.audit.document_id]) not in response.text
         assert "Northwind Models" not in response.text.split("<footer")[0].split('id="verdict-title"')[1]
+
+
+def test_an_audit_report_is_not_found_by_its_id(client, world):
+    response = client.get(VERIFY, {"id": world.audit.document_id})
+
+    assert response.context["outcome"].verdict == "unknown"
+    assert "No public Pledgeproof document has this id." in response.text
+    assert world.audit.sha256 not in response.text
 
 
 # --- downloads, root certificate, schema ------------------------------------------------------------------

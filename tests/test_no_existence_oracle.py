@@ -1,0 +1,266 @@
+"""No view tells an id that exists apart from one that does not, unless the object is the user's to see.
+
+Every URL that takes an id is listed in CASES, with pairs of arguments: one naming an object of
+another organisation (or one that is not public), one naming nothing at all. A signed-in member of
+another organisation, and an anonymous visitor, must get the same answer for both: the same status
+(404, or the same 403 / sign-in redirect where the page is closed to them whatever the id) and the
+same message. A new URL with an id fails `test_every_url_that_takes_an_id_is_listed` until it is
+added here.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
+
+from commitments.models import Evidence, ProgressReport
+from commitments.services.evidence import evidence_add
+from commitments.services.reports import report_create
+from tests.reports.pdf.verify_world import rendered_world
+from tests.reports.public_builders import EFFECTIVE, committed_org, officer_of
+
+pytestmark = pytest.mark.django_db
+
+ABSENT = 987654  # no row of any kind has this id in these tests
+NO_SUCH_ORGANISATION = "no-such-organisation"
+# Django's admin is for staff only and has its own model permissions; it is not part of this check.
+NOT_CHECKED_NAMESPACES = {"admin"}
+
+
+@dataclass
+class World:
+    report: ProgressReport  # Northwind's published report, with restricted evidence and signed PDFs
+    item: Any
+    evidence: Evidence  # a restricted file of Northwind's report
+    public_pdf: Any
+    audit_pdf: Any
+    outsider: Any  # an officer of Bluefin, another organisation
+    own_report: ProgressReport  # Bluefin's report, a draft, with a public file
+    own_evidence: Evidence
+
+    @property
+    def period(self):
+        return self.report.period
+
+    def public_report(self, slug: str, **extra) -> dict[str, Any]:
+        return {"slug": slug, "framework": self.period.framework.key, "period": self.period.label, **extra}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, signing_key) -> Iterator[World]:
+    with rendered_world(django_db_blocker, audit=True) as built:
+        bluefin = committed_org(built.report.period.framework, "Bluefin Labs", "bluefin-labs")
+        outsider = officer_of(bluefin)
+        own_report = report_create(organisation=bluefin, period=built.report.period, acting_user=outsider)
+        own_item = own_report.items.order_by("node__position").first()
+        own_evidence = evidence_add(
+            item=own_item,
+            acting_user=outsider,
+            title="Bluefin policy",
+            effective_date=EFFECTIVE,
+            visibility="public",
+            url="https://example.test/bluefin-policy",
+        )
+        yield World(
+            report=built.report,
+            item=built.report.items.order_by("node__position").first(),
+            evidence=Evidence.objects.filter(item__report=built.report, visibility="restricted").first(),
+            public_pdf=built.public_v1,
+            audit_pdf=built.audit,
+            outsider=outsider,
+            own_report=own_report,
+            own_evidence=own_evidence,
+        )
+
+
+Pairs = Callable[[World], list[tuple[dict[str, Any], dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Case:
+    methods: tuple[str, ...]
+    pairs: Pairs  # (arguments naming another organisation's object, arguments naming nothing)
+    public: bool = False  # answered without signing in
+    outsider: int = 404  # what another organisation's member gets, for both
+
+
+def _report(w: World) -> list[tuple[dict, dict]]:
+    return [({"report_id": w.report.pk}, {"report_id": ABSENT})]
+
+
+def _item(w: World) -> list[tuple[dict, dict]]:
+    return [
+        ({"report_id": w.report.pk, "item_id": w.item.pk}, {"report_id": ABSENT, "item_id": ABSENT}),
+        # Their own report with another organisation's item in it.
+        (
+            {"report_id": w.own_report.pk, "item_id": w.item.pk},
+            {"report_id": w.own_report.pk, "item_id": ABSENT},
+        ),
+    ]
+
+
+def _period(w: World) -> list[tuple[dict, dict]]:
+    return [({"period_id": w.period.pk}, {"period_id": ABSENT})]
+
+
+def _artifact(w: World) -> list[tuple[dict, dict]]:
+    return [
+        ({"artifact_id": w.audit_pdf.pk}, {"artifact_id": ABSENT}),
+        ({"artifact_id": w.public_pdf.pk}, {"artifact_id": ABSENT}),
+    ]
+
+
+def _unpublished(**extra) -> Pairs:
+    """Bluefin's report is not published: as unknown on the public site as a made-up organisation."""
+    return lambda w: [
+        (w.public_report("bluefin-labs", **extra), w.public_report(NO_SUCH_ORGANISATION, **extra))
+    ]
+
+
+CASES: dict[str, Case] = {
+    # The officer workspace.
+    "commitments:report_start": Case(
+        ("post",),
+        lambda w: [
+            (
+                {"org_slug": w.report.organisation.slug, "period_id": w.period.pk},
+                {"org_slug": NO_SUCH_ORGANISATION, "period_id": w.period.pk},
+            )
+        ],
+    ),
+    "commitments:report_edit": Case(("get",), _report),
+    "commitments:report_submit": Case(("post",), _report),
+    "commitments:item_save": Case(("post",), _item),
+    "commitments:item_preview": Case(("post",), _item),
+    "commitments:evidence_add": Case(("post",), _item),
+    "commitments:evidence_download": Case(
+        ("get",), lambda w: [({"evidence_id": w.evidence.pk}, {"evidence_id": ABSENT})]
+    ),
+    # Review pages.
+    "commitments:report_review": Case(("get",), _report),
+    "commitments:review_start": Case(("post",), _report),
+    "commitments:review_verify": Case(("post",), _report),
+    "commitments:review_request_changes": Case(("post",), _report),
+    "commitments:review_item_verdict": Case(("post",), _item),
+    "commitments:review_item_comment": Case(("post",), _item),
+    "commitments:review_item_response": Case(("post",), _item),
+    "commitments:report_history": Case(("get",), _report),
+    # Program staff.
+    "reports:report_publish": Case(("post",), _report),
+    "reports:report_correct": Case(("get", "post"), _report),
+    # Signed PDFs in the web app. The period pages are closed to organisation members whatever the id.
+    "documents:report": Case(("get",), _report),
+    "documents:generate": Case(
+        ("post",),
+        lambda w: [
+            ({"report_id": w.report.pk, "kind": "audit"}, {"report_id": ABSENT, "kind": "audit"}),
+            ({"report_id": w.report.pk, "kind": "public"}, {"report_id": ABSENT, "kind": "public"}),
+        ],
+    ),
+    "documents:period": Case(("get",), _period, outsider=403),
+    "documents:generate_summary": Case(("post",), _period, outsider=403),
+    "documents:retry": Case(("post",), _artifact),
+    "documents:download": Case(("get",), _artifact),
+    # The public site and /verify/.
+    "public:report_version": Case(("get",), _unpublished(version=1), public=True),
+    "public:item_version": Case(("get",), _unpublished(version=1, node_id="tiny.p1.m1"), public=True),
+    "public:item": Case(("get",), _unpublished(node_id="tiny.p1.m1"), public=True),
+    "public:evidence": Case(
+        ("get",),
+        lambda w: [
+            # A restricted file of a published report, and a file of a report not published.
+            (
+                w.public_report("northwind-models", evidence_id=w.evidence.pk),
+                w.public_report("northwind-models", evidence_id=ABSENT),
+            ),
+            (
+                w.public_report("bluefin-labs", evidence_id=w.own_evidence.pk),
+                w.public_report("bluefin-labs", evidence_id=ABSENT),
+            ),
+        ],
+        public=True,
+    ),
+    "verify:document": Case(
+        ("get",),
+        lambda w: [({"document_id": w.audit_pdf.document_id}, {"document_id": "PP-2026-987654-audit-v1"})],
+        public=True,
+    ),
+}
+
+
+# --- every URL with an id is listed -------------------------------------------------------------------
+
+
+def _routes(patterns, namespace: str = "", converters: dict | None = None) -> Iterator[tuple[str, dict]]:
+    for pattern in patterns:
+        found = {**(converters or {}), **getattr(pattern.pattern, "converters", {})}
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _routes(pattern.url_patterns, inner, found)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}:{pattern.name}" if namespace else str(pattern.name)), found
+
+
+def _takes_an_id(converters: dict) -> bool:
+    return any(
+        isinstance(converter, IntConverter) or name == "id" or name.endswith("_id")
+        for name, converter in converters.items()
+    )
+
+
+def test_every_url_that_takes_an_id_is_listed():
+    taking_ids = {
+        name
+        for name, converters in _routes(get_resolver().url_patterns)
+        if _takes_an_id(converters) and name.split(":")[0] not in NOT_CHECKED_NAMESPACES
+    }
+
+    assert taking_ids - set(CASES) == set(), "add these URLs to CASES with an object that is not the user's"
+    assert set(CASES) - taking_ids == set(), "these URLs in CASES no longer take an id"
+
+
+# --- the same answer for both ------------------------------------------------------------------------
+
+
+def _answer(client, method: str, name: str, kwargs: dict[str, Any]) -> tuple[int, str | None]:
+    """The status, and what the page says: the error's message, or where a redirect goes."""
+    response = getattr(client, method)(reverse(name, kwargs=kwargs))
+    if response.status_code in (403, 404):
+        return response.status_code, response.context["exception"]
+    if response.status_code == 302:
+        return response.status_code, response["Location"].split("?")[0]
+    return response.status_code, None
+
+
+CALLS = [(name, method) for name, case in CASES.items() for method in case.methods]
+
+
+@pytest.mark.parametrize(("name", "method"), CALLS)
+def test_another_organisation_cannot_tell_its_objects_from_ids_that_do_not_exist(client, world, name, method):
+    case = CASES[name]
+    client.force_login(world.outsider)
+
+    for theirs, absent in case.pairs(world):
+        answer = _answer(client, method, name, theirs)
+
+        assert answer == _answer(client, method, name, absent), theirs
+        assert answer[0] == case.outsider, theirs
+
+
+@pytest.mark.parametrize(("name", "method"), CALLS)
+def test_an_anonymous_visitor_cannot_tell_them_apart_either(client, world, name, method):
+    case = CASES[name]
+    expected = (404,) if case.public else (302, resolve_url(settings.LOGIN_URL))
+
+    for theirs, absent in case.pairs(world):
+        answer = _answer(client, method, name, theirs)
+
+        assert answer == _answer(client, method, name, absent), theirs
+        assert answer[: len(expected)] == expected, theirs
