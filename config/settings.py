@@ -81,8 +81,8 @@ def secret_key_weakness(key: str) -> str:
         return f"starts with {SECRET_KEY_INSECURE_PREFIX!r}, the mark of a key made for development"
     if len(key) < SECRET_KEY_MIN_LENGTH:
         return f"is too short ({len(key)} of at least {SECRET_KEY_MIN_LENGTH} characters)"
-    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
-        return f"has too few different characters ({len(set(key))} of at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS})"
+    if (variety := len(set(key))) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"has too few different characters ({variety} of at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS})"
     return ""
 
 
