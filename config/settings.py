@@ -298,7 +298,8 @@ LOGOUT_REDIRECT_URL = "home"
 # Content-Security-Policy on every page (django-csp): scripts and styles only from our own static
 # files, no inline code of any kind, so that markup slipped into a page (a narrative, a file name)
 # cannot run or restyle anything. A response that sets its own policy keeps it (evidence downloads
-# send "default-src 'none'; sandbox"). img-src allows data: URLs for the public pages' SVG charts.
+# send "default-src 'none'; sandbox"). img-src also accepts data: URLs: an image runs no code, and a
+# generated one (a QR code, say) may be inlined. The charts are inline <svg> with no style attributes.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -129,3 +129,13 @@ def test_an_evidence_download_keeps_its_own_sandboxing_policy(client, public_rep
         policy = policy_of(response)
         assert "sandbox" in policy, f"{url}: {response.headers['Content-Security-Policy']!r}"
         assert policy != SITE_POLICY
+
+
+def test_a_public_page_replayed_from_the_cache_still_carries_the_policy(
+    client, public_report, django_assert_max_num_queries
+):
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(0):  # a cache hit renders and queries nothing
+        replayed = client.get(reverse("home"))
+    assert replayed.status_code == 200
+    assert policy_of(replayed) == SITE_POLICY
