@@ -26,6 +26,9 @@ node_modules/.installed: package.json package-lock.json
 		echo "npm not found: the accessibility test will skip (and fail under CI=true)"; \
 	fi
 
+# DEBUG is off unless set (config/settings.py); a local run wants it on: the development secret key,
+# static files served by runserver, and seed_demo's known demo passwords.
+run: export DEBUG = 1
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_frameworks

@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import random
+import secrets
 import shutil
 import subprocess
 import sys
@@ -110,7 +111,7 @@ def _setup_django(url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # DEBUG=0 refuses a weak key
     os.environ["LOG_LEVEL"] = "WARNING"
 
     import django

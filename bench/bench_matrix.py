@@ -30,6 +30,7 @@ import argparse
 import datetime
 import http.client
 import os
+import secrets
 import shutil
 import socket
 import statistics
@@ -99,7 +100,7 @@ def _environment(work: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
         MEDIA_ROOT=str(work / "media"),
         DEBUG="0",
-        SECRET_KEY="benchmark-only-not-secret",
+        SECRET_KEY=secrets.token_urlsafe(50),  # DEBUG=0 refuses a weak key
         ALLOWED_HOSTS=f"{HOST},localhost,testserver",
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",

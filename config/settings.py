@@ -10,6 +10,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,14 +70,43 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a server started with a forgotten variable must not show tracebacks,
+# settings and SQL to the public. `make run` sets DEBUG=1 for local use.
+DEBUG = env_bool("DEBUG", False)
+
+# --- Secret key (issue 10): with DEBUG off, a missing or guessable key stops start-up ---------------
+# Only for local development, when DEBUG is on and no key was given.
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"
+SECRET_KEY_HOW_TO = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why `key` is unfit for production, or "" if it is fit. The same rule as Django's own
+    deploy check (security.W009), so a key that starts the server also passes check --deploy."""
+    if not key:
+        return "is not set"
+    if key == DEVELOPMENT_SECRET_KEY:
+        return "is the development key, which is published in the source code"
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"starts with {SECRET_KEY_INSECURE_PREFIX!r}, the mark of a key made for development"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"is too short ({len(key)} of at least {SECRET_KEY_MIN_LENGTH} characters)"
+    if (variety := len(set(key))) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"has too few different characters ({variety} of at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS})"
+    return ""
+
 
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # Only for local development: DEBUG is on and no key was given.
-    SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"
+if not DEBUG and (_weakness := secret_key_weakness(SECRET_KEY)):
+    # The key signs sessions, password-reset links and CSRF tokens: a guessable one lets anyone
+    # sign in as anyone.
+    raise ImproperlyConfigured(
+        f"SECRET_KEY {_weakness}. With DEBUG off it must be a long random value "
+        f"(at least {SECRET_KEY_MIN_LENGTH} characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, "
+        f"not starting with {SECRET_KEY_INSECURE_PREFIX!r}); {SECRET_KEY_HOW_TO}"
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
+# --- end of secret key ---------------------------------------------------------------------------
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -83,6 +118,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -95,6 +131,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -267,6 +305,45 @@ AXES_HTTP_RESPONSE_CODE = 429
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Browser security headers (issue 10) ------------------------------------------------------------
+# Content-Security-Policy on every page (django-csp): scripts and styles only from our own static
+# files, no inline code of any kind, so that markup slipped into a page (a narrative, a file name)
+# cannot run or restyle anything. A response that sets its own policy keeps it (evidence downloads
+# send "default-src 'none'; sandbox"). img-src also accepts data: URLs: an image runs no code, and a
+# generated one (a QR code, say) may be inlined. The charts are inline <svg> with no style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page uses, switched off (config.middleware.PermissionsPolicyMiddleware).
+_UNUSED_FEATURES = (
+    "accelerometer",
+    "camera",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in _UNUSED_FEATURES)
+# Only server-side code reads the cookies: htmx sends the CSRF token from the page, not the cookie.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+# --- end of browser security headers ------------------------------------------------------------
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

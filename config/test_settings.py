@@ -1,9 +1,20 @@
 """Small override for the test suite: fast hashing, private media folder, tasks in-process."""
 
+import os
 import tempfile
 from pathlib import Path
+from unittest import mock
 
-from config.settings import *  # noqa: F403
+# The suite runs the same configuration whatever the shell exports: the settings are read as on a
+# developer's machine (DEBUG on: no HTTPS redirect, local host names, no key required), then the
+# values below pin what the tests need. Only the import sees DEBUG=1; pytest-django runs the tests
+# with DEBUG off, as production does.
+with mock.patch.dict(os.environ, {"DEBUG": "1"}):
+    from config.settings import *  # noqa: F403
+
+DEBUG = False
+# Long and random enough for Django's deploy check, and never used outside the tests.
+SECRET_KEY = "pledgeproof-test-suite-only-key-7f3c9a1e5b2d8046-KpQ2vX9zL4mN8rT1wY6s"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pledgeproof-test-media-"))

@@ -69,8 +69,3 @@ def plain_number(value: Decimal | None) -> str:
         return ""
     text = format(Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@register.filter
-def percent_of(part: int, whole: int) -> int:
-    return round(100 * (part or 0) / whole) if whole else 0

@@ -117,6 +117,7 @@ def test_public_pages_have_no_serious_or_critical_accessibility_violations(
 ):
     problems: list[str] = []
     checked = 0
+    axe_source = axe_script.read_text(encoding="utf-8")
     for viewport, size in VIEWPORTS.items():
         context = browser.new_context(base_url=live_server.url, viewport=size)
         context.set_default_timeout(TIMEOUT_MS)
@@ -125,7 +126,10 @@ def test_public_pages_have_no_serious_or_critical_accessibility_violations(
             for name, url in public_urls:
                 response = page.goto(url)
                 assert response is not None and response.status == 200, f"{name}: {url} answered {response}"
-                page.add_script_tag(path=str(axe_script))
+                # Evaluated by the test driver, not added as a <script> element: the page's
+                # Content-Security-Policy rightly refuses inline scripts, and the pages are checked
+                # as visitors get them, with the policy on.
+                page.evaluate(axe_source)
                 results = page.evaluate("async () => await axe.run(document)")
                 assert results["passes"], f"axe-core checked nothing on {name} ({url})"
                 problems.extend(

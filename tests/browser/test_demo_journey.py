@@ -127,7 +127,7 @@ def record_all_verdicts(page, report: ProgressReport, special: dict[str, tuple[s
 
 def verdict_progress(page, count: int) -> None:
     bar = page.get_by_role("progressbar", name="Items with a verdict")
-    expect(bar).to_have_attribute("aria-valuenow", str(count))
+    expect(bar).to_have_attribute("value", str(count))
 
 
 @pytest.mark.django_db(transaction=True)

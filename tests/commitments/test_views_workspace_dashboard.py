@@ -58,7 +58,7 @@ def test_it_shows_each_reports_state_and_completion_in_words(client, officer, re
 
     assert "Draft" in page
     assert "1 of 3 answered" in page
-    assert 'aria-valuenow="1"' in page
+    assert 'max="3" value="1" aria-label="Items answered"' in page
     assert "Continue report" in page
 
 

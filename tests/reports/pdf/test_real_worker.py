@@ -62,6 +62,7 @@ def worker(on_postgres, flushable_ledger, tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": _database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,  # the worker runs with DEBUG off, which needs a strong key
         "CELERY_BROKER_URL": redis_url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PLEDGEPROOF_SIGNING_KEY": str(settings.PLEDGEPROOF_SIGNING_KEY),
@@ -72,9 +73,21 @@ def worker(on_postgres, flushable_ledger, tmp_path):
     log = tmp_path / "worker.log"
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "config", "worker",
-            "--pool=solo", "-Q", queue, "--hostname", f"{queue}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
         ],
         cwd=Path(settings.BASE_DIR),
         env=env,
