@@ -2,6 +2,10 @@
 
 import datetime
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.second_factor import totp_code_now
+from accounts.services import totp_enrolment_confirm, totp_enrolment_start
 from commitments.models import (
     Commitment,
     Framework,
@@ -130,3 +134,13 @@ def advance(report, to: str, *, officer, reviewer, admin=None):
     assert to in order
     report_publish(report=report, acting_user=admin)
     return report
+
+
+def authenticator_for(user) -> tuple[TOTPDevice, list[str]]:
+    """A confirmed authenticator app and fresh recovery codes, set up as the person would.
+
+    Setting up uses the app's current code, so the next sign-in's code is the following one
+    (accounts.second_factor.totp_code_now gives it; a third within 30 seconds needs time to pass).
+    """
+    device = totp_enrolment_start(user=user)
+    return totp_enrolment_confirm(user=user, code=totp_code_now(device))
