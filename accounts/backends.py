@@ -23,7 +23,7 @@ class LoginRateLimitBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
-        wait = SIGN_IN_FAILURES_PER_ADDRESS.reached(request)
+        wait = SIGN_IN_FAILURES_PER_ADDRESS.wait(request)
         if wait is not None:
             # Refused before the password is even checked, so a right one for a fresh account
             # fails too; axes' middleware then answers with AXES_LOCKOUT_CALLABLE's page.

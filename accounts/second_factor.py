@@ -66,6 +66,7 @@ def totp_code_now(device: TOTPDevice) -> str:
     early or late, so the next step's code is good now too. For the demo's `otp_code` command
     and the tests; never shown for a real account.
     """
+    device.refresh_from_db(fields=["last_t", "drift"])
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     if totp.t() <= device.last_t:

@@ -3,30 +3,52 @@
 django-axes pauses an email address + IP address pair after AXES_FAILURE_LIMIT failures. That
 alone lets one address try a common password against many accounts (password spraying), so
 failures are also counted per IP address whatever the email address, and password-reset
-requests per IP address and per email address. The counts live in the default cache through
-django-ratelimit, as the /verify/ upload limit's do: fixed windows, so a paused client knows
-exactly when it may try again.
+requests per IP address and per email address.
+
+A count runs for one period from the first event it counts; the event that reaches the limit
+pauses the client for a whole period from then, so "try again at 09:15" is exact. Counts and
+pauses live in the default cache (atomic add and incr; with several web processes set
+CACHE_URL so that they share them).
 """
 
 import datetime
+import hashlib
+import ipaddress
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django_ratelimit.core import get_usage
 
 # Sign-in, reset and second-factor events worth an operator's attention (not report events,
 # so not in the ledger).
 security_log = logging.getLogger("pledgeproof.security")
 
 
+def client_network(request: HttpRequest) -> str:
+    """The client's IP address (REMOTE_ADDR, as axes uses); for IPv6 its /64 network.
+
+    One client usually holds a whole IPv6 /64, and could otherwise start afresh at every
+    address in it.
+    """
+    address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)
+
+
 @dataclass(frozen=True)
 class Throttle:
-    """At most `limit_setting` (a setting's name) events per `period` per client key."""
+    """At most `limit_setting` (a setting's name) events per `period` per client."""
 
     group: str
     limit_setting: str
@@ -36,28 +58,34 @@ class Throttle:
     def limit(self) -> int:
         return getattr(settings, self.limit_setting)
 
-    def _usage(self, request: HttpRequest, key: str | None, *, increment: bool) -> dict | None:
-        rate = f"{self.limit}/{int(self.period.total_seconds())}s"
-        ratelimit_key = "ip" if key is None else (lambda _group, _request: key)
-        return get_usage(request, group=self.group, key=ratelimit_key, rate=rate, increment=increment)
+    def _cache_key(self, kind: str, request: HttpRequest, key: str | None) -> str:
+        identity = client_network(request) if key is None else key
+        digest = hashlib.sha256(f"{self.group}\0{identity}".encode()).hexdigest()
+        return f"throttle:{kind}:{digest}"
 
-    def reached(self, request: HttpRequest, key: str | None = None) -> int | None:
-        """Seconds until the window ends if `limit` events were already counted, else None."""
-        usage = self._usage(request, key, increment=False)
-        if usage is None or usage["count"] < usage["limit"] and not usage["should_limit"]:
-            return None
-        return max(usage["time_left"], 1)
+    def wait(self, request: HttpRequest, key: str | None = None) -> int | None:
+        """Seconds until the client may act again while it is paused, else None.
 
-    def count(self, request: HttpRequest, key: str | None = None) -> int | None:
-        """Count one event; seconds until the window ends if it went over the limit, else None.
-
-        `key` is what the events are counted by (e.g. an email address); the client's IP address
-        (IPv6 by /64, as django-ratelimit groups them) when None.
+        `key` is what events are counted by (e.g. an email address); None for the client's IP
+        address.
         """
-        usage = self._usage(request, key, increment=True)
-        if usage is None or not usage["should_limit"]:
+        until = cache.get(self._cache_key("pause", request, key))
+        if until is None:
             return None
-        return max(usage["time_left"], 1)
+        return max(1, math.ceil(until - time.time()))
+
+    def count(self, request: HttpRequest, key: str | None = None) -> None:
+        """Count one event; the one that reaches the limit pauses the client for a period."""
+        seconds = int(self.period.total_seconds())
+        count_key = self._cache_key("count", request, key)
+        cache.add(count_key, 0, timeout=seconds)
+        try:
+            events = cache.incr(count_key)
+        except ValueError:  # expired between add and incr
+            cache.set(count_key, 1, timeout=seconds)
+            events = 1
+        if events >= self.limit:
+            cache.add(self._cache_key("pause", request, key), time.time() + seconds, timeout=seconds)
 
 
 SIGN_IN_FAILURES_PER_ADDRESS = Throttle(

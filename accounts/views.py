@@ -59,7 +59,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def post(self, request, *args, **kwargs):
-        wait = PASSWORD_RESETS_PER_ADDRESS.count(request)
+        wait = PASSWORD_RESETS_PER_ADDRESS.wait(request)
         if wait is not None:
             return too_many_response(
                 request,
@@ -72,15 +72,17 @@ class PasswordResetView(auth_views.PasswordResetView):
                 ),
                 retry_after=wait,
             )
+        PASSWORD_RESETS_PER_ADDRESS.count(request)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
-        if PASSWORD_RESETS_PER_EMAIL.count(self.request, key=email) is not None:
+        if PASSWORD_RESETS_PER_EMAIL.wait(self.request, key=email) is not None:
             # The page of a sent link, and nothing sent: the limit must not tell anyone whether
             # the address has an account.
             security_log.info("Password-reset request over the per-email limit; nothing sent")
             return HttpResponseRedirect(self.get_success_url())
+        PASSWORD_RESETS_PER_EMAIL.count(self.request, key=email)
         return super().form_valid(form)
 
 

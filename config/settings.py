@@ -273,6 +273,8 @@ PASSWORD_RESETS_PER_EMAIL = env_int("PASSWORD_RESETS_PER_EMAIL", 5, minimum=1)
 PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 20, minimum=1)
 # The name authenticator apps show next to the account.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Pledgeproof")
+# The admin site never shows anyone's authenticator secret or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
