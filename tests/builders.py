@@ -1,7 +1,10 @@
 """Builders that create report state through the services, as a user would."""
 
 import datetime
+import time
+from base64 import b32decode
 
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.second_factor import totp_code_now
@@ -144,3 +147,10 @@ def authenticator_for(user) -> tuple[TOTPDevice, list[str]]:
     """
     device = totp_enrolment_start(user=user)
     return totp_enrolment_confirm(user=user, code=totp_code_now(device))
+
+
+def app_code(secret: str, at: float | None = None) -> str:
+    """What an authenticator app given the secret shown on the set-up page displays at `at`."""
+    totp = TOTP(b32decode(secret.replace(" ", "")))
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"

@@ -300,6 +300,11 @@ class DemoAuthenticator:
     secret: str  # as typed into an authenticator app; "" when the person set up their own app
 
 
+def is_demo_email(email: str) -> bool:
+    domain = email.rsplit("@", 1)[-1].lower()
+    return domain == DEMO_DOMAIN or domain.endswith(f".{DEMO_DOMAIN}")
+
+
 def demo_totp_key(email: str) -> str:
     """A fixed authenticator secret per demo account (hex), the same after every reseed."""
     return hashlib.sha256(f"pledgeproof-demo-authenticator:{email}".encode()).hexdigest()[:40]
@@ -313,8 +318,10 @@ def demo_authenticators_ensure() -> list[DemoAuthenticator]:
     the demo): only the ones still on the fixed secret are listed with it.
     """
     authenticators = []
-    staff = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").order_by("pk")
-    for user in (person for person in staff if person.second_factor_required):
+    people = User.objects.filter(email__endswith=DEMO_DOMAIN).order_by("pk")
+    for user in (
+        person for person in people if is_demo_email(person.email) and person.second_factor_required
+    ):
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(

@@ -2,18 +2,17 @@
 
 import datetime
 import re
-from base64 import b32decode
 
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.second_factor import totp_code_now
 from tests.accounts.signing_in import ENROL_URL, VERIFY_URL, code_step, is_verified, password_step
+from tests.builders import app_code as app_code_at
 from tests.builders import authenticator_for
 from tests.factories import UserFactory
 
@@ -35,10 +34,7 @@ def shown_secret(page) -> str:
 
 
 def app_code(secret: str, at: datetime.datetime = NOW) -> str:
-    """What an authenticator app given `secret` shows at `at`."""
-    totp = TOTP(b32decode(secret.replace(" ", "")))
-    totp.time = at.timestamp()
-    return f"{totp.token():06d}"
+    return app_code_at(secret, at.timestamp())
 
 
 @pytest.fixture(params=["reviewer", "auditor", "program_admin", "staff"])

@@ -118,9 +118,11 @@ def test_a_program_admin_resets_a_lost_phone_and_the_person_is_told(
     authenticator_for(reviewer)
     signed_in(client, program_admin, clock)
 
-    with caplog.at_level(logging.WARNING, logger="pledgeproof.security"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(RESET, {"email": reviewer.email.upper()}, follow=True)
+    with (
+        caplog.at_level(logging.WARNING, logger="pledgeproof.security"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(RESET, {"email": reviewer.email.upper()}, follow=True)
 
     assert response.status_code == 200
     assert f"The second factor of {reviewer.email} is reset" in response.content.decode()

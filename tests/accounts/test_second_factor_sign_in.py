@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from accounts.second_factor import totp_code_now
 from tests.accounts.signing_in import VERIFY_URL, code_step, is_verified, password_step
 from tests.builders import authenticator_for
-from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_second_factor]
 

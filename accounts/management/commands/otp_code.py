@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.second_factor import totp_code_now
-from commitments.services.demo import DEMO_DOMAIN
+from commitments.services.demo import DEMO_DOMAIN, is_demo_email
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("Refusing to print second-factor codes while DEBUG is off.")
         email = email.strip().lower()
-        if not email.endswith(f"@{DEMO_DOMAIN}"):
+        if not is_demo_email(email):
             raise CommandError(f"Only the demo accounts (…@{DEMO_DOMAIN}) have codes printed.")
         device = TOTPDevice.objects.filter(user__email=email, confirmed=True).first()
         if device is None:
