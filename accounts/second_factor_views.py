@@ -97,7 +97,7 @@ def second_factor_verify_view(request: HttpRequest) -> HttpResponse:
                 left = second_factor_summary(user=request.user).recovery_codes_left
                 messages.warning(
                     request,
-                    f"You signed in with a recovery code, which now no longer works; {left} left. "
+                    f"You signed in with a recovery code; it cannot be used again, and {left} are left. "
                     "If your phone is lost, set up the app on a new one from your Security page.",
                 )
             return redirect(next_url)

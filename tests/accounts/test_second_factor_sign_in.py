@@ -104,7 +104,7 @@ def test_a_recovery_code_signs_in_once_and_says_how_many_are_left(client, review
     assert response.status_code == 302
     assert is_verified(client)
     message = [str(m) for m in get_messages(response.wsgi_request)][-1]
-    assert "You signed in with a recovery code" in message and "9 left" in message
+    assert "You signed in with a recovery code; it cannot be used again, and 9 are left." in message
 
     again = Client()
     password_step(again, reviewer)
