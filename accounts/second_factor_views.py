@@ -117,7 +117,8 @@ def second_factor_verify_view(request: HttpRequest) -> HttpResponse:
 def second_factor_enrol_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     next_url = safe_next_url(request)
-    if second_factor_step(user) is Step.VERIFY:
+    step = second_factor_step(user)
+    if step is Step.VERIFY:
         # Whoever has only the password must never be able to put their own app in place.
         return redirect(step_url(Step.VERIFY, next_url))
     device = totp_enrolment_start(user=user)
@@ -142,6 +143,7 @@ def second_factor_enrol_view(request: HttpRequest) -> HttpResponse:
         "qr_svg": mark_safe(qr.svg_inline(scale=5, dark="#000", light="#fff", title="QR code to scan")),  # noqa: S308
         "required": user.second_factor_required,
         "replacing": second_factor_summary(user=user).authenticator is not None,
+        "pending": step is Step.ENROL,
     }
     return _page(request, "accounts/second_factor_enrol.html", context, form=form, refusal=refusal)
 

@@ -167,3 +167,16 @@ def test_setting_up_a_new_phone_replaces_the_old_app_and_recovery_codes(client, 
     assert not StaticToken.objects.filter(token__in=old_codes).exists()
     assert is_verified(client)
     assert client.get(reverse("commitments:review_queue")).status_code == 200
+
+
+def test_the_forced_set_up_offers_only_sign_out_while_a_voluntary_one_keeps_the_navigation(
+    client, reviewer, officer
+):
+    password_step(client, reviewer)
+    forced = client.get(ENROL_URL).content.decode()
+    client.logout()
+    password_step(client, officer)
+    voluntary = client.get(ENROL_URL).content.decode()
+
+    assert "Sign out" in forced and ">Workspace<" not in forced
+    assert ">Workspace<" in voluntary and "Sign out" in voluntary

@@ -38,8 +38,9 @@ class Command(BaseCommand):
         for login in demo_logins():
             self.stdout.write(f"  {login.email:<45} {login.role}")
         self.stdout.write(
-            "Staff and the auditor then type a 6-digit code: `.venv/bin/python manage.py otp_code EMAIL` "
-            "prints it,\nor add the account's secret to an authenticator app:"
+            "Staff and the auditor then type a 6-digit code, which "
+            "`DEBUG=1 .venv/bin/python manage.py otp_code EMAIL` prints,\n"
+            "or an authenticator app shows once given the account's secret:"
         )
         for authenticator in authenticators:
             secret = authenticator.secret or "(has its own authenticator app)"
