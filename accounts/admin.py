@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Invitation, User
+
+# Second-factor devices change only through accounts.services: set up by their owner, reset by a
+# program admin (logged, and the person told). In the admin anyone with the right could give
+# someone else's account an app whose secret they know.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(User)

@@ -1,11 +1,15 @@
-"""Sign-in rate limiting with django-axes.
+"""Sign-in rate limiting with django-axes, and per IP address (accounts.throttles).
 
 Settings (config/settings.py) lock out an email address + IP address pair after 5 failed
-sign-ins for 15 minutes. The web sign-in, the admin sign-in and DRF's authentication all pass
-the request to `authenticate()`, so they are all limited.
+sign-ins for 15 minutes, and an IP address after SIGN_IN_FAILURES_PER_ADDRESS failures within
+15 minutes whatever the email addresses. The web sign-in, the admin sign-in and DRF's
+authentication all pass the request to `authenticate()`, so they are all limited.
 """
 
 from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+
+from accounts.throttles import SIGN_IN_FAILURES_PER_ADDRESS
 
 
 class LoginRateLimitBackend(AxesStandaloneBackend):
@@ -19,6 +23,13 @@ class LoginRateLimitBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
+        wait = SIGN_IN_FAILURES_PER_ADDRESS.wait(request)
+        if wait is not None:
+            # Refused before the password is even checked, so a right one for a fresh account
+            # fails too; axes' middleware then answers with AXES_LOCKOUT_CALLABLE's page.
+            request.sign_in_address_wait = wait
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("Too many failed sign-ins from this address")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 

@@ -6,7 +6,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.urls import reverse
 
 from accounts.models import Invitation
-from accounts.services import password_reset_email_queue
+from accounts.second_factor import CODE_MAX_LENGTH, CodeKind, code_kind, code_normalise
+from accounts.services import CODE_SHAPE_MESSAGE, TOTP_SHAPE_MESSAGE, password_reset_email_queue
 from commitments.models import Membership, Organisation
 
 
@@ -105,3 +106,56 @@ class InvitationAcceptForm(forms.Form):
         if password1 and password2 and password1 != password2:
             self.add_error("password2", "The two passwords differ.")
         return cleaned
+
+
+class SecondFactorCodeForm(forms.Form):
+    """One code: the app's 6 digits or, where `allow_recovery`, a recovery code.
+
+    Only the shape is checked here (no database work for junk); the services check the code.
+    """
+
+    code = forms.CharField(
+        label="Code",
+        max_length=CODE_MAX_LENGTH,
+        error_messages={"max_length": CODE_SHAPE_MESSAGE, "required": CODE_SHAPE_MESSAGE},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def __init__(self, *args, allow_recovery: bool = True, label: str = "", autofocus: bool = True, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.allow_recovery = allow_recovery
+        if label:
+            self.fields["code"].label = label
+        if not autofocus:
+            del self.fields["code"].widget.attrs["autofocus"]
+        if not allow_recovery:
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+            self.fields["code"].error_messages = {
+                "max_length": TOTP_SHAPE_MESSAGE,
+                "required": TOTP_SHAPE_MESSAGE,
+            }
+
+    def clean_code(self) -> str:
+        code = code_normalise(self.cleaned_data["code"])
+        kind = code_kind(code)
+        if kind is CodeKind.TOTP or (kind is CodeKind.RECOVERY and self.allow_recovery):
+            return code
+        raise forms.ValidationError(CODE_SHAPE_MESSAGE if self.allow_recovery else TOTP_SHAPE_MESSAGE)
+
+
+class SecondFactorResetForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address of the person", widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

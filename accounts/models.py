@@ -75,6 +75,14 @@ class User(AbstractUser):
     def is_auditor(self) -> bool:
         return self.platform_role == self.PlatformRole.AUDITOR
 
+    @property
+    def second_factor_required(self) -> bool:
+        """Program staff, auditors and whoever can open the admin site must use a second factor.
+
+        Everyone else may set one up, and once they have, it is asked for just the same.
+        """
+        return self.platform_role != self.PlatformRole.NONE or self.is_staff or self.is_superuser
+
 
 def _invitation_ttl() -> datetime.timedelta:
     return datetime.timedelta(days=getattr(settings, "INVITATION_TTL_DAYS", 7))

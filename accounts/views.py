@@ -4,7 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
@@ -20,8 +20,16 @@ from accounts.forms import (
     ResetSetPasswordForm,
 )
 from accounts.models import User
+from accounts.second_factor import second_factor_step, step_url
 from accounts.selectors import invitation_get_by_token, invitation_list
 from accounts.services import invitation_accept, invitation_create
+from accounts.throttles import (
+    PASSWORD_RESETS_PER_ADDRESS,
+    PASSWORD_RESETS_PER_EMAIL,
+    security_log,
+    too_many_response,
+    wait_phrase,
+)
 from commitments.errors import NotAllowed, ValidationFailed
 
 # Invitation acceptance logs the new person in without going through authenticate().
@@ -33,6 +41,13 @@ class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     redirect_authenticated_user = True
 
+    def get_success_url(self) -> str:
+        # Straight on to the code step (or the set-up) when the account owes a second factor;
+        # the middleware would send the person there anyway, one redirect later.
+        url = super().get_success_url()
+        step = second_factor_step(self.request.user)
+        return step_url(step, url) if step else url
+
 
 class LogoutView(auth_views.LogoutView):
     pass
@@ -42,6 +57,33 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     form_class = EmailPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        wait = PASSWORD_RESETS_PER_ADDRESS.wait(request)
+        if wait is not None:
+            return too_many_response(
+                request,
+                heading="Too many password-reset requests",
+                reason=f"Too many password-reset requests from your network; try again {wait_phrase(wait)}.",
+                explanation=(
+                    f"One network may ask for {settings.PASSWORD_RESETS_PER_ADDRESS} password-reset "
+                    "emails an hour. A link already sent keeps working for a few days: look for it "
+                    "in your inbox (and your spam folder)."
+                ),
+                retry_after=wait,
+            )
+        PASSWORD_RESETS_PER_ADDRESS.count(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        if PASSWORD_RESETS_PER_EMAIL.wait(self.request, key=email) is not None:
+            # The page of a sent link, and nothing sent: the limit must not tell anyone whether
+            # the address has an account.
+            security_log.info("Password-reset request over the per-email limit; nothing sent")
+            return HttpResponseRedirect(self.get_success_url())
+        PASSWORD_RESETS_PER_EMAIL.count(self.request, key=email)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

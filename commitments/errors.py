@@ -31,3 +31,11 @@ class UploadRefused(DomainError):
 
 class FrozenFramework(DomainError):
     """A framework version used by a report cannot change; publish a new version instead."""
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now because of too many recent failures (maps to 429 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -124,6 +124,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "axes",
+    # Second factor (issue 10): authenticator apps (TOTP) and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "commitments",
     "reports",
@@ -137,9 +141,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified once a second-factor code was accepted in this session.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Until the second factor is given (or set up, where the role requires one), only those
+    # pages and sign-out open; after htmx, so that htmx requests get a redirect header.
+    "accounts.second_factor.SecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -299,8 +308,23 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"  # the field name of Django's AuthenticationForm
 AXES_USERNAME_CALLABLE = "accounts.backends.login_username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# One 429 page, with Retry-After, for this lockout and the per-address one below.
+AXES_LOCKOUT_CALLABLE = "accounts.throttles.sign_in_paused_response"
 AXES_HTTP_RESPONSE_CODE = 429
+
+# Sign-in and second factor (issue 10). Counted in the default cache (django-ratelimit); with
+# several web processes set CACHE_URL so that they share the counts.
+# Failed sign-ins from one IP address, whatever the email addresses, within 15 minutes (password
+# spraying); the address is then paused until those 15 minutes end.
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 30, minimum=1)
+# Password-reset requests an hour: per email address (beyond it nothing is sent, and the page is
+# the same as when a link was sent) and per IP address (beyond it a 429 page).
+PASSWORD_RESETS_PER_EMAIL = env_int("PASSWORD_RESETS_PER_EMAIL", 5, minimum=1)
+PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 20, minimum=1)
+# The name authenticator apps show next to the account.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Pledgeproof")
+# The admin site never shows anyone's authenticator secret or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,7 +1,14 @@
 """Builders that create report state through the services, as a user would."""
 
 import datetime
+import time
+from base64 import b32decode
 
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.second_factor import totp_code_now
+from accounts.services import totp_enrolment_confirm, totp_enrolment_start
 from commitments.models import (
     Commitment,
     Framework,
@@ -130,3 +137,20 @@ def advance(report, to: str, *, officer, reviewer, admin=None):
     assert to in order
     report_publish(report=report, acting_user=admin)
     return report
+
+
+def authenticator_for(user) -> tuple[TOTPDevice, list[str]]:
+    """A confirmed authenticator app and fresh recovery codes, set up as the person would.
+
+    Setting up uses the app's current code, so the next sign-in's code is the following one
+    (accounts.second_factor.totp_code_now gives it; a third within 30 seconds needs time to pass).
+    """
+    device = totp_enrolment_start(user=user)
+    return totp_enrolment_confirm(user=user, code=totp_code_now(device))
+
+
+def app_code(secret: str, at: float | None = None) -> str:
+    """What an authenticator app given the secret shown on the set-up page displays at `at`."""
+    totp = TOTP(b32decode(secret.replace(" ", "")))
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"

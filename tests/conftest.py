@@ -127,6 +127,46 @@ def report(org, period, officer):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(request, monkeypatch):
+    """`Client.force_login` also completes the second factor, for people who have or need one.
+
+    It simulates a session that signed in and then gave its authenticator code: most tests are
+    about what a signed-in person can do, not about signing in. A person whose role requires a
+    second factor and has none gets an authenticator app set up through the services first.
+    Tests of the second factor itself are marked `real_second_factor`: there force_login gives
+    the password step only, as a password sign-in does.
+    """
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    from django.test import Client
+
+    force_login = Client.force_login
+
+    def force_login_with_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        second_factor_complete(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
+def second_factor_complete(client, user) -> None:
+    """Mark the client's session as having given its code (what the code step does)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.selectors import second_factor_summary
+    from tests.builders import authenticator_for
+
+    device = second_factor_summary(user=user).authenticator
+    if device is None:
+        if not user.second_factor_required:
+            return
+        device, _codes = authenticator_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Public pages are cached across requests; each test starts from an empty cache."""
     from django.core.cache import cache

@@ -4,13 +4,16 @@ Every organisation and person here is invented. No real company is shown with cl
 """
 
 import datetime
+import hashlib
 import io
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.second_factor import totp_secret_display
 from commitments.models import (
     Commitment,
     Framework,
@@ -289,3 +292,41 @@ def demo_seed() -> list[DemoLogin]:
         person = _user(f"{role}@northwind.{DEMO_DOMAIN}", f"Northwind {role}")
         Membership.objects.create(user=person, organisation=northwind, role=role)
     return demo_logins()
+
+
+@dataclass(frozen=True)
+class DemoAuthenticator:
+    email: str
+    secret: str  # as typed into an authenticator app; "" when the person set up their own app
+
+
+def is_demo_email(email: str) -> bool:
+    domain = email.rsplit("@", 1)[-1].lower()
+    return domain == DEMO_DOMAIN or domain.endswith(f".{DEMO_DOMAIN}")
+
+
+def demo_totp_key(email: str) -> str:
+    """A fixed authenticator secret per demo account (hex), the same after every reseed."""
+    return hashlib.sha256(f"pledgeproof-demo-authenticator:{email}".encode()).hexdigest()[:40]
+
+
+@transaction.atomic
+def demo_authenticators_ensure() -> list[DemoAuthenticator]:
+    """Give each demo account that requires a second factor an app with its fixed secret.
+
+    Accounts that already have an app keep it (someone may have set up their own while trying
+    the demo): only the ones still on the fixed secret are listed with it.
+    """
+    authenticators = []
+    people = User.objects.filter(email__endswith=DEMO_DOMAIN).order_by("pk")
+    for user in (
+        person for person in people if is_demo_email(person.email) and person.second_factor_required
+    ):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(
+                user=user, name="Authenticator app (demo)", key=demo_totp_key(user.email), confirmed=True
+            )
+        secret = totp_secret_display(device) if device.key == demo_totp_key(user.email) else ""
+        authenticators.append(DemoAuthenticator(user.email, secret))
+    return authenticators

@@ -6,6 +6,7 @@ nothing may silently skip in CI (STYLE.md rule 14).
 """
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,12 +65,46 @@ def screenshots() -> Path:
 TIMEOUT_MS = 10_000  # for actions and assertions alike; a slow CI machine gets some slack
 
 
+def give_second_factor(page, email: str) -> None:
+    """After the password: type the code the person's app would show, or set the app up first.
+
+    The code step computes the code from the account's authenticator secret (as the app does);
+    the forced set-up reads the secret the page shows for typing in, confirms with its code and
+    goes on past the recovery codes. A person with no app and no need of one sees neither.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+
+    from accounts.second_factor import totp_code_now
+    from tests.builders import app_code
+
+    heading = page.get_by_role("heading", level=1).first
+    expect(heading).to_be_visible()
+    if heading.inner_text() == "Enter your code":
+        device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        page.get_by_label("6-digit code from your authenticator app, or a recovery code").fill(
+            totp_code_now(device)
+        )
+        page.get_by_role("button", name="Continue").click()
+    elif heading.inner_text() == "Set up your authenticator app":
+        secret = page.locator(".secret code").inner_text()
+        page.get_by_label("6-digit code the app shows").fill(app_code(secret))
+        page.get_by_role("button", name="Confirm").click()
+        expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+        expect(page.locator(".recovery-codes li")).to_have_count(10)
+        page.get_by_role("link", name="I have saved them: continue").click()
+    expect(
+        page.get_by_role("heading", name=re.compile("^(Enter your code|Set up your authenticator app)$"))
+    ).to_have_count(0)
+
+
 @pytest.fixture
 def sign_in_with(browser, live_server) -> Iterator[Callable]:
     """Sign a person in through the real login form, each in a browser context of their own.
 
     `sign_in_with(email, password, before_submit=None)`; `before_submit(page)` runs on the
-    filled-in login page (e.g. to take its screenshot).
+    filled-in login page (e.g. to take its screenshot). Program staff and auditors then give
+    their second factor (give_second_factor).
     """
     from playwright.sync_api import expect
 
@@ -88,6 +123,7 @@ def sign_in_with(browser, live_server) -> Iterator[Callable]:
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        give_second_factor(page, email)
         return page
 
     yield sign_in

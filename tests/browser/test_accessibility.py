@@ -143,3 +143,51 @@ def test_public_pages_have_no_serious_or_critical_accessibility_violations(
 
     assert checked == len(VIEWPORTS) * len(public_urls)
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
+
+
+def _axe_problems(page, axe_script: Path, name: str, viewport: str) -> list[str]:
+    page.add_script_tag(path=str(axe_script))
+    results = page.evaluate("async () => await axe.run(document)")
+    assert results["passes"], f"axe-core checked nothing on {name}"
+    return [_describe(name, viewport, v) for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_second_factor_pages_have_no_serious_or_critical_accessibility_violations(
+    browser, live_server, axe_script, flushable_ledger
+):
+    """The code step, the forced set-up (QR code and secret) and the recovery codes, on a phone too."""
+    from tests.builders import app_code, authenticator_for
+    from tests.factories import UserFactory
+
+    problems: list[str] = []
+    for viewport, size in VIEWPORTS.items():
+        with_app = UserFactory(platform_role="auditor")
+        authenticator_for(with_app)
+        without_app = UserFactory(platform_role="reviewer")
+        context = browser.new_context(base_url=live_server.url, viewport=size)
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            for person in (with_app, without_app):
+                page = context.new_page()
+                page.goto(reverse("accounts:login"))
+                page.get_by_label("Email address").fill(person.email)
+                page.get_by_label("Password").fill("correct horse battery")
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_load_state()
+                name = page.get_by_role("heading", level=1).inner_text()
+                assert name in ("Enter your code", "Set up your authenticator app")
+                problems.extend(_axe_problems(page, axe_script, name, viewport))
+                if person is without_app:
+                    page.get_by_label("6-digit code the app shows").fill(
+                        app_code(page.locator(".secret code").inner_text())
+                    )
+                    page.get_by_role("button", name="Confirm").click()
+                    page.get_by_role("heading", name="Your recovery codes").wait_for()
+                    problems.extend(_axe_problems(page, axe_script, "recovery codes", viewport))
+                page.close()
+                context.clear_cookies()
+        finally:
+            context.close()
+
+    assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.models import (
     ImplementationStatus,
@@ -169,7 +170,8 @@ def test_demo_journey(sign_in, demo_world, screenshots):
     assert (report.status, report.revision) == (ReportStatus.SUBMITTED, 1)
 
     # --- the reviewer records a verdict on every item and asks for changes on one ----------------
-    reviewer = sign_in(REVIEWER)
+    reviewer = sign_in(REVIEWER)  # with the code of the demo's printed authenticator secret
+    assert TOTPDevice.objects.get(user__email=REVIEWER).last_used_at is not None
     reviewer.get_by_role("link", name="Review queue").click()
     expect(reviewer.get_by_role("heading", name="Review queue")).to_be_visible()
     queued = reviewer.get_by_role("row").filter(has_text=ORG)

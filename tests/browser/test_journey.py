@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.models import Evidence, ItemVerdict, ProgressReport, ReportStatus
 from tests.browser.conftest import TIMEOUT_MS
@@ -157,7 +158,8 @@ def test_report_journey(sign_in, journey_data, screenshots, tmp_path):
     assert (report.status, report.revision) == (ReportStatus.SUBMITTED, 1)
 
     # --- the reviewer asks for changes on one item ----------------------------------------------
-    reviewer = sign_in(REVIEWER)
+    reviewer = sign_in(REVIEWER)  # a first sign-in: the role makes them set up an authenticator app
+    assert TOTPDevice.objects.filter(user__email=REVIEWER, confirmed=True).count() == 1
     reviewer.get_by_role("link", name="Review queue").click()
     expect(reviewer.get_by_role("heading", name="Review queue")).to_be_visible()
     shot(reviewer, screenshots, "04a-review-queue")

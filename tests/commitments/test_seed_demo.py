@@ -45,6 +45,34 @@ def test_it_prints_the_demo_logins(seeded):
     assert re.search(r"officer@northwind\.demo\.pledgeproof\.test\s+compliance officer", seeded)
 
 
+def test_it_prints_the_authenticator_secret_of_each_staff_login_and_how_to_get_a_code(seeded):
+    from base64 import b32encode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert "manage.py otp_code EMAIL" in seeded
+    staff = TOTPDevice.objects.filter(confirmed=True).select_related("user")
+    assert {device.user.email for device in staff} == {
+        f"{name}@demo.pledgeproof.test" for name in ["admin", "reviewer", "reviewer2", "auditor"]
+    }
+    for device in staff:
+        secret = b32encode(device.bin_key).decode()
+        printed = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        assert re.search(rf"{re.escape(device.user.email)}\s+{printed}\n", seeded)
+    assert seeded.rstrip().splitlines()[-1].startswith("  auditor@demo.pledgeproof.test")
+
+
+def test_an_existing_demo_gets_the_staff_authenticators_on_the_next_run(seeded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.all().delete()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert TOTPDevice.objects.filter(confirmed=True).count() == 4
+    assert out.getvalue().splitlines()[-4:] == seeded.splitlines()[-4:]
+
+
 def test_no_real_company_appears_in_demo_organisations(seeded):
     names = " ".join(Organisation.objects.values_list("name", flat=True))
     for company in REAL_COMPANIES:

@@ -3,7 +3,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.models import Framework
-from commitments.services.demo import DEMO_PASSWORD, demo_is_seeded, demo_logins, demo_seed
+from commitments.services.demo import (
+    DEMO_PASSWORD,
+    demo_authenticators_ensure,
+    demo_is_seeded,
+    demo_logins,
+    demo_seed,
+)
 
 
 class Command(BaseCommand):
@@ -26,7 +32,16 @@ class Command(BaseCommand):
             self.stdout.write("Creating demo data through the services (this takes a few seconds)...")
             demo_seed()
             self.stdout.write(self.style.SUCCESS("Demo data created."))
+        authenticators = demo_authenticators_ensure()
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in demo_logins():
             self.stdout.write(f"  {login.email:<45} {login.role}")
+        self.stdout.write(
+            "Staff and the auditor then type a 6-digit code, which "
+            "`DEBUG=1 .venv/bin/python manage.py otp_code EMAIL` prints,\n"
+            "or an authenticator app shows once given the account's secret:"
+        )
+        for authenticator in authenticators:
+            secret = authenticator.secret or "(has its own authenticator app)"
+            self.stdout.write(f"  {authenticator.email:<45} {secret}")
