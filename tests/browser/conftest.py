@@ -64,6 +64,13 @@ def screenshots() -> Path:
 
 TIMEOUT_MS = 10_000  # for actions and assertions alike; a slow CI machine gets some slack
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips, or fails under CI
+    expect = None
+else:
+    expect.set_options(timeout=TIMEOUT_MS)
+
 
 def give_second_factor(page, email: str) -> None:
     """After the password: type the code the person's app would show, or set the app up first.

@@ -25,14 +25,7 @@ from commitments.models import ItemResponse, Organisation, ProgressReport
 from commitments.services.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from reports.pdf.services import artifact_render, artifact_request
 from reports.tasks import artifact_render_task
-from tests.browser.conftest import TIMEOUT_MS
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture skips, or fails under CI
-    expect = None
-else:
-    expect.set_options(timeout=TIMEOUT_MS)
+from tests.browser.conftest import TIMEOUT_MS, expect
 
 pytestmark = pytest.mark.browser
 

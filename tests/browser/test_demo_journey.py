@@ -28,14 +28,7 @@ from commitments.models import (
 )
 from commitments.services.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from commitments.services.ledger import ledger_verify
-from tests.browser.conftest import TIMEOUT_MS
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture skips, or fails under CI
-    expect = None
-else:
-    expect.set_options(timeout=TIMEOUT_MS)
+from tests.browser.conftest import expect
 
 pytestmark = pytest.mark.browser
 

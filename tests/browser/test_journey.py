@@ -15,17 +15,10 @@ from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.models import Evidence, ItemVerdict, ProgressReport, ReportStatus
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import expect
 from tests.builders import commit, period_for, small_framework
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.samples import elf_bytes, pdf_bytes
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture skips, or fails under CI
-    expect = None
-else:
-    expect.set_options(timeout=TIMEOUT_MS)
 
 pytestmark = pytest.mark.browser
 

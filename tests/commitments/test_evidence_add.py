@@ -42,17 +42,6 @@ class Stream(io.BytesIO):
         return chunk
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def item(report):
-    return report.items.select_related("node", "report").first()
-
-
 def stored_files(root) -> set[str]:
     """Every file under MEDIA_ROOT, hidden scratch files included."""
     found = set()

@@ -23,12 +23,6 @@ NAMES = ["evidence.pdf", "notes.txt", "notes.md", "data.json", "table.csv", "upl
 VALID_PDFS = [pdf_bytes(), text_pdf_with_link()]
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def files_in(root) -> set[str]:
     return {os.path.join(folder, name) for folder, _dirs, names in os.walk(root) for name in names}
 

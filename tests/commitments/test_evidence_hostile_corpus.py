@@ -21,18 +21,7 @@ from tests.commitments.hostile_corpus import (
     weasyprint_pdf,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def item(report):
-    return report.items.select_related("node", "report").order_by("node__position").first()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def upload(client, item, name, data):

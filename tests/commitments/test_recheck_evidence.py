@@ -16,21 +16,10 @@ from commitments.services.evidence import evidence_add
 from tests.commitments.hostile_corpus import image_pdf
 from tests.samples import pdf_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 EFFECTIVE = datetime.date(2026, 3, 1)
 SVG_AFTER_PADDING = b"Quarterly report.\n" * 100 + b"<svg><image href='x.png'/></svg>\n"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def item(report):
-    return report.items.select_related("node", "report").order_by("node__position").first()
 
 
 def add(item, user, name, data, title="Hash-matching policy"):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from commitments.models import FrameworkNode, ItemResponse, LedgerEntry
 from commitments.services.reports import report_create
-from tests.builders import advance, period_for
+from tests.builders import advance, item_form_data, period_for
 from tests.hostile_text import deep_nesting, storable_markdown
 
 pytestmark = pytest.mark.django_db
@@ -39,20 +39,6 @@ def first_item(report):
     return report.items.select_related("node").order_by("node__position").first()
 
 
-def form_data(item, **fields):
-    prefix = f"item-{item.pk}"
-    data = {
-        f"{prefix}-expected_version": item.version,
-        f"{prefix}-status": "in_progress",
-        f"{prefix}-narrative": "We hash-match every upload.",
-        f"{prefix}-areas_needing_progress": "",
-        f"{prefix}-metric_reports_value": "42",
-        f"{prefix}-metric_reports_source": "Case system export",
-    }
-    data.update({f"{prefix}-{name}": value for name, value in fields.items()})
-    return data
-
-
 def store_as_before_the_limits(item, text):
     """Write the text straight into the row, as a save made before the limits existed did."""
     ItemResponse.objects.filter(pk=item.pk).update(narrative=text, areas_needing_progress=text)
@@ -74,7 +60,7 @@ def test_the_editor_refuses_deep_nesting_naming_the_limit_and_keeps_the_text(
     text = "What we did:\n\n" + deep_nesting(levels)[kind]
     client.force_login(officer)
 
-    response = client.post(save_url(item), form_data(item, narrative=text))
+    response = client.post(save_url(item), item_form_data(item, narrative=text))
 
     page = response.content.decode()
     assert response.status_code == 400
@@ -90,7 +76,9 @@ def test_the_editor_refuses_over_long_areas_needing_progress_next_to_that_field(
     client.force_login(officer)
 
     response = client.post(
-        save_url(item), form_data(item, areas_needing_progress="x" * 20_001), headers={"HX-Request": "true"}
+        save_url(item),
+        item_form_data(item, areas_needing_progress="x" * 20_001),
+        headers={"HX-Request": "true"},
     )
 
     page = response.content.decode()
@@ -102,7 +90,7 @@ def test_the_editor_refuses_over_long_areas_needing_progress_next_to_that_field(
 def test_the_editor_refuses_an_over_long_metric_data_source(client, officer, item):
     client.force_login(officer)
 
-    response = client.post(save_url(item), form_data(item, metric_reports_source="y" * 20_001))
+    response = client.post(save_url(item), item_form_data(item, metric_reports_source="y" * 20_001))
 
     assert response.status_code == 400
     assert "Reports made, data source: Text is limited to 20,000 characters" in response.content.decode()
@@ -114,7 +102,7 @@ def test_an_unchanged_narrative_saved_before_the_limits_does_not_block_other_cha
     store_as_before_the_limits(item, old)
     client.force_login(officer)
 
-    response = client.post(save_url(item), form_data(item, narrative=old, areas_needing_progress=old))
+    response = client.post(save_url(item), item_form_data(item, narrative=old, areas_needing_progress=old))
 
     assert response.status_code == 302
     saved = ItemResponse.objects.get(pk=item.pk)
@@ -140,7 +128,7 @@ def test_the_preview_says_why_a_narrative_cannot_be_saved_and_shows_it_as_plain_
 
 def test_the_preview_without_javascript_also_says_why(client, officer, item):
     client.force_login(officer)
-    data = form_data(item, narrative="[" * 5_000)
+    data = item_form_data(item, narrative="[" * 5_000)
     data["preview"] = "1"
 
     response = client.post(save_url(item), data)

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from commitments.models import LedgerEntry, MetricValue, ReportStatus
 from commitments.services.reports import item_update
-from tests.builders import advance, small_framework
+from tests.builders import advance, item_form_data, small_framework
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,20 +25,6 @@ def preview_url(item):
 def item(report):
     """The first item; it carries the required 'reports made' metric."""
     return report.items.select_related("node").order_by("node__position").first()
-
-
-def form_data(item, **overrides):
-    prefix = f"item-{item.pk}"
-    data = {
-        f"{prefix}-expected_version": item.version,
-        f"{prefix}-status": "in_progress",
-        f"{prefix}-narrative": "We hash-match every upload against known material.",
-        f"{prefix}-areas_needing_progress": "Coverage of video uploads.",
-        f"{prefix}-metric_reports_value": "42",
-        f"{prefix}-metric_reports_source": "Case system export, 2026",
-    }
-    data.update({f"{prefix}-{key}": value for key, value in overrides.items()})
-    return data
 
 
 # --- reading the editor -------------------------------------------------------------------------
@@ -149,7 +135,7 @@ def test_the_editor_query_count_does_not_grow_with_the_number_of_items(client, d
 def test_an_htmx_save_returns_the_items_fragment_and_saves_through_the_service(client, officer, item):
     client.force_login(officer)
 
-    response = client.post(save_url(item), form_data(item), headers={"HX-Request": "true"})
+    response = client.post(save_url(item), item_form_data(item), headers={"HX-Request": "true"})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -167,7 +153,7 @@ def test_an_htmx_save_returns_the_items_fragment_and_saves_through_the_service(c
 def test_a_save_without_javascript_redirects_to_the_item_with_a_message(client, officer, item):
     client.force_login(officer)
 
-    response = client.post(save_url(item), form_data(item))
+    response = client.post(save_url(item), item_form_data(item))
 
     assert response.status_code == 302
     assert response["Location"] == f"{edit_url(item.report)}#item-{item.pk}"
@@ -180,7 +166,7 @@ def test_a_save_without_javascript_redirects_to_the_item_with_a_message(client, 
 def test_a_contributor_can_save_an_item(client, contributor, item):
     client.force_login(contributor)
 
-    response = client.post(save_url(item), form_data(item))
+    response = client.post(save_url(item), item_form_data(item))
 
     assert response.status_code == 302
     item.refresh_from_db()
@@ -188,7 +174,7 @@ def test_a_contributor_can_save_an_item(client, contributor, item):
 
 
 def test_saving_an_item_needs_login(client, item):
-    response = client.post(save_url(item), form_data(item))
+    response = client.post(save_url(item), item_form_data(item))
 
     assert response.status_code == 302
     item.refresh_from_db()
@@ -198,7 +184,7 @@ def test_saving_an_item_needs_login(client, item):
 def test_another_organisation_cannot_save_an_item(client, other_officer, item):
     client.force_login(other_officer)
 
-    response = client.post(save_url(item), form_data(item))
+    response = client.post(save_url(item), item_form_data(item))
 
     assert response.status_code == 404
     item.refresh_from_db()
@@ -208,7 +194,7 @@ def test_another_organisation_cannot_save_an_item(client, other_officer, item):
 def test_a_viewer_cannot_save_an_item(client, viewer, item):
     client.force_login(viewer)
 
-    response = client.post(save_url(item), form_data(item))
+    response = client.post(save_url(item), item_form_data(item))
 
     assert response.status_code == 403
     item.refresh_from_db()
@@ -227,7 +213,7 @@ def test_an_item_of_another_report_is_not_found_through_this_report(client, offi
     client.force_login(officer)
 
     url = reverse("commitments:item_save", kwargs={"report_id": item.report_id, "item_id": foreign.pk})
-    response = client.post(url, form_data(foreign))
+    response = client.post(url, item_form_data(foreign))
 
     assert response.status_code == 404
 
@@ -244,7 +230,7 @@ def test_a_stale_save_shows_both_versions_and_keeps_the_users_input(client, offi
 
     response = client.post(
         save_url(item),
-        form_data(item, expected_version=1, narrative="My own careful narrative."),
+        item_form_data(item, expected_version=1, narrative="My own careful narrative."),
         headers={"HX-Request": "true"},
     )
 
@@ -259,7 +245,7 @@ def test_a_stale_save_shows_both_versions_and_keeps_the_users_input(client, offi
 
     resaved = client.post(
         save_url(item),
-        form_data(item, expected_version=2, narrative="My own careful narrative."),
+        item_form_data(item, expected_version=2, narrative="My own careful narrative."),
         headers={"HX-Request": "true"},
     )
     assert resaved.status_code == 200
@@ -273,7 +259,7 @@ def test_a_stale_save_without_javascript_shows_the_whole_editor_with_both_versio
     item_update(item=item, acting_user=contributor, expected_version=1, narrative="Saved by a colleague.")
     client.force_login(officer)
 
-    response = client.post(save_url(item), form_data(item, expected_version=1, narrative="Mine."))
+    response = client.post(save_url(item), item_form_data(item, expected_version=1, narrative="Mine."))
 
     assert response.status_code == 409
     page = response.content.decode()
@@ -287,7 +273,7 @@ def test_an_invalid_metric_value_is_shown_back_intact_with_the_error(client, off
 
     response = client.post(
         save_url(item),
-        form_data(item, metric_reports_value="about forty", narrative="Kept narrative."),
+        item_form_data(item, metric_reports_value="about forty", narrative="Kept narrative."),
         headers={"HX-Request": "true"},
     )
 
@@ -329,7 +315,7 @@ def test_an_edit_clears_the_carried_forward_mark(client, officer, item):
     page = client.get(edit_url(item.report)).content.decode()
     assert "carried forward — unchanged" in page
 
-    response = client.post(save_url(item), form_data(item), headers={"HX-Request": "true"})
+    response = client.post(save_url(item), item_form_data(item), headers={"HX-Request": "true"})
 
     assert "carried forward — unchanged" not in response.content.decode()
     item.refresh_from_db()
@@ -341,7 +327,7 @@ def test_saving_an_item_of_a_submitted_report_is_refused_with_the_reason(client,
     item.refresh_from_db()
     client.force_login(officer)
 
-    response = client.post(save_url(item), form_data(item), headers={"HX-Request": "true"})
+    response = client.post(save_url(item), item_form_data(item), headers={"HX-Request": "true"})
 
     assert response.status_code == 409
     assert "items can be edited only in a draft" in response.content.decode()
@@ -368,7 +354,7 @@ def test_the_preview_returns_sanitised_html(client, officer, item):
 def test_the_preview_without_javascript_renders_the_editor_and_saves_nothing(client, officer, item):
     client.force_login(officer)
 
-    data = form_data(item, narrative="_Draft_ text")
+    data = item_form_data(item, narrative="_Draft_ text")
     data["preview"] = "1"
     response = client.post(save_url(item), data)
 

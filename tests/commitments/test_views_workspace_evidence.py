@@ -8,20 +8,9 @@ from commitments.models import Evidence, LedgerEntry
 from commitments.services.evidence import evidence_add
 from tests.samples import elf_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 POLICY = b"Trust & safety policy: every upload is hash-matched.\n"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def item(report):
-    return report.items.select_related("node", "report").order_by("node__position").first()
 
 
 def add_url(item):
