@@ -431,3 +431,16 @@ def test_any_near_valid_framework_gives_a_definition_or_problems(steps, replacem
     assert_well_formed(definition)
     if not definition.problems:  # then every node sits in the tree the loader walks
         assert sum(1 for _ in definition.walk()) == len(definition.nodes)
+
+
+def test_guidance_nested_past_the_narrative_limits_is_refused_naming_the_node_and_field(tmp_path):
+    data = fixture_definition("tiny-1.0")
+    leaf = next(item for item in data["nodes"] if "evidence_expected" in item)
+    leaf["evidence_expected"] = "\n".join("> " * depth + "quoted" for depth in range(1, 40))
+    definition_write(tmp_path, data)
+
+    error, output = refused(tmp_path)
+
+    assert f"{leaf['id']}: evidence_expected: Nesting is limited to 20 levels" in output
+    assert len(output) < 4096
+    assert_nothing_loaded()

@@ -25,6 +25,7 @@ import jsonschema
 from django.conf import settings
 
 from commitments.errors import ValidationFailed
+from commitments.markdown import markdown_problems
 from commitments.models import Framework, FrameworkNode
 from commitments.services.frameworks.yaml_data import (
     UnreadableFile,
@@ -39,6 +40,8 @@ FRAMEWORKS_DIR = Path(__file__).resolve().parents[2] / "frameworks"
 SCHEMA_PATH = FRAMEWORKS_DIR / "schema.json"
 GUIDANCE_FIELDS = ("evidence_expected", "verification_criteria", "example_disclosure")
 ITEM_ONLY_FIELDS = (*GUIDANCE_FIELDS, "metrics")
+# Node texts the workspace renders as Markdown (templates/workspace/_item.html, report_edit.html).
+MARKDOWN_FIELDS = ("description", *GUIDANCE_FIELDS)
 MAX_PROBLEMS_PER_FILE = 1_000
 PROBLEMS_LISTED_PER_FILE = 10
 PROBLEMS_LISTED = 30
@@ -294,10 +297,21 @@ def _tree_problems(data: dict[str, Any]) -> Found:
     if levels:
         yield from _level_problems(nodes, levels)
     yield from _metric_problems(nodes)
+    yield from _markdown_problems(nodes)
     for crosswalk in crosswalks(nodes):
         repeated = (target for target, count in Counter(crosswalk.targets).items() if count > 1)
         for target in sorted(repeated):
             yield crosswalk.node_id, f"crosswalk lists {crosswalk.label} node {quoted(target)} twice"
+
+
+def _markdown_problems(nodes: list[dict[str, Any]]) -> Found:
+    """Guidance is shown as Markdown on the officer's page: it keeps to the limits narratives keep to."""
+    for node in nodes:
+        node_id = node.get("id") if isinstance(node.get("id"), str) else None
+        for name in MARKDOWN_FIELDS:
+            if isinstance(node.get(name), str):
+                for problem in markdown_problems(node[name]):
+                    yield node_id, f"{name}: {problem}"
 
 
 def _parent_problems(nodes: list[dict[str, Any]], *, key: Any) -> Found:
