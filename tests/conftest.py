@@ -198,3 +198,18 @@ def flushable_ledger(transactional_db) -> Iterator[None]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture(autouse=True)
+def _transactional_tests_flush_the_ledger(request) -> None:
+    """Every transactional test (marked so, or using the live server) gets `flushable_ledger`.
+
+    Forgetting it shows only on PostgreSQL, as an error at teardown; this makes it impossible
+    to forget. (The trigger's own tests are not transactional: they run inside a transaction.)
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("flushable_ledger")
