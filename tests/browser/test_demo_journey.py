@@ -272,6 +272,9 @@ def test_demo_journey(sign_in, demo_world, screenshots):
     admin = sign_in(ADMIN)
     admin.get_by_role("link", name="Program overview").click()
     expect(admin.get_by_role("heading", name="Program overview")).to_be_visible()
+    # The picker submits through a deferred static script (no inline handlers under the CSP); the
+    # heading can show before that script has run, so wait for the page to finish loading.
+    admin.wait_for_load_state()
     picker = admin.get_by_label("Reporting period")
     option = picker.locator("option", has_text=re.compile(rf"— {PERIOD}$")).text_content().strip()
     picker.select_option(label=option)  # submits the form on change
