@@ -1,4 +1,4 @@
-"""Signed PDF documents for signed-in users (issue 5). Mounted under /documents/ by config.urls."""
+"""Signed PDF documents for signed-in users (issue 5). Mounted under /documents/ by reports.urls."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Public verification of signed PDFs (issue 5). Mounted at /verify/ by config.urls.
+"""Public verification of signed PDFs (issue 5). Mounted at /verify/ by reports.urls.
 
 These addresses are printed on every PDF page and in the README: keep them stable.
 """
