@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from reports.views.public import matrix_view
+from reports.public.views import matrix_view
 
 admin.site.site_header = "Pledgeproof housekeeping"
 admin.site.site_title = "Pledgeproof"

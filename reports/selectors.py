@@ -20,7 +20,7 @@ from commitments.models import (
 from commitments.services.ledger import canonical_json
 from commitments.services.reports import decimal_text
 from reports.models import Publication
-from reports.selectors_public import Change, item_changes, snapshot, snapshot_items
+from reports.public.matrix import Change, item_changes, snapshot, snapshot_items
 
 
 def _latest_verdict(item) -> Any:

@@ -26,8 +26,8 @@ from commitments.models import (
 from reports.models import Publication
 from reports.pdf.common import group_views, reading_guide, verdict_label
 from reports.pdf.public import principle_chart
+from reports.public.matrix import Summary
 from reports.selectors import item_statement
-from reports.selectors_public import Summary
 
 
 def _evidence_row(entry: Evidence) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Pieces every PDF shares: the cover's QR code, the verification facts, item display rows.
 
-The documents reuse the public site's vocabulary (reports.selectors_public): the same status
+The documents reuse the public site's vocabulary (reports.public): the same status
 labels and the same assurance levels with their symbols, so a PDF never words a claim
 differently from the web page it mirrors.
 """
@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from commitments.markdown import render_markdown
 from commitments.models import FrameworkNode, ImplementationStatus
-from reports.selectors_public import (
+from reports.public.matrix import (
     ITEM_LEVELS,
     NOT_REPORTED,
     STATUS_DEFINITIONS,

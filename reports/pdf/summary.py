@@ -1,6 +1,6 @@
 """The program summary's template context: one period, every committed organisation.
 
-Built like the public matrix (reports.selectors_public), from current publications only: what
+Built like the public matrix (reports.public), from current publications only: what
 the summary states about an organisation is what its published report states, and an
 organisation without a published report is shown as not reported. A fixed number of queries
 whatever the number of organisations; the HTML stays plain (one short text per matrix cell, no
@@ -22,7 +22,7 @@ from commitments.models import (
 from reports.models import Publication
 from reports.pdf.charts import StackedRow, stacked_status_chart
 from reports.pdf.common import NO_ANSWER_CODE, STATUS_CODES, reading_guide
-from reports.selectors_public import (
+from reports.public.matrix import (
     NOT_REPORTED,
     REVIEWER_VERIFIED,
     SELF_REPORTED,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.views import data as views
+from reports.opendata import views
 
 app_name = "data"
 # Mounted under /data/ by reports.urls. The schema and feed paths are published: keep them stable.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.views import documents as views
+from reports.pdf.views import documents as views
 
 app_name = "documents"
 urlpatterns = [

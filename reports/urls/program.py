@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.views import program as views
+from reports.program import views
 
 app_name = "reports"
 # Mounted under /program/ by reports.urls.

@@ -5,7 +5,7 @@ These addresses are printed on every PDF page and in the README: keep them stabl
 
 from django.urls import path
 
-from reports.views import verify as views
+from reports.pdf.views import verify as views
 
 app_name = "verify"
 urlpatterns = [

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_safe
 
 from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import content_address, open_blob
-from reports import selectors_public as selectors
 from reports.cache import public_cached, public_response_cached
+from reports.pdf.verification import platform_root_fingerprint
+from reports.public import matrix as selectors
 from reports.svg import BarPoint, progress_chart
-from reports.verification import platform_root_fingerprint
 
 PageView = Callable[..., tuple[str, str]]
 

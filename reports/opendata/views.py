@@ -1,6 +1,6 @@
 """Open data under /data/: the index page, the files of each period, the JSON Schema and the feed.
 
-Anonymous and read-only. Files come from reports.exports, which reads current publications only.
+Anonymous and read-only. Files come from reports.opendata.exports, which reads current publications only.
 """
 
 import hashlib
@@ -14,8 +14,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from commitments.models import ReportingPeriod
-from reports import exports
 from reports.models import Publication
+from reports.opendata import exports
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "open-data.schema.json"
 FEED_SIZE = 100

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from commitments import access
 from commitments.errors import DomainError, InvalidTransition, NotAllowed
 from commitments.models import Membership, ReportingPeriod, ReportStatus
-from reports.forms import CorrectionForm
+from reports.program.forms import CorrectionForm
+from reports.public.matrix import report_url
 from reports.selectors import OverviewRow, correction_preview, period_choices, program_overview
-from reports.selectors_public import report_url
 from reports.services import publication_correct, report_publish
 
 STATE_BADGE = {
