@@ -24,9 +24,10 @@ from commitments.models import (
     ProgressReport,
 )
 from reports.models import Publication
-from reports.pdf.common import group_views, reading_guide, verdict_label
+from reports.pdf.common import group_views, reading_guide
 from reports.pdf.public import principle_chart
-from reports.public.matrix import Summary
+from reports.public.levels import verdict_label
+from reports.public.summaries import Summary
 from reports.selectors import item_statement
 
 
