@@ -40,7 +40,7 @@ FILES = [
     "checksums.txt",
 ]
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[2] / "reports" / "schemas" / "open-data.schema.json").read_text()
+    (Path(__file__).resolve().parents[3] / "reports" / "schemas" / "open-data.schema.json").read_text()
 )
 
 
