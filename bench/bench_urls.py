@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from config.urls import urlpatterns as product_urlpatterns
-from reports.views.public import matrix_view
+from reports.public.views import matrix_view
 
 
 def trivial_view(request: HttpRequest) -> HttpResponse:

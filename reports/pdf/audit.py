@@ -24,10 +24,11 @@ from commitments.models import (
     ProgressReport,
 )
 from reports.models import Publication
-from reports.pdf.common import group_views, reading_guide, verdict_label
+from reports.pdf.common import group_views, reading_guide
 from reports.pdf.public import principle_chart
+from reports.public.levels import verdict_label
+from reports.public.summaries import Summary
 from reports.selectors import item_statement
-from reports.selectors_public import Summary
 
 
 def _evidence_row(entry: Evidence) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Pieces every PDF shares: the cover's QR code, the verification facts, item display rows.
 
-The documents reuse the public site's vocabulary (reports.selectors_public): the same status
+The documents reuse the public site's vocabulary (reports.public.levels): the same status
 labels and the same assurance levels with their symbols, so a PDF never words a claim
 differently from the web page it mirrors.
 """
@@ -16,18 +16,17 @@ from django.utils.safestring import SafeString, mark_safe
 
 from commitments.markdown import render_markdown
 from commitments.models import FrameworkNode, ImplementationStatus
-from reports.selectors_public import (
+from reports.public.frameworks import Group, framework_groups
+from reports.public.levels import (
     ITEM_LEVELS,
     NOT_REPORTED,
     STATUS_DEFINITIONS,
-    Group,
     Level,
-    Summary,
-    _groups,
     item_level,
     status_label,
     verdict_label,
 )
+from reports.public.summaries import Summary
 
 # Short status codes for the program summary's matrix, where a cell is a few millimetres wide.
 STATUS_CODES = {
@@ -135,7 +134,7 @@ def group_views(framework_id: int, items: dict[str, dict[str, Any]]) -> list[Gro
     """The framework's principles in order, each with its items looked up by node id."""
     views = []
     nodes = FrameworkNode.objects.filter(framework_id=framework_id).order_by("position")
-    for index, group in enumerate(_groups(nodes), start=1):
+    for index, group in enumerate(framework_groups(nodes), start=1):
         rows = [
             ItemView(node=node, item=items.get(node.node_id), anchor=f"item-{index}-{position}")
             for position, node in enumerate(group.items, start=1)

@@ -11,7 +11,8 @@ from typing import Any
 from commitments.models import ReportingPeriod
 from reports.models import Publication
 from reports.pdf.common import group_views, reading_guide
-from reports.selectors_public import Summary, snapshot
+from reports.public.snapshots import snapshot
+from reports.public.summaries import Summary
 from reports.svg import BarPoint, progress_chart
 
 

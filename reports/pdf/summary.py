@@ -1,6 +1,6 @@
 """The program summary's template context: one period, every committed organisation.
 
-Built like the public matrix (reports.selectors_public), from current publications only: what
+Built like the public matrix (reports.public.matrix), from current publications only: what
 the summary states about an organisation is what its published report states, and an
 organisation without a published report is shown as not reported. A fixed number of queries
 whatever the number of organisations; the HTML stays plain (one short text per matrix cell, no
@@ -17,26 +17,15 @@ from commitments.models import (
     FrameworkNode,
     Organisation,
     ReportingPeriod,
-    Verdict,
 )
 from reports.models import Publication
 from reports.pdf.charts import StackedRow, stacked_status_chart
 from reports.pdf.common import NO_ANSWER_CODE, STATUS_CODES, reading_guide
-from reports.selectors_public import (
-    NOT_REPORTED,
-    REVIEWER_VERIFIED,
-    SELF_REPORTED,
-    Group,
-    Headline,
-    Summary,
-    _committed,
-    _current_publications,
-    _delta,
-    _groups,
-    _headline,
-    _on_time,
-    snapshot_items,
-)
+from reports.public import headlines
+from reports.public.frameworks import Group, framework_groups
+from reports.public.levels import NOT_REPORTED, is_verified, item_level
+from reports.public.snapshots import current_publications, snapshot_items
+from reports.public.summaries import Summary
 from reports.svg import BarPoint, progress_chart
 
 TREND_PERIODS = 6
@@ -74,12 +63,11 @@ def _cell(item: dict[str, Any] | None) -> tuple[str, str]:
     if item is None:
         return NOT_REPORTED.icon, "c-nr"
     code = STATUS_CODES.get(item["status"], NO_ANSWER_CODE)
-    verified = item.get("verdict") == Verdict.VERIFIED
-    icon = REVIEWER_VERIFIED.icon if verified else SELF_REPORTED.icon
-    return f"{code} {icon}", f"c-{code.lower()}{' v' if verified else ''}"
+    verified = is_verified(item)
+    return f"{code} {item_level(item).icon}", f"c-{code.lower()}{' v' if verified else ''}"
 
 
-def _point(label: str, headline: Headline) -> BarPoint:
+def _point(label: str, headline: headlines.Headline) -> BarPoint:
     if not headline.reported:
         return BarPoint(label=label, implemented_pct=None, verified_pct=None)
     return BarPoint(
@@ -89,29 +77,26 @@ def _point(label: str, headline: Headline) -> BarPoint:
 
 def _earlier_headlines(
     period: ReportingPeriod, commitments: list[Commitment]
-) -> list[tuple[ReportingPeriod, Headline]]:
+) -> list[tuple[ReportingPeriod, headlines.Headline]]:
     """The headline figures of the periods before this one (same framework key), oldest first."""
     earlier = list(
         ReportingPeriod.objects.filter(framework__key=period.framework.key, starts_on__lt=period.starts_on)
         .select_related("framework")
         .order_by("-starts_on")[: TREND_PERIODS - 1]
     )
-    return [
-        (before, _headline(before, _committed(commitments, before), _current_publications(before)))
-        for before in reversed(earlier)
-    ]
+    return [(before, headlines.headline_for(before, commitments)) for before in reversed(earlier)]
 
 
 def program_summary_context(period: ReportingPeriod) -> dict[str, Any]:
     framework = period.framework
-    groups = _groups(FrameworkNode.objects.filter(framework=framework).order_by("position"))
+    groups = framework_groups(FrameworkNode.objects.filter(framework=framework).order_by("position"))
     nodes = [(group, node) for group in groups for node in group.items]
     commitments = list(
         Commitment.objects.filter(framework__key=framework.key).select_related("organisation").order_by("pk")
     )
-    organisations = _committed(commitments, period)
-    publications = _current_publications(period)
-    headline = _headline(period, organisations, publications)
+    organisations = headlines.committed_organisations(commitments, period)
+    publications = current_publications(period)
+    headline = headlines.period_headline(period, organisations, publications)
     # A published report of an organisation that signed later still counts (it was published).
     known = {o.pk for o in organisations}
     extra_ids = [org_id for org_id in publications if org_id not in known]
@@ -138,7 +123,7 @@ def program_summary_context(period: ReportingPeriod) -> dict[str, Any]:
             publication=publication,
             reference=reference,
             summary=summary,
-            on_time=_on_time(publication, period) if publication else None,
+            on_time=headlines.on_time(publication, period) if publication else None,
         )
         manifest_items = []
         for _, node in nodes:
@@ -150,7 +135,7 @@ def program_summary_context(period: ReportingPeriod) -> dict[str, Any]:
                 key = "not_reported"
             counts = per_node[node.node_id]
             counts[key] = counts.get(key, 0) + 1
-            if item and item.get("verdict") == Verdict.VERIFIED:
+            if is_verified(item):
                 verified_per_node[node.node_id] += 1
             manifest_items.append(
                 {
@@ -184,18 +169,7 @@ def program_summary_context(period: ReportingPeriod) -> dict[str, Any]:
     ]
     earlier = _earlier_headlines(period, commitments)
     previous, before = earlier[-1] if earlier else (None, None)
-    changes = []
-    if before is not None:
-        changes = [
-            _delta("Organisations with a published report", headline.reported, before.reported, ""),
-            _delta("Items reviewer-verified", headline.items.verified_pct, before.items.verified_pct, " pts"),
-            _delta(
-                "Applicable items implemented",
-                headline.items.implemented_pct,
-                before.items.implemented_pct,
-                " pts",
-            ),
-        ]
+    changes = headlines.headline_changes(headline, before) if before is not None else []
     trend = [*(_point(p.label, h) for p, h in earlier), _point(period.label, headline)]
     return {
         "period": period,

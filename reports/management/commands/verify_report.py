@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.verification import artifact_find_by_sha256, artifact_standing, pdf_verify
+from reports.pdf.verification import artifact_find_by_sha256, artifact_standing, pdf_verify
 from tools.verify_report import EXIT_FAILED, EXIT_USAGE, UsageError, check_marks, format_result
 
 

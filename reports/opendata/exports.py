@@ -1,4 +1,5 @@
-"""Open data: the files under /data/<framework>/<period>/, built from current publications only.
+"""Open data: the files under /data/<framework>/<period>/, built from current publications only
+(reports.opendata.dataset reads them).
 
 Everything here reads published snapshots (never live report rows), so a draft, a report under
 review or a reviewer's comment cannot reach a file. Restricted evidence appears as a count and a
@@ -8,238 +9,28 @@ holds for every download until the next publication.
 """
 
 import csv
-import datetime
 import hashlib
 import io
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
-
-from commitments.models import Commitment, FrameworkNode, MetricDefinition, ReportingPeriod
-from reports.models import Publication
+from commitments.models import ReportingPeriod
+from reports.opendata.dataset import Dataset, dataset_build
+from reports.public.levels import NOT_REPORTED
 
 SCHEMA_PATH = "/data/schema/open-data.schema.json"
 LICENCE_NAME = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
-NOT_REPORTED = "not_reported"
-SELF_REPORTED = "self_reported"
-REVIEWER_VERIFIED = "reviewer_verified"
 
 # A cell starting with one of these runs as a formula when the file is opened in a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
-# --- which periods have open data -------------------------------------------------------------
-
-
-def open_data_periods() -> list[ReportingPeriod]:
-    """Reporting periods with at least one current publication, by framework, newest period first."""
-    return list(
-        ReportingPeriod.objects.filter(
-            reports__publications__isnull=False, reports__publications__superseded_by__isnull=True
-        )
-        .select_related("framework")
-        .distinct()
-        .order_by("framework__key", "-starts_on", "label", "pk")
-    )
-
-
-def open_data_period_find(*, framework_key: str, label: str) -> ReportingPeriod | None:
-    """The period `label` of framework `key` if it has anything published, else None.
-
-    Two versions of a framework could both have a period with the same label; the newest
-    one with a publication wins, so the URL stays meaningful.
-    """
-    return (
-        ReportingPeriod.objects.filter(
-            framework__key=framework_key,
-            label=label,
-            reports__publications__isnull=False,
-            reports__publications__superseded_by__isnull=True,
-        )
-        .select_related("framework")
-        .distinct()
-        .order_by("-framework_id")
-        .first()
-    )
-
-
 def attribution(period: ReportingPeriod) -> str:
     return f"Pledgeproof open data, {period.framework.key} {period.label}, {LICENCE_NAME}"
-
-
-# --- the data set, read once ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dataset:
-    period: ReportingPeriod
-    grouping_levels: list[str]
-    mitigations: list[dict[str, Any]]
-    organisations: list[dict[str, Any]]
-
-    @property
-    def framework(self):
-        return self.period.framework
-
-
-def assurance_level(verdict: str | None) -> str:
-    """Only an item a reviewer called `verified` counts as verified; anything less stays a claim."""
-    return REVIEWER_VERIFIED if verdict == "verified" else SELF_REPORTED
-
-
-def _utc(moment: datetime.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _mitigations(period: ReportingPeriod) -> tuple[list[str], list[dict[str, Any]]]:
-    framework = period.framework
-    nodes = list(
-        FrameworkNode.objects.filter(framework=framework)
-        .prefetch_related(Prefetch("metrics", queryset=MetricDefinition.objects.order_by("position", "key")))
-        .order_by("position", "node_id")
-    )
-    by_pk = {node.pk: node for node in nodes}
-    levels = list(framework.levels or [])
-    grouping = levels[:-1] if levels else sorted({n.kind for n in nodes if not n.reportable})
-    mitigations = []
-    for node in nodes:
-        if not node.reportable:
-            continue
-        ancestors = []
-        parent = by_pk.get(node.parent_id)
-        while parent is not None:
-            ancestors.insert(0, {"kind": parent.kind, "id": parent.node_id, "title": parent.title})
-            parent = by_pk.get(parent.parent_id)
-        mitigations.append(
-            {
-                "node_id": node.node_id,
-                "code": node.code,
-                "kind": node.kind,
-                "title": node.title,
-                "description": node.description,
-                "ancestors": ancestors,
-                "metrics": [
-                    {
-                        "key": metric.key,
-                        "name": metric.name,
-                        "unit": metric.unit,
-                        "required": metric.required,
-                        "requires_data_source": metric.requires_data_source,
-                    }
-                    for metric in node.metrics.all()
-                ],
-            }
-        )
-    return grouping, mitigations
-
-
-def _evidence(entry: dict[str, Any]) -> dict[str, Any]:
-    if entry.get("visibility") == "public":
-        return {
-            "visibility": "public",
-            "kind": entry["kind"],
-            "title": entry["title"],
-            "url": entry["url"],
-            "effective_date": entry["effective_date"],
-            "sha256": entry["sha256"],
-            "size_bytes": entry["size_bytes"],
-            "media_type": entry["media_type"],
-            "revision": entry["revision"],
-        }
-    # Restricted evidence: proof that it exists and what it hashes to, nothing that describes it.
-    return {
-        "visibility": "restricted",
-        "kind": entry["kind"],
-        "effective_date": entry["effective_date"],
-        "sha256": entry["sha256"],
-        "revision": entry["revision"],
-    }
-
-
-def _item(raw: dict[str, Any]) -> dict[str, Any]:
-    evidence = [_evidence(entry) for entry in raw.get("evidence", [])]
-    return {
-        "node_id": raw["node"],
-        "title": raw["title"],
-        "status": raw["status"] or NOT_REPORTED,
-        "assurance": assurance_level(raw.get("verdict")),
-        "verdict": raw.get("verdict"),
-        "verdict_justification": raw.get("verdict_justification", ""),
-        "company_responses": list(raw.get("company_responses", [])),
-        "narrative": raw.get("narrative", ""),
-        "areas_needing_progress": raw.get("areas_needing_progress", ""),
-        "metrics": [
-            {
-                "key": metric["key"],
-                "name": metric["name"],
-                "unit": metric["unit"],
-                "value": metric["value"],
-                "data_source": metric["data_source"],
-            }
-            for metric in raw.get("metrics", [])
-        ],
-        "public_evidence_count": sum(1 for e in evidence if e["visibility"] == "public"),
-        "restricted_evidence_count": sum(1 for e in evidence if e["visibility"] == "restricted"),
-        "evidence": evidence,
-    }
-
-
-def dataset_build(*, period: ReportingPeriod) -> Dataset:
-    """Every organisation that signed the period's framework, with its current published snapshot.
-
-    A constant number of queries: nodes, metric definitions, commitments, publications.
-    """
-    grouping, mitigations = _mitigations(period)
-    order = {m["node_id"]: n for n, m in enumerate(mitigations)}
-    publications = {
-        publication.report.organisation_id: publication
-        for publication in Publication.objects.current()
-        .filter(report__period=period)
-        .select_related("report__organisation")
-    }
-    organisations = {
-        commitment.organisation_id: commitment.organisation
-        for commitment in Commitment.objects.filter(framework__key=period.framework.key).select_related(
-            "organisation"
-        )
-    }
-    for org_id, publication in publications.items():
-        organisations.setdefault(org_id, publication.report.organisation)
-
-    rows = []
-    for org_id, organisation in organisations.items():
-        publication = publications.get(org_id)
-        entry: dict[str, Any] = {
-            "name": organisation.name,
-            "slug": organisation.slug,
-            "reported": publication is not None,
-            "publication": None,
-            "items": [],
-        }
-        if publication is not None:
-            snapshot = json.loads(publication.snapshot)
-            entry["publication"] = {
-                "report_reference": snapshot.get("reference", ""),
-                "version": publication.version,
-                "published_at": _utc(publication.published_at),
-                "snapshot_sha256": publication.snapshot_sha256,
-                "report_revision": snapshot.get("revision"),
-                "verified_at": snapshot.get("verified_at"),
-                "correction_reason": publication.correction_reason,
-            }
-            items = [_item(raw) for raw in snapshot.get("items", [])]
-            entry["items"] = sorted(items, key=lambda i: (order.get(i["node_id"], len(order)), i["node_id"]))
-        rows.append(entry)
-    rows.sort(key=lambda o: (o["name"].casefold(), o["slug"]))
-    return Dataset(period=period, grouping_levels=grouping, mitigations=mitigations, organisations=rows)
 
 
 # --- the files --------------------------------------------------------------------------------
@@ -384,7 +175,7 @@ def matrix_csv(dataset: Dataset) -> bytes:
         row = [org["name"], org["slug"], publication.get("version"), publication.get("snapshot_sha256")]
         for node_id in node_ids:
             item = items.get(node_id)
-            row += [item["status"], item["assurance"]] if item else [NOT_REPORTED, NOT_REPORTED]
+            row += [item["status"], item["assurance"]] if item else [NOT_REPORTED.key, NOT_REPORTED.key]
         rows.append(row)
     return _csv(header, rows)
 

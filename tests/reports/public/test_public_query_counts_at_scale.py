@@ -1,6 +1,6 @@
 """The public pages' query counts on seed_scale data: the same for 3 organisations as for 8.
 
-tests/reports/test_public_query_counts.py pins them on a three-item framework; here the data is
+tests/reports/public/test_public_query_counts.py pins them on a three-item framework; here the data is
 what `seed_scale` builds through the services on the real 21-mitigation Safety by Design framework,
 and the world grows in organisations (the matrix), periods (an organisation's page and its chart)
 and published items between the two counts. The cache is emptied before every request, so each

@@ -1,11 +1,11 @@
-"""Public verification of signed PDFs (issue 5). Mounted at /verify/ by config.urls.
+"""Public verification of signed PDFs (issue 5). Mounted at /verify/ by reports.urls.
 
 These addresses are printed on every PDF page and in the README: keep them stable.
 """
 
 from django.urls import path
 
-from reports.views import verify as views
+from reports.pdf.views import verify as views
 
 app_name = "verify"
 urlpatterns = [

@@ -1,6 +1,4 @@
-"""Program staff pages: the per-period overview, its CSV export, publication and corrections."""
-
-import csv
+"""Program staff pages: the per-period overview, its CSV download, publication and corrections."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from commitments import access
 from commitments.errors import DomainError, InvalidTransition, NotAllowed
 from commitments.models import Membership, ReportingPeriod, ReportStatus
-from reports.forms import CorrectionForm
-from reports.selectors import OverviewRow, correction_preview, period_choices, program_overview
-from reports.selectors_public import report_url
+from reports.program.exports import overview_csv_write
+from reports.program.forms import CorrectionForm
+from reports.program.selectors import correction_preview, period_choices, program_overview
+from reports.public.matrix import report_url
 from reports.services import publication_correct, report_publish
 
 STATE_BADGE = {
@@ -97,63 +96,6 @@ def _render_overview(
     )
 
 
-def _cell(value: object) -> str:
-    """Spreadsheet-safe text: a leading =, +, - or @ would otherwise run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-CSV_HEADER = [
-    "organisation",
-    "organisation_slug",
-    "framework",
-    "period",
-    "due_on",
-    "report_id",
-    "reference",
-    "state",
-    "revision",
-    "reviewer",
-    "first_submitted_at",
-    "submitted_late",
-    "submitted_at",
-    "verified_at",
-    "published_at",
-    "overdue",
-    "answered_items",
-    "total_items",
-    "completion_percent",
-]
-
-
-def _csv_row(row: OverviewRow, period: ReportingPeriod) -> list[str]:
-    report = row.report
-    return [
-        _cell(x)
-        for x in (
-            row.organisation.name,
-            row.organisation.slug,
-            f"{period.framework.key}@{period.framework.version}",
-            period.label,
-            period.due_on.isoformat(),
-            report.pk if report else "",
-            report.reference if report else "",
-            row.state,
-            report.revision if report else "",
-            report.reviewer.email if report and report.reviewer else "",
-            report.first_submitted_at.isoformat() if report and report.first_submitted_at else "",
-            "yes" if row.late else "no",
-            report.submitted_at.isoformat() if report and report.submitted_at else "",
-            report.verified_at.isoformat() if report and report.verified_at else "",
-            report.published_at.isoformat() if report and report.published_at else "",
-            "yes" if row.overdue else "no",
-            row.answered,
-            row.total,
-            row.completion_percent if report else "",
-        )
-    ]
-
-
 @require_GET
 @login_required
 def overview_csv_view(request: HttpRequest) -> HttpResponse:
@@ -165,10 +107,7 @@ def overview_csv_view(request: HttpRequest) -> HttpResponse:
     filename = f"pledgeproof-overview-{period.framework.key}-{period.label}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for row in program_overview(period=period):
-        writer.writerow(_csv_row(row, period))
+    overview_csv_write(response, period=period)
     return response
 
 

@@ -31,9 +31,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from reports.models import ArtifactKind
+from reports.pdf.documents import MANIFEST_SCHEMA_FILE
 from reports.pdf.services import artifact_open
 from reports.pdf.signing import signing_material
-from reports.verification import (
+from reports.pdf.verification import (
     ArtifactStanding,
     artifact_find_by_sha256,
     artifact_public_url,
@@ -46,7 +47,6 @@ from reports.verification import (
 )
 from tools.verify_report import VerificationResult
 
-MANIFEST_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "manifest.schema.json"
 UPLOAD_FIELD = "pdf"
 # Room for the multipart boundaries and the CSRF field around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -265,7 +265,7 @@ def document_download_view(request: HttpRequest, document_id: str) -> FileRespon
     """A public or summary PDF by its printed id; audit reports are never served here."""
     artifacts = public_artifacts_find_by_document_id(document_id)
     wanted = sha256_normalise(request.GET.get("sha256", ""))
-    if wanted:  # two summaries can share an id (see reports.verification); the hash picks one
+    if wanted:  # two summaries can share an id (see reports.pdf.verification); the hash picks one
         artifacts = [a for a in artifacts if a.sha256 == wanted]
     if len(artifacts) != 1:
         raise Http404("No public document has this id.")

@@ -1,9 +1,11 @@
+"""Program administration under /program/: the overview, its CSV, publication and corrections."""
+
 from django.urls import path
 
-from reports.views import program as views
+from reports.program import views
 
 app_name = "reports"
-# Mounted under /program/ by config.urls.
+# Mounted under /program/ by reports.urls.
 urlpatterns: list = [
     path("", views.overview_view, name="overview"),
     path("overview.csv", views.overview_csv_view, name="overview_csv"),

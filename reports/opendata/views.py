@@ -1,6 +1,7 @@
 """Open data under /data/: the index page, the files of each period, the JSON Schema and the feed.
 
-Anonymous and read-only. Files come from reports.exports, which reads current publications only.
+Anonymous and read-only. The files are built by reports.opendata.exports from current
+publications only.
 """
 
 import hashlib
@@ -14,15 +15,16 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from commitments.models import ReportingPeriod
-from reports import exports
 from reports.models import Publication
+from reports.opendata import exports
+from reports.opendata.dataset import open_data_period_find, open_data_periods
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "open-data.schema.json"
 FEED_SIZE = 100
 
 
 def _period_or_404(framework_key: str, label: str) -> ReportingPeriod:
-    period = exports.open_data_period_find(framework_key=framework_key, label=label)
+    period = open_data_period_find(framework_key=framework_key, label=label)
     if period is None:
         raise Http404("No published data for this framework and period.")
     return period
@@ -58,7 +60,7 @@ def _datasets(periods: list[ReportingPeriod]) -> list[dict]:
 
 @require_safe
 def index_view(request: HttpRequest) -> HttpResponse:
-    periods = exports.open_data_periods()
+    periods = open_data_periods()
     return render(request, "data/index.html", {"datasets": _datasets(periods), "single": False, **_docs()})
 
 

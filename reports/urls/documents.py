@@ -1,8 +1,8 @@
-"""Signed PDF documents for signed-in users (issue 5). Mounted under /documents/ by config.urls."""
+"""Signed PDF documents for signed-in users (issue 5). Mounted under /documents/ by reports.urls."""
 
 from django.urls import path
 
-from reports.views import documents as views
+from reports.pdf.views import documents as views
 
 app_name = "documents"
 urlpatterns = [

@@ -20,10 +20,24 @@ from django.views.decorators.http import require_safe
 
 from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import content_address, open_blob
-from reports import selectors_public as selectors
 from reports.cache import public_cached, public_response_cached
+from reports.pdf.verification import platform_root_fingerprint
+from reports.public.corrections import public_corrections
+from reports.public.item import public_item
+from reports.public.levels import (
+    ITEM_LEVELS,
+    LEGEND,
+    PARTLY_VERIFIED,
+    STATUS_DEFINITIONS,
+    status_label,
+    verdict_label,
+)
+from reports.public.matrix import public_matrix
+from reports.public.methodology import public_methodology
+from reports.public.organisation import Timeline, public_organisation
+from reports.public.report import public_report
+from reports.public.snapshots import public_evidence_file
 from reports.svg import BarPoint, progress_chart
-from reports.verification import platform_root_fingerprint
 
 PageView = Callable[..., tuple[str, str]]
 
@@ -66,7 +80,7 @@ def matrix_view(request: HttpRequest) -> tuple[str, str]:
     params = {name: request.GET.get(name, "") for name in MATRIX_QUERY}
 
     def build() -> tuple[str, str]:
-        matrix = selectors.public_matrix(
+        matrix = public_matrix(
             framework_key=params["framework"], period_label=params["period"], group_id=params["principle"]
         )
         if matrix.group is not None:
@@ -80,7 +94,7 @@ def matrix_view(request: HttpRequest) -> tuple[str, str]:
     return public_cached("matrix", params, build)
 
 
-def _chart(timeline: selectors.Timeline, index: int) -> str:
+def _chart(timeline: Timeline, index: int) -> str:
     points = [
         BarPoint(
             label=e.period.label,
@@ -106,7 +120,7 @@ def _chart(timeline: selectors.Timeline, index: int) -> str:
 @public_page
 def organisation_view(request: HttpRequest, slug: str) -> tuple[str, str]:
     def build() -> tuple[str, str]:
-        page = selectors.public_organisation(slug)
+        page = public_organisation(slug)
         charts = [(t, mark_safe(_chart(t, i))) for i, t in enumerate(page.timelines, start=1)]  # noqa: S308
         return _fragment(
             "public/organisation.html", {"title": page.organisation.name, "page": page, "charts": charts}
@@ -120,16 +134,12 @@ def report_view(
     request: HttpRequest, slug: str, framework: str, period: str, version: int | None = None
 ) -> tuple[str, str]:
     def build() -> tuple[str, str]:
-        page = selectors.public_report(
-            slug=slug, framework_key=framework, period_label=period, version=version
-        )
+        page = public_report(slug=slug, framework_key=framework, period_label=period, version=version)
         data = page.data
         title = f"{data['organisation']['name']} · {data['period']['label']}"
         if not page.is_current:
             title += f" · version {page.publication.version}"
-        return _fragment(
-            "public/report.html", {"title": title, "page": page, "data": data, "legend": selectors.LEGEND}
-        )
+        return _fragment("public/report.html", {"title": title, "page": page, "data": data, "legend": LEGEND})
 
     key = {"slug": slug, "framework": framework, "period": period, "version": str(version)}
     return public_cached("report", key, build)
@@ -140,7 +150,7 @@ def item_view(
     request: HttpRequest, slug: str, framework: str, period: str, node_id: str, version: int | None = None
 ) -> tuple[str, str]:
     def build() -> tuple[str, str]:
-        page = selectors.public_item(
+        page = public_item(
             slug=slug, framework_key=framework, period_label=period, node_id=node_id, version=version
         )
         title = f"{page.node.code or page.node.node_id} · {page.data['organisation']['name']} · {period}"
@@ -152,9 +162,9 @@ def item_view(
                 "data": page.data,
                 "item": page.item,
                 "level": page.level,
-                "status_label": selectors.status_label(page.item["status"]),
-                "verdict_label": selectors.verdict_label(page.item["verdict"]),
-                "previous_status_label": selectors.status_label(page.previous_item["status"])
+                "status_label": status_label(page.item["status"]),
+                "verdict_label": verdict_label(page.item["verdict"]),
+                "previous_status_label": status_label(page.previous_item["status"])
                 if page.previous_item
                 else "",
             },
@@ -171,10 +181,10 @@ def methodology_view(request: HttpRequest) -> tuple[str, str]:
             "public/methodology.html",
             {
                 "title": "Methodology",
-                "definitions": selectors.public_methodology(),
-                "levels": selectors.ITEM_LEVELS,
-                "partly": selectors.PARTLY_VERIFIED,
-                "statuses": [(s.label, text) for s, text in selectors.STATUS_DEFINITIONS.items()],
+                "definitions": public_methodology(),
+                "levels": ITEM_LEVELS,
+                "partly": PARTLY_VERIFIED,
+                "statuses": [(s.label, text) for s, text in STATUS_DEFINITIONS.items()],
                 "signing_root_fingerprint": platform_root_fingerprint(),
             },
         )
@@ -185,9 +195,7 @@ def methodology_view(request: HttpRequest) -> tuple[str, str]:
 @public_page
 def corrections_view(request: HttpRequest) -> tuple[str, str]:
     def build() -> tuple[str, str]:
-        return _fragment(
-            "public/corrections.html", {"title": "Corrections", "entries": selectors.public_corrections()}
-        )
+        return _fragment("public/corrections.html", {"title": "Corrections", "entries": public_corrections()})
 
     return public_cached("corrections", {}, build)
 
@@ -204,7 +212,7 @@ def evidence_download_view(
     The bytes are found by the SHA-256 the snapshot holds (storage is content-addressed), so
     what is served is what was published, whatever happened to the live rows since.
     """
-    entry = selectors.public_evidence_file(
+    entry = public_evidence_file(
         slug=slug, framework_key=framework, period_label=period, evidence_id=evidence_id
     )
     sha256 = entry["sha256"]

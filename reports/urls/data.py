@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from reports.views import data as views
+from reports.opendata import views
 
 app_name = "data"
-# Mounted under /data/ by config.urls. The schema and feed paths are published: keep them stable.
+# Mounted under /data/ by reports.urls. The schema and feed paths are published: keep them stable.
 urlpatterns: list = [
     path("", views.index_view, name="index"),
     path("feed.atom", views.feed_view, name="feed"),

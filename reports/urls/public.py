@@ -5,7 +5,7 @@ The matrix itself is the site's start page, named "home" in config.urls.
 
 from django.urls import path
 
-from reports.views import public as views
+from reports.public import views
 
 app_name = "public"
 

@@ -40,7 +40,7 @@ FILES = [
     "checksums.txt",
 ]
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[2] / "reports" / "schemas" / "open-data.schema.json").read_text()
+    (Path(__file__).resolve().parents[3] / "reports" / "schemas" / "open-data.schema.json").read_text()
 )
 
 
@@ -432,7 +432,7 @@ def test_feed_lists_publications_newest_first_with_corrections(
 
 
 def test_plain_negative_numbers_stay_numbers_but_formulas_get_an_apostrophe():
-    from reports.exports import spreadsheet_safe
+    from reports.opendata.exports import spreadsheet_safe
 
     assert spreadsheet_safe("-3") == "-3"
     assert spreadsheet_safe("-0.5") == "-0.5"

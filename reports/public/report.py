@@ -1,0 +1,96 @@
+"""One published report's page (current or superseded version), item by item under its groups."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from commitments.models import FrameworkNode
+from reports.models import Publication
+from reports.public.frameworks import Group, framework_groups
+from reports.public.levels import NOT_REPORTED, Level, item_level, status_label
+from reports.public.links import item_url, report_url
+from reports.public.pdfs import PublicPdf, public_pdfs
+from reports.public.snapshots import publication_get, publication_versions, snapshot, snapshot_items
+from reports.public.summaries import Summary
+
+
+@dataclass
+class ItemRow:
+    node: FrameworkNode
+    item: dict[str, Any] | None
+    url: str
+
+    @property
+    def level(self) -> Level:
+        return item_level(self.item)
+
+    @property
+    def status(self) -> str:
+        return self.item["status"] if self.item else ""
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status) if self.item else NOT_REPORTED.label
+
+
+@dataclass
+class GroupSummary:
+    group: Group
+    summary: Summary
+    items: list[ItemRow]
+
+
+def group_summaries(
+    groups: list[Group], items: dict[str, dict[str, Any]], base_report_url: str
+) -> list[GroupSummary]:
+    """A published report's items (by node id) under the framework's groups, each group summed up."""
+    summaries = []
+    for group in groups:
+        found = [items.get(n.node_id) for n in group.items]
+        summaries.append(
+            GroupSummary(
+                group=group,
+                summary=Summary.of(found),
+                items=[
+                    ItemRow(node, item, item_url(base_report_url, node.node_id))
+                    for node, item in zip(group.items, found, strict=True)
+                ],
+            )
+        )
+    return summaries
+
+
+@dataclass
+class ReportPage:
+    publication: Publication
+    data: dict[str, Any]
+    versions: list[Publication]
+    groups: list[GroupSummary]
+    summary: Summary
+    is_current: bool
+    url: str
+    current_url: str
+    pdf: PublicPdf | None = None
+
+
+def public_report(
+    *, slug: str, framework_key: str, period_label: str, version: int | None = None
+) -> ReportPage:
+    publication = publication_get(
+        slug=slug, framework_key=framework_key, period_label=period_label, version=version
+    )
+    versions = publication_versions(publication)
+    data = snapshot(publication)
+    is_current = publication.pk == versions[-1].pk
+    url = report_url(publication, versioned=not is_current)
+    groups = framework_groups(FrameworkNode.objects.filter(framework=publication.report.period.framework))
+    return ReportPage(
+        publication=publication,
+        data=data,
+        versions=versions,
+        groups=group_summaries(groups, snapshot_items(publication), url),
+        summary=Summary.of(data["items"]),
+        is_current=is_current,
+        url=url,
+        current_url=report_url(publication),
+        pdf=public_pdfs([publication]).get(publication.pk),
+    )

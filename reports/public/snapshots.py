@@ -1,0 +1,76 @@
+"""Reading published snapshots, and finding the publications to read (a 404 when there is none)."""
+
+import json
+from typing import Any
+
+from django.http import Http404
+
+from commitments.models import ReportingPeriod
+from reports.models import Publication
+
+
+def snapshot(publication: Publication) -> dict[str, Any]:
+    """The published JSON, parsed once per publication object."""
+    cached = publication.__dict__.get("_parsed_snapshot")
+    if cached is None:
+        cached = json.loads(publication.snapshot)
+        publication.__dict__["_parsed_snapshot"] = cached
+    return cached
+
+
+def snapshot_items(publication: Publication) -> dict[str, dict[str, Any]]:
+    return {item["node"]: item for item in snapshot(publication)["items"]}
+
+
+def current_publications(period: ReportingPeriod) -> dict[int, Publication]:
+    """Organisation id → the current publication of its report for the period."""
+    publications = Publication.objects.current().filter(report__period=period).select_related("report")
+    return {p.report.organisation_id: p for p in publications}
+
+
+def publication_get(
+    *, slug: str, framework_key: str, period_label: str, version: int | None = None
+) -> Publication:
+    """The current (or the given) version of an organisation's published report, or 404."""
+    publications = Publication.objects.filter(
+        report__organisation__slug=slug,
+        report__period__framework__key=framework_key,
+        report__period__label=period_label,
+    ).select_related("report__organisation", "report__period__framework")
+    publications = publications.filter(version=version) if version is not None else publications.current()
+    publication = publications.order_by("-report__period__framework__version").first()
+    if publication is None:
+        raise Http404("No published report for this organisation and period.")
+    return publication
+
+
+def publication_versions(publication: Publication) -> list[Publication]:
+    """Every published version of the publication's report, oldest first."""
+    return list(Publication.objects.filter(report_id=publication.report_id).order_by("version"))
+
+
+def public_evidence_file(
+    *, slug: str, framework_key: str, period_label: str, evidence_id: int
+) -> dict[str, Any]:
+    """A public file's entry as a published snapshot (current or superseded) lists it, or 404.
+
+    Read from the snapshots, never from the live evidence rows: a file is public only if a
+    version of the report that was published says so. Restricted files, links and files of
+    unpublished reports are a 404 like unknown ids, so a miss says nothing about what exists.
+    """
+    publications = Publication.objects.filter(
+        report__organisation__slug=slug,
+        report__period__framework__key=framework_key,
+        report__period__label=period_label,
+    ).order_by("-version")
+    for publication in publications:
+        for item in snapshot(publication)["items"]:
+            for entry in item["evidence"]:
+                if (
+                    entry["id"] == evidence_id
+                    and entry["visibility"] == "public"
+                    and entry["kind"] == "file"
+                    and entry["sha256"]
+                ):
+                    return entry
+    raise Http404("No such public file.")

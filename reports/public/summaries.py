@@ -1,0 +1,77 @@
+"""Counts over a set of published items, and the level and text they add up to."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from commitments.models import ImplementationStatus
+from reports.public.levels import (
+    NOT_REPORTED,
+    PARTLY_VERIFIED,
+    REVIEWER_VERIFIED,
+    SELF_REPORTED,
+    Level,
+    is_verified,
+)
+
+
+@dataclass
+class Summary:
+    """Counts over a set of published items (a principle, a report, a whole period)."""
+
+    total: int = 0
+    implemented: int = 0
+    not_applicable: int = 0
+    verified: int = 0
+    reported: bool = True
+
+    @classmethod
+    def of(cls, items: Iterable[dict[str, Any] | None]) -> "Summary":
+        summary = cls()
+        for item in items:
+            if item is None:
+                continue
+            summary.total += 1
+            summary.implemented += item["status"] == ImplementationStatus.IMPLEMENTED
+            summary.not_applicable += item["status"] == ImplementationStatus.NOT_APPLICABLE
+            summary.verified += is_verified(item)
+        return summary
+
+    def add(self, other: "Summary") -> None:
+        self.total += other.total
+        self.implemented += other.implemented
+        self.not_applicable += other.not_applicable
+        self.verified += other.verified
+
+    @property
+    def applicable(self) -> int:
+        return self.total - self.not_applicable
+
+    @property
+    def self_reported_only(self) -> int:
+        return self.total - self.verified
+
+    @property
+    def implemented_pct(self) -> int:
+        return round(100 * self.implemented / self.applicable) if self.applicable else 0
+
+    @property
+    def verified_pct(self) -> int:
+        return round(100 * self.verified / self.total) if self.total else 0
+
+    @property
+    def level(self) -> Level:
+        if not self.reported or not self.total:
+            return NOT_REPORTED
+        if self.verified == self.total:
+            return REVIEWER_VERIFIED
+        return PARTLY_VERIFIED if self.verified else SELF_REPORTED
+
+    @property
+    def text(self) -> str:
+        if not self.reported or not self.total:
+            return NOT_REPORTED.label
+        if not self.applicable:
+            return f"Not applicable · {self.verified} verified"
+        text = f"{self.implemented}/{self.applicable} implemented · {self.verified} verified"
+        return f"{text} · {self.not_applicable} n/a" if self.not_applicable else text
