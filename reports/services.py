@@ -1,4 +1,8 @@
-"""Publication: the verified → published transition, its immutable snapshot, and corrections."""
+"""Publication: the verified → published transition, its immutable snapshot, and corrections.
+
+The move itself (state check, status, ledger entry) is report_transition's, like every other
+move of a report; what is added here is the publication: snapshot, Publication row, public PDF.
+"""
 
 import hashlib
 
@@ -13,7 +17,7 @@ from commitments.markdown import plain_text_check
 from commitments.models import ProgressReport, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
 from commitments.services.notifications import report_notify
-from commitments.services.reports import _transition
+from commitments.services.reports import report_lock, report_transition
 from reports.cache import public_cache_invalidate_on_commit
 from reports.models import Publication
 from reports.selectors import report_public_snapshot
@@ -21,23 +25,20 @@ from reports.selectors import report_public_snapshot
 
 @transaction.atomic
 def report_publish(*, report: ProgressReport, acting_user: User, render_pdf: bool = True) -> Publication:
-    """Publish a verified report; `render_pdf=False` skips queueing its public PDF (bulk seeding)."""
+    """Publish a verified report; `render_pdf=False` skips queueing its public PDF (bulk seeding).
+
+    Returns the new Publication; its `.report` is the published report (the one given is left as it was).
+    """
     if not access.can_publish_report(acting_user, report):
         raise NotAllowed("Only program admins who do not belong to the organisation can publish its report.")
     now = timezone.now()
-    _transition(
-        report,
-        to=ReportStatus.PUBLISHED,
-        allowed_from=[ReportStatus.VERIFIED],
-        action="publish",
-        event="report.published",
-        acting_user=acting_user,
-        extra_fields={"published_at": now},
+    published = report_transition(
+        report=report, to=ReportStatus.PUBLISHED, acting_user=acting_user, fields={"published_at": now}
     )
-    snapshot = canonical_json(report_public_snapshot(report))
-    previous = report.publications.order_by("-version").first()
+    snapshot = canonical_json(report_public_snapshot(published))
+    previous = published.publications.order_by("-version").first()
     publication = Publication.objects.create(
-        report=report,
+        report=published,
         version=(previous.version + 1) if previous else 1,
         snapshot=snapshot,
         snapshot_sha256=hashlib.sha256(snapshot.encode()).hexdigest(),
@@ -49,13 +50,13 @@ def report_publish(*, report: ProgressReport, acting_user: User, render_pdf: boo
         event="publication.created",
         subject=publication,
         actor=acting_user,
-        report_id=report.pk,
+        report_id=published.pk,
         data={"version": publication.version, "snapshot_sha256": publication.snapshot_sha256},
     )
-    report_notify(report=report, event="published")
+    report_notify(report=published, event="published")
     public_cache_invalidate_on_commit()
     if render_pdf:
-        _public_pdf_queue(report)
+        _public_pdf_queue(published)
     return publication
 
 
@@ -74,8 +75,9 @@ def publication_correct(*, report: ProgressReport, acting_user: User, reason: st
             "A correction needs a reason.", {"reason": ["Say why the report is corrected."]}
         )
     plain_text_check(reason, field="reason")
-    # The report's row lock serialises corrections (and publication) of the same report.
-    locked = ProgressReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    # A correction moves no state (published stays published), so it is no transition; it takes
+    # the same row lock, which serialises corrections (and publication) of the same report.
+    locked = report_lock(report.pk)
     if locked.status != ReportStatus.PUBLISHED:
         raise InvalidTransition("Only a published report can be corrected; publish it first.")
     current = Publication.objects.current().get(report=locked)

@@ -21,7 +21,7 @@ from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.evidence_storage import StoredBlob, delete_blob, open_blob, store_evidence_file
 from commitments.models import Evidence, ItemResponse, ProgressReport
 from commitments.services.ledger import ledger_append
-from commitments.services.reports import EDITABLE_STATES
+from commitments.services.reports import EDITABLE_STATES, report_lock
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +157,7 @@ def evidence_open(*, evidence: Evidence) -> File:
 
 def _require_editable(item: ItemResponse, acting_user: User) -> ProgressReport:
     # Locked so the report cannot be submitted between this check and the new evidence row.
-    report = (
-        ProgressReport.objects.select_for_update(of=("self",))
-        .select_related("organisation")
-        .get(pk=item.report_id)
-    )
+    report = report_lock(item.report_id)
     if not access.can_edit_report(acting_user, report):
         raise NotAllowed("Only the organisation's officers and contributors can add evidence to its report.")
     if report.status not in EDITABLE_STATES:

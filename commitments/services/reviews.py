@@ -8,6 +8,7 @@ from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.markdown import plain_text_check
 from commitments.models import Comment, CompanyResponse, ItemResponse, Membership, ReportStatus
 from commitments.services.ledger import ledger_append
+from commitments.services.reports import report_lock
 
 
 @transaction.atomic
@@ -16,7 +17,7 @@ def comment_add(*, item: ItemResponse, acting_user: User, body: str) -> Comment:
 
     Comments are internal: never public, and not part of what the report says, so no ledger entry.
     """
-    report = item.report
+    report = report_lock(item.report_id)
     role = access.membership_role(acting_user, report.organisation)
     may_comment = access.can_review_report(acting_user, report) or role in (
         Membership.Role.OFFICER,
@@ -35,7 +36,7 @@ def comment_add(*, item: ItemResponse, acting_user: User, body: str) -> Comment:
 @transaction.atomic
 def company_response_add(*, item: ItemResponse, acting_user: User, body: str) -> CompanyResponse:
     """The officer's reply to the reviewer's verdict, shown beside it once published."""
-    report = item.report
+    report = report_lock(item.report_id)
     if not access.can_submit_report(acting_user, report):
         raise NotAllowed("Only the organisation's compliance officers can write its response.")
     if report.status != ReportStatus.VERIFIED:

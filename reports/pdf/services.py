@@ -24,6 +24,7 @@ from commitments.errors import InvalidTransition, NotAllowed
 from commitments.evidence_storage import open_blob, store_bytes
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
+from commitments.services.reports import report_lock
 from reports.cache import public_cache_invalidate_on_commit
 from reports.models import ArtifactKind, ArtifactStatus, Publication, ReportArtifact
 from reports.pdf.documents import document_build
@@ -93,9 +94,7 @@ def artifact_request(
     else:
         if report is None:
             raise ValueError(f"The {kind.label.lower()} needs a report.")
-        report = (
-            ProgressReport.objects.select_for_update(of=("self",)).select_related("period").get(pk=report.pk)
-        )
+        report = report_lock(report.pk)
         period = report.period
         if kind == ArtifactKind.PUBLIC:
             if report.status != ReportStatus.PUBLISHED:

@@ -69,9 +69,9 @@ def published(report, framework, officer, reviewer, program_admin):
             url=f"https://example.test/policy/{n}",
         )
     comment_add(item=item, acting_user=officer, body="The policy is linked.")
-    advance(report, ReportStatus.VERIFIED, officer=officer, reviewer=reviewer)
+    report = advance(report, ReportStatus.VERIFIED, officer=officer, reviewer=reviewer)
     company_response_add(item=item, acting_user=officer, body="We stand by the policy.")
-    report_publish(report=report, acting_user=program_admin)
+    report = report_publish(report=report, acting_user=program_admin).report
     nodes = framework.nodes.filter(reportable=True).order_by("position")
     CrosswalkLink.objects.create(source=nodes[0], target=nodes[1], note="Same mitigation elsewhere.")
     return report

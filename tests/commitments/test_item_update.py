@@ -84,3 +84,10 @@ def test_a_save_that_changes_nothing_writes_no_ledger_entry(item, officer):
     before = LedgerEntry.objects.count()
     item_update(item=item, acting_user=officer, expected_version=1, narrative="")
     assert LedgerEntry.objects.count() == before
+
+
+def test_item_update_returns_the_saved_item_and_leaves_the_given_object_as_it_was(item, officer):
+    saved = item_update(item=item, acting_user=officer, expected_version=1, narrative="Rolled out.")
+
+    assert (saved.version, saved.narrative) == (2, "Rolled out.")
+    assert (item.version, item.narrative) == (1, "")

@@ -76,5 +76,5 @@ def test_carried_forward_answers_keep_their_evidence_and_can_be_submitted_unchan
     )
     created = LedgerEntry.objects.get(event="report.created", report_id=carried.pk)
     assert '"carried_items"' in created.payload and original.sha256 in created.payload
-    report_submit(report=carried, acting_user=officer)
-    assert carried.status == ReportStatus.SUBMITTED
+    submitted = report_submit(report=carried, acting_user=officer)
+    assert submitted.status == ReportStatus.SUBMITTED

@@ -96,8 +96,9 @@ def fill(
 
 
 def verify(report, reviewer, *, verdicts=None, justification="Policy document seen.", start=True):
+    """Review a submitted report (or one in review, with start=False) to verified; return it then."""
     if start:
-        report_review_start(report=report, acting_user=reviewer)
+        report = report_review_start(report=report, acting_user=reviewer)
     items = list(report.items.select_related("node").order_by("node__position"))
     for index, item in enumerate(items):
         item_verdict_record(
@@ -106,14 +107,13 @@ def verify(report, reviewer, *, verdicts=None, justification="Policy document se
             verdict=verdicts[index] if verdicts else "verified",
             justification=justification,
         )
-    report_verify(report=report, acting_user=reviewer)
+    return report_verify(report=report, acting_user=reviewer)
 
 
 def published(organisation, period, *, reviewer, admin, statuses=None, verdicts=None, **fill_options):
     officer = officer_of(organisation)
     report = report_create(organisation=organisation, period=period, acting_user=officer)
     fill(report, officer, statuses=statuses, **fill_options)
-    report_submit(report=report, acting_user=officer)
-    verify(report, reviewer, verdicts=verdicts)
-    report_publish(report=report, acting_user=admin)
-    return report
+    report = report_submit(report=report, acting_user=officer)
+    report = verify(report, reviewer, verdicts=verdicts)
+    return report_publish(report=report, acting_user=admin).report

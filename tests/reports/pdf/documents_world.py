@@ -100,13 +100,10 @@ def _reviewed_report(organisation, period, *, reviewer, admin):
     comment_add(item=first, acting_user=reviewer, body=REVIEWER_COMMENT)
     comment_add(item=first, acting_user=officer, body=OFFICER_COMMENT)
     report_changes_request(report=report, acting_user=reviewer, items=[first], message="Attach the memo.")
-    report_submit(report=report, acting_user=officer)
-    verify(report, reviewer, justification=FINAL_JUSTIFICATION)
-    first.report.refresh_from_db()
+    report = report_submit(report=report, acting_user=officer)
+    report = verify(report, reviewer, justification=FINAL_JUSTIFICATION)
     company_response_add(item=first, acting_user=officer, body=COMPANY_RESPONSE)
-    report_publish(report=report, acting_user=admin)
-    report.refresh_from_db()
-    return report
+    return report_publish(report=report, acting_user=admin).report
 
 
 def _build() -> World:

@@ -52,7 +52,7 @@ def test_the_audit_context_runs_the_same_queries_for_3_or_8_items(reviewer, prog
 def test_the_audit_context_keeps_comments_and_verdicts_of_every_round(report, officer, reviewer):
     from tests.builders import advance
 
-    advance(report, "changes_requested", officer=officer, reviewer=reviewer)
+    report = advance(report, "changes_requested", officer=officer, reviewer=reviewer)
     item = report.items.select_related("node", "report").order_by("node__position")[0]
     comment_add(item=item, acting_user=reviewer, body="Which classifier version?")
 

@@ -70,7 +70,7 @@ def test_the_latest_period_is_shown_unless_another_is_chosen(client, framework, 
 
 
 def test_it_shows_reviewer_submitted_date_and_completion(client, report, officer, reviewer):
-    advance(report, ReportStatus.IN_REVIEW, officer=officer, reviewer=reviewer)
+    report = advance(report, ReportStatus.IN_REVIEW, officer=officer, reviewer=reviewer)
     client.force_login(reviewer)
 
     response = client.get(OVERVIEW)

@@ -39,20 +39,18 @@ def _report_in(state, org, period, reviewer):
     )
     if state == ReportStatus.DRAFT:
         return report
-    report_submit(report=report, acting_user=officer)
+    report = report_submit(report=report, acting_user=officer)
     if state == ReportStatus.SUBMITTED:
         return report
-    report_review_start(report=report, acting_user=reviewer)
+    report = report_review_start(report=report, acting_user=reviewer)
     comment_add(item=report.items.first(), acting_user=reviewer, body=f"MARKER-COMMENT-{state}")
     if state == ReportStatus.IN_REVIEW:
         return report
     if state == ReportStatus.CHANGES_REQUESTED:
-        report_changes_request(
+        return report_changes_request(
             report=report, acting_user=reviewer, items=report.items.all()[:1], message="MARKER-REQUEST"
         )
-        return report
-    verify(report, reviewer, justification=f"MARKER-JUSTIFICATION-{state}", start=False)
-    return report
+    return verify(report, reviewer, justification=f"MARKER-JUSTIFICATION-{state}", start=False)
 
 
 @pytest.fixture
@@ -75,12 +73,12 @@ def world(framework, reviewer, program_admin):
         restricted_title="MARKER-RESTRICTED-PUBLISHED",
         public_file_title="PUBLISHED-FILE",
     )
-    report_submit(report=report, acting_user=officer)
-    report_review_start(report=report, acting_user=reviewer)
+    report = report_submit(report=report, acting_user=officer)
+    report = report_review_start(report=report, acting_user=reviewer)
     comment_add(item=report.items.first(), acting_user=reviewer, body="MARKER-COMMENT-PUBLISHED")
-    verify(report, reviewer, justification="PUBLISHED-JUSTIFICATION", start=False)
+    report = verify(report, reviewer, justification="PUBLISHED-JUSTIFICATION", start=False)
     company_response_add(item=report.items.first(), acting_user=officer, body="PUBLISHED-RESPONSE")
-    report_publish(report=report, acting_user=program_admin)
+    report = report_publish(report=report, acting_user=program_admin).report
     draft = report_create(organisation=shown, period=period, acting_user=officer)
     fill(draft, officer, narrative="MARKER-NEXT-DRAFT", public_file_title="MARKER-NEXT-DRAFT-FILE")
     return {"period": period, "old": old, "shown": shown, "report": report, "unpublished": unpublished}

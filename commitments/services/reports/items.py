@@ -1,18 +1,14 @@
-"""Progress reports: creation, item editing and the report's state machine.
+"""A report's items: opening a report with one item per mitigation, answering them, recording verdicts.
 
-Each transition is one function here (plus report_publish in reports.services): it checks the
-current state and the actor, changes the report inside one transaction and appends the ledger
-entry in that same transaction. Nothing else writes ProgressReport.status.
+Each write here locks the report row first (report_lock) and checks its state on that locked row,
+so an edit or a verdict never slips in beside a transition.
 """
 
-import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
 from commitments import access
@@ -31,10 +27,10 @@ from commitments.models import (
     ReportStatus,
     Verdict,
 )
-from commitments.services.ledger import canonical_json, ledger_append
-from commitments.services.notifications import report_notify
+from commitments.services.ledger import ledger_append
+from commitments.services.reports.content import decimal_text
+from commitments.services.reports.transitions import EDITABLE_STATES, report_lock, require_reviewer
 
-EDITABLE_STATES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
 CARRIED_EVIDENCE_FIELDS = (
     "kind", "title", "effective_date", "visibility", "url", "original_name",
     "storage_name", "sha256", "size_bytes", "media_type",
@@ -46,55 +42,6 @@ _UNSET: Any = object()
 class MetricInput:
     value: Decimal | str | int | None
     data_source: str = ""
-
-
-def _lock(report: ProgressReport) -> ProgressReport:
-    """Re-read the report under a row lock so two transitions cannot interleave."""
-    locked = (
-        ProgressReport.objects.select_for_update(of=("self",))
-        .select_related("organisation", "period")
-        .get(pk=report.pk)
-    )
-    report.__dict__.update(
-        {f.attname: getattr(locked, f.attname) for f in ProgressReport._meta.concrete_fields}
-    )
-    return locked
-
-
-def _transition(
-    report: ProgressReport,
-    *,
-    to: ReportStatus,
-    allowed_from: Iterable[ReportStatus],
-    action: str,
-    event: str,
-    acting_user: User,
-    data: dict[str, Any] | None = None,
-    extra_fields: dict[str, Any] | None = None,
-) -> ProgressReport:
-    locked = _lock(report)
-    allowed = tuple(allowed_from)
-    if locked.status not in allowed:
-        raise InvalidTransition(
-            f"Cannot {action} a report that is {locked.get_status_display().lower()}; "
-            f"it must be {' or '.join(ReportStatus(s).label.lower() for s in allowed)}."
-        )
-    previous = locked.status
-    locked.status = to
-    for name, value in (extra_fields or {}).items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", *(extra_fields or {})])
-    ledger_append(
-        event=event,
-        subject=locked,
-        actor=acting_user,
-        report_id=locked.pk,
-        data={"from": previous, "to": to, "revision": locked.revision, **(data or {})},
-    )
-    report.__dict__.update(
-        {f.attname: getattr(locked, f.attname) for f in ProgressReport._meta.concrete_fields}
-    )
-    return report
 
 
 # --- creation and editing -------------------------------------------------------------------
@@ -198,11 +145,6 @@ def _carry_forward(report: ProgressReport, acting_user: User) -> dict[str, Any] 
     return {"report": source.pk, "items": carried}
 
 
-def decimal_text(value: Decimal | None) -> str | None:
-    """One text form per number ("12", never "12.0000" or "1.2E+1"), for the ledger and diffs."""
-    return None if value is None else format(value.normalize(), "f")
-
-
 def _parse_decimal(raw: Any) -> Decimal | None:
     if raw is None or raw == "":
         return None
@@ -226,8 +168,11 @@ def item_update(
     areas_needing_progress: str = _UNSET,
     metrics: dict[str, MetricInput] | None = None,
 ) -> ItemResponse:
-    """Save one item. Refused with StaleEdit when someone saved it since `expected_version`."""
-    report = _lock(item.report)
+    """Save one item and return it as saved; the `item` given is left as it was.
+
+    Refused with StaleEdit when someone saved it since `expected_version`.
+    """
+    report = report_lock(item.report_id)
     if not access.can_edit_report(acting_user, report):
         raise NotAllowed("Only the organisation's officers and contributors can edit its report.")
     if report.status not in EDITABLE_STATES:
@@ -313,126 +258,18 @@ def item_update(
                 "metrics": metric_changes,
             },
         )
-    item.__dict__.update({f.attname: getattr(current, f.attname) for f in ItemResponse._meta.concrete_fields})
-    return item
+    return current
 
 
-# --- submission -------------------------------------------------------------------------------
-
-
-def report_submission_problems(report: ProgressReport) -> dict[str, list[str]]:
-    """Everything that keeps the report from being submitted, by item node id."""
-    problems: dict[str, list[str]] = {}
-    items = report.items.select_related("node").prefetch_related(
-        "node__metrics", "metric_values__metric", "evidence"
-    )
-    for item in items:
-        found: list[str] = []
-        if not item.status:
-            found.append("Choose an implementation status.")
-        needs_narrative = item.status in (ImplementationStatus.IMPLEMENTED, ImplementationStatus.IN_PROGRESS)
-        if needs_narrative and not item.narrative.strip():
-            found.append("Describe what was done (narrative).")
-        if item.status == ImplementationStatus.IMPLEMENTED and not list(item.evidence.all()):
-            found.append("Attach at least one piece of evidence for an implemented mitigation.")
-        if item.status == ImplementationStatus.NOT_APPLICABLE and not item.narrative.strip():
-            found.append("Explain why this mitigation does not apply (narrative).")
-        if item.status and item.status != ImplementationStatus.NOT_APPLICABLE:
-            values = {v.metric.key: v for v in item.metric_values.all()}
-            for metric in item.node.metrics.all():
-                if not metric.required:
-                    continue
-                value = values.get(metric.key)
-                if value is None or value.value is None:
-                    found.append(f"Give a value for “{metric.name}”.")
-                elif metric.requires_data_source and not value.data_source.strip():
-                    found.append(f"Say where “{metric.name}” comes from (data source).")
-        if found:
-            problems[item.node.node_id] = found
-    return problems
-
-
-def report_content_digest(report: ProgressReport) -> str:
-    """SHA-256 of what the items say, recorded at submission so later changes can be shown."""
-    items = report.items.select_related("node").prefetch_related("metric_values__metric", "evidence")
-    content = [
-        {
-            "node": item.node.node_id,
-            "status": item.status,
-            "narrative": item.narrative,
-            "areas": item.areas_needing_progress,
-            "metrics": {
-                v.metric.key: [decimal_text(v.value), v.data_source] for v in item.metric_values.all()
-            },
-            "evidence": [e.pk for e in item.evidence.all()],
-        }
-        for item in items
-    ]
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
-
-
-@transaction.atomic
-def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressReport:
-    """Draft or changes requested → submitted. Refused with every problem listed per item."""
-    if not access.can_submit_report(acting_user, report):
-        raise NotAllowed("Only the organisation's compliance officers can submit its report.")
-    _lock(report)
-    now = timezone.now()
-    if report.status in EDITABLE_STATES:
-        problems = report_submission_problems(report)
-        if problems:
-            raise ValidationFailed(
-                f"The report cannot be submitted yet: {len(problems)} item(s) need attention.", problems
-            )
-    _transition(
-        report,
-        to=ReportStatus.SUBMITTED,
-        allowed_from=EDITABLE_STATES,
-        action="submit",
-        event="report.submitted",
-        acting_user=acting_user,
-        data={"content_sha256": report_content_digest(report)},
-        extra_fields={
-            "revision": report.revision + 1,
-            "submitted_at": now,
-            "first_submitted_at": report.first_submitted_at or now,
-        },
-    )
-    report_notify(report=report, event="submitted")
-    return report
-
-
-# --- review -----------------------------------------------------------------------------------
-
-
-def _require_reviewer(acting_user: User, report: ProgressReport) -> None:
-    if not access.can_review_report(acting_user, report):
-        if acting_user.is_authenticated and acting_user.is_reviewer:
-            raise NotAllowed("You belong to this organisation, so you cannot review its report.")
-        raise NotAllowed("Only program reviewers can review reports.")
-
-
-@transaction.atomic
-def report_review_start(*, report: ProgressReport, acting_user: User) -> ProgressReport:
-    _require_reviewer(acting_user, report)
-    return _transition(
-        report,
-        to=ReportStatus.IN_REVIEW,
-        allowed_from=[ReportStatus.SUBMITTED],
-        action="start reviewing",
-        event="report.review_started",
-        acting_user=acting_user,
-        data={"reviewer": acting_user.email},
-        extra_fields={"reviewer": acting_user},
-    )
+# --- review ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def item_verdict_record(
     *, item: ItemResponse, acting_user: User, verdict: str, justification: str
 ) -> ItemVerdict:
-    report = _lock(item.report)
-    _require_reviewer(acting_user, report)
+    report = report_lock(item.report_id)
+    require_reviewer(acting_user, report)
     if report.status != ReportStatus.IN_REVIEW:
         raise InvalidTransition("Verdicts can be recorded only while the report is in review.")
     if verdict not in Verdict.values:
@@ -462,58 +299,3 @@ def item_verdict_record(
         },
     )
     return record
-
-
-@transaction.atomic
-def report_changes_request(
-    *, report: ProgressReport, acting_user: User, items: Iterable[ItemResponse], message: str = ""
-) -> ProgressReport:
-    _require_reviewer(acting_user, report)
-    node_ids = sorted({item.node.node_id for item in items if item.report_id == report.pk})
-    if not node_ids:
-        raise ValidationFailed("Name at least one item that needs changes.", {"items": ["Choose items."]})
-    plain_text_check(message, field="message")
-    _transition(
-        report,
-        to=ReportStatus.CHANGES_REQUESTED,
-        allowed_from=[ReportStatus.IN_REVIEW],
-        action="request changes on",
-        event="report.changes_requested",
-        acting_user=acting_user,
-        data={"items": node_ids, "message": message.strip()},
-    )
-    report_notify(report=report, event="changes_requested", message=message.strip())
-    return report
-
-
-def report_unreviewed_items(report: ProgressReport) -> list[str]:
-    reviewed = set(
-        ItemVerdict.objects.filter(item__report=report, report_revision=report.revision).values_list(
-            "item_id", flat=True
-        )
-    )
-    return [item.node.node_id for item in report.items.select_related("node") if item.pk not in reviewed]
-
-
-@transaction.atomic
-def report_verify(*, report: ProgressReport, acting_user: User) -> ProgressReport:
-    _require_reviewer(acting_user, report)
-    _lock(report)
-    if report.status == ReportStatus.IN_REVIEW:
-        missing = report_unreviewed_items(report)
-        if missing:
-            raise ValidationFailed(
-                f"Every item needs a verdict before the report is verified; {len(missing)} have none.",
-                {node_id: ["No verdict for this submission yet."] for node_id in missing},
-            )
-    _transition(
-        report,
-        to=ReportStatus.VERIFIED,
-        allowed_from=[ReportStatus.IN_REVIEW],
-        action="verify",
-        event="report.verified",
-        acting_user=acting_user,
-        extra_fields={"verified_at": timezone.now()},
-    )
-    report_notify(report=report, event="verified")
-    return report
