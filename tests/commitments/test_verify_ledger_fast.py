@@ -5,7 +5,6 @@ test_verify_ledger.py runs every tamper case through it and the reference alike;
 ledgers with random tampering do the same.
 """
 
-import gc
 import string
 import time
 
@@ -79,36 +78,6 @@ def test_the_batch_check_does_not_vouch_for_an_edited_entry(chain, sql, params):
     assert (len(first), rest) == (5, [])
 
     assert verify_fast._batch_intact(first, 1, GENESIS_HASH.encode(), bytes(32)) is None
-
-
-def test_verifying_leaves_the_garbage_collector_as_it_was(chain):
-    assert gc.isenabled()
-    assert ledger_verify_fast().ok
-    assert gc.isenabled()
-
-    gc.disable()
-    try:
-        assert ledger_verify_fast().ok
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-@pytest.mark.parametrize(
-    ("head_size", "parts", "bounds"),
-    [
-        (5, 2, [0, 2, 5]),
-        (40, 2, [0, 21, 40]),
-        (100_000, 2, [0, 50_500, 100_000]),
-        (100_000, 3, [0, 34_000, 67_000, 100_000]),
-        (3, 3, [0, 1, 2, 3]),
-        (40, 40, list(range(41))),
-    ],
-)
-def test_the_first_stretch_leads_by_what_it_checks_while_workers_start(monkeypatch, head_size, parts, bounds):
-    monkeypatch.setattr(verify_fast, "FIRST_STRETCH_LEAD", {connection.vendor: 1000})
-
-    assert verify_fast._split(head_size, parts) == bounds
 
 
 # Outside a test transaction, on PostgreSQL, the stretches after the first run in forked workers.

@@ -18,7 +18,6 @@ What makes it faster than the reference:
   and closes its own.
 """
 
-import gc
 import hashlib
 import itertools
 import multiprocessing
@@ -38,9 +37,6 @@ from commitments.services.ledger.verify import BATCH_SIZE, LedgerVerification
 PARALLEL_THRESHOLD = 20_000
 # Two: the benchmark machine has two cores, and each worker also keeps a database backend busy.
 PARALLEL_WORKERS = 2
-# How many more entries the stretch checked here has than each worker's: the workers start a
-# few milliseconds later (forking, connecting), about what this process checks meanwhile.
-FIRST_STRETCH_LEAD = {"sqlite": 1000, "postgresql": 2500}
 
 _BATCH_SQL = (
     "SELECT sequence, payload, prev_hash, entry_hash FROM {table}"
@@ -72,26 +68,8 @@ def _entries_intact(
 ) -> bool:
     """Whether entries 1 to head_size all check out, the last one's hash being the head's."""
     parts = min(workers, head_size) if head_size > parallel_threshold else 1
-    # The rows hold no reference cycles, so the cyclic collector has nothing to find in them;
-    # left on, it walks the whole heap now and then, which in a forked worker also copies
-    # every page it touches.
-    collecting = gc.isenabled()
-    gc.disable()
-    children: list[Any] = []
-    try:
-        if parts > 1:
-            stretches = _check_in_workers(
-                list(itertools.pairwise(_split(head_size, parts))), batch_size, children
-            )
-        else:
-            stretches = [_check_stretch(0, head_size, batch_size)]
-    finally:
-        if collecting:
-            gc.enable()
-        # Each worker has sent its result by now; its exit takes milliseconds nobody needs to
-        # wait for: multiprocessing reaps it when it next starts a process, or at exit.
-        for child in children:
-            child.join(timeout=0)
+    bounds = [head_size * part // parts for part in range(parts + 1)]
+    stretches = _check_stretches(list(itertools.pairwise(bounds)), batch_size)
     # Each stretch took its first prev_hash on trust: it must be the hash the one before ends in.
     link = GENESIS_HASH.encode()
     for stretch in stretches:
@@ -99,6 +77,60 @@ def _entries_intact(
             return False
         link = stretch[1]
     return link == head_hash.encode()
+
+
+def _check_stretches(ranges: list[tuple[int, int]], batch_size: int) -> list[tuple[bytes, bytes] | None]:
+    """Each stretch's result: the first here, each other one in a forked worker (None for a
+    worker that failed); where forking is not safe, one after another here."""
+    if len(ranges) == 1 or not _can_fork():
+        return [_check_stretch(after, upto, batch_size) for after, upto in ranges]
+    # Closed before forking, so that no worker inherits it: one that used or closed it would
+    # corrupt or end this process's session. Django opens a new one when this process next
+    # queries.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    workers = []
+    for after, upto in ranges[1:]:
+        reader, writer = context.Pipe(duplex=False)
+        worker = context.Process(target=_check_in_worker, args=(writer, after, upto, batch_size), daemon=True)
+        worker.start()
+        writer.close()
+        workers.append((worker, reader))
+    stretches = [_check_stretch(*ranges[0], batch_size)]
+    for worker, reader in workers:
+        try:
+            stretches.append(reader.recv())
+        except EOFError:
+            stretches.append(None)
+        finally:
+            reader.close()
+        # It has sent its result; its exit takes milliseconds nobody needs to wait for:
+        # multiprocessing reaps it when it next starts a process, or at exit.
+        worker.join(timeout=0)
+    return stretches
+
+
+def _can_fork() -> bool:
+    # A worker cannot see what this connection has not committed; an in-memory SQLite database
+    # is this process's alone; a pool would keep connections open across the fork.
+    if connection.in_atomic_block or connection.settings_dict["OPTIONS"].get("pool"):
+        return False
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return False
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _check_in_worker(writer: Any, after: int, upto: int, batch_size: int) -> None:
+    # In the forked process, which holds no connection: Django opens its own on the first query.
+    try:
+        writer.send(_check_stretch(after, upto, batch_size))
+    except Exception:
+        # Not vouched for: the parent hands the whole check to the reference, which reports
+        # whatever went wrong here too.
+        writer.send(None)
+    finally:
+        writer.close()
+        connections.close_all()
 
 
 def _check_stretch(after: int, upto: int, batch_size: int) -> tuple[bytes, bytes] | None:
@@ -155,74 +187,6 @@ def _batch_intact(
     if b",".join(prev_hashes[1:]) != hexes[:-65]:
         return None
     return digest
-
-
-def _split(head_size: int, parts: int) -> list[int]:
-    """Bounds of `parts` stretches, the first (checked here) longer than each of the others by
-    what it gets through while their processes start. The lead is at most a twentieth of the
-    ledger, so that a short one splits evenly, and leaves each other stretch an entry.
-    """
-    lead = min(FIRST_STRETCH_LEAD.get(connection.vendor, 0), head_size // 20)
-    first = min((head_size + lead * (parts - 1)) // parts, head_size - (parts - 1))
-    rest = head_size - first
-    return [0] + [first + rest * part // (parts - 1) for part in range(parts)]
-
-
-def _can_fork() -> bool:
-    # A worker cannot see what this connection has not committed; an in-memory SQLite database
-    # is this process's alone; a pool would keep connections open across the fork.
-    if connection.in_atomic_block or connection.settings_dict["OPTIONS"].get("pool"):
-        return False
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        return False
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def _check_in_workers(
-    ranges: list[tuple[int, int]], batch_size: int, children: list[Any]
-) -> list[tuple[bytes, bytes] | None]:
-    """The first stretch here, each other one in a forked worker; None for a worker that failed.
-
-    The workers are added to `children`, for the caller to reap once it has what it needs.
-    Where forking is not safe, the stretches are checked here one after another.
-    """
-    if not _can_fork():
-        return [_check_stretch(after, upto, batch_size) for after, upto in ranges]
-    # Closed before forking, so that no worker inherits it: one that used or closed it would
-    # corrupt or end this process's session. Django opens a new one when this process next
-    # queries.
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    readers = []
-    for after, upto in ranges[1:]:
-        reader, writer = context.Pipe(duplex=False)
-        child = context.Process(target=_check_in_worker, args=(writer, after, upto, batch_size), daemon=True)
-        child.start()
-        writer.close()
-        children.append(child)
-        readers.append(reader)
-    stretches = [_check_stretch(*ranges[0], batch_size)]
-    for reader in readers:
-        try:
-            stretches.append(reader.recv())
-        except EOFError:
-            stretches.append(None)
-        finally:
-            reader.close()
-    return stretches
-
-
-def _check_in_worker(writer: Any, after: int, upto: int, batch_size: int) -> None:
-    # In the forked process, which holds no connection: Django opens its own on the first query.
-    try:
-        writer.send(_check_stretch(after, upto, batch_size))
-    except Exception:
-        # Not vouched for: the parent hands the whole check to the reference, which reports
-        # whatever went wrong here too.
-        writer.send(None)
-    finally:
-        writer.close()
-        connections.close_all()
 
 
 def entry_batches(upto: int, batch_size: int, *, after: int = 0) -> Iterator[list[tuple[Any, ...]]]:
