@@ -476,3 +476,12 @@ def test_memory_stays_flat_however_long_the_ledger(check):
 
     assert (result.ok, result.count) == (True, 10_000)
     assert peak < 2_000_000
+
+
+def test_it_verifies_with_server_side_cursors_disabled_as_behind_a_connection_pooler(
+    chain, check, monkeypatch
+):
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    tamper(f"UPDATE {TABLE} SET prev_hash = %s WHERE sequence = 4", ["ab" * 32])
+
+    assert_fails_at(check, 4, "does not link to the entry before it")

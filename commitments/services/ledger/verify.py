@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from commitments.models import LedgerEntry, LedgerHead
 from commitments.services.ledger import schema
@@ -122,7 +122,9 @@ def _entries(head_size: int, with_columns: bool, batch_size: int) -> Iterator[tu
         table=connection.ops.quote_name(LedgerEntry._meta.db_table),
     )
     streaming = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-    with connection.chunked_cursor() if streaming else connection.cursor() as cursor:
+    # In a transaction, so that PostgreSQL hands the rows over as it reads them: a cursor that
+    # outlives its transaction has them all copied aside first.
+    with transaction.atomic(), connection.chunked_cursor() if streaming else connection.cursor() as cursor:
         cursor.execute(sql, [head_size])
         while rows := cursor.fetchmany(batch_size):
             yield from rows
