@@ -258,9 +258,8 @@ def _fill(entries: int) -> None:
     LedgerHead.objects.update_or_create(id=1, defaults={"size": entries, "head_hash": prev})
     # Planner statistics, as autovacuum would gather on a live table: without them PostgreSQL
     # may scan and sort the whole table for each batch instead of walking the sequence index.
-    # On PostgreSQL a vacuum too, as autovacuum would give the new rows: left to it, it starts
-    # during the timed rounds and takes a core from them (the ratio fell from 0.7 to 0.45), and
-    # the first reads of each row would write the hint bits the vacuum sets.
+    # On PostgreSQL a vacuum too, as autovacuum gives a live table's rows: so that the timed
+    # rounds neither write the hint bits on their first reads nor meet autovacuum starting.
     table = connection.ops.quote_name(LedgerEntry._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"{'VACUUM ANALYZE' if connection.vendor == 'postgresql' else 'ANALYZE'} {table}")
