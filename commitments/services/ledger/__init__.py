@@ -1,7 +1,9 @@
-"""The append-only, hash-chained ledger: appending (append.py) and verifying (verify.py)."""
+"""The append-only, hash-chained ledger: appending (append.py) and verifying it: the reference
+check (verify.py) and a faster way to the same verdict (verify_fast.py)."""
 
 from commitments.services.ledger.append import GENESIS_HASH, canonical_json, chain_hash, ledger_append
 from commitments.services.ledger.verify import LedgerVerification, ledger_verify
+from commitments.services.ledger.verify_fast import ledger_verify_fast
 
 __all__ = [
     "GENESIS_HASH",
@@ -10,4 +12,5 @@ __all__ = [
     "chain_hash",
     "ledger_append",
     "ledger_verify",
+    "ledger_verify_fast",
 ]

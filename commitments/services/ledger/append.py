@@ -31,8 +31,14 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def chain_hash(prev_hash: str, payload: str) -> str:
-    return hashlib.sha256(bytes.fromhex(prev_hash) + payload.encode("utf-8")).hexdigest()
+def chain_hash(prev_hash: str, payload: str | bytes) -> str:
+    """An entry's hash: SHA-256 of the previous entry's hash (its 32 bytes) and the payload's UTF-8.
+
+    The verifier hands over a payload as the bytes the database stored, which are the same
+    bytes unless someone wrote text that is not UTF-8.
+    """
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    return hashlib.sha256(bytes.fromhex(prev_hash) + data).hexdigest()
 
 
 def _without_nul(value: Any) -> Any:

@@ -1,32 +1,51 @@
-"""Verifying the hash-chained ledger (behind `manage.py verify_ledger`).
+"""The reference check of the hash-chained ledger: what "the ledger verifies" means.
 
-Re-checks the whole chain for anyone who could have edited the database directly.
+Written for an auditor to read from top to bottom. It reads the entries once, in sequence
+order, a chunk at a time (memory stays flat however long the ledger), and stops at the first
+entry that does not check out, naming it. The rules, each checked in one place:
+
+1. The database still generates every entry's event, actor, subject and report columns from
+   its payload, as the model defines them (PayloadMember in commitments/models/ledger.py;
+   schema.py reads the database's own definitions), so a payload that hashes right vouches for
+   them. If it no longer does, each entry's columns are compared with its payload, and the
+   check fails even when all agree: they could now be changed on their own.
+2. The entries are numbered 1, 2, 3, ... with none missing.
+3. Each entry's prev_hash is the entry_hash of the entry before it (GENESIS_HASH for the first).
+4. Each entry's entry_hash is SHA-256 of the previous hash's 32 bytes followed by the payload's
+   bytes as stored (chain_hash, the same function that appends).
+5. The ledger head records the last entry: how many entries there are and the last one's hash,
+   so that removing the newest entries shows.
+6. No entry lies beyond the head.
+
+`manage.py verify_ledger --reference` runs this check. verify_fast.py reaches the same verdict
+sooner on a long ledger; whenever it finds anything off, the verdict it returns is this one's.
 """
 
-import gc
-import hashlib
-import itertools
 import json
-import multiprocessing
-import re
-from binascii import hexlify
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import connection, transaction
 
 from commitments.models import LedgerEntry, LedgerHead
-from commitments.services.ledger.append import GENESIS_HASH
+from commitments.services.ledger import schema
+from commitments.services.ledger.append import GENESIS_HASH, chain_hash
+
+# Entries read from the database at a time. (verify_fast.py reads batches of this size too: at
+# 5,000 its batch checks leave the CPU cache and cost a quarter more.)
+BATCH_SIZE = 1000
+
+_ENTRIES_SQL = "SELECT sequence, id, {columns} FROM {table} WHERE sequence <= %s ORDER BY sequence"
 
 
 @dataclass(frozen=True)
 class LedgerVerification:
-    """What `ledger_verify` found.
+    """What a check found.
 
     `count` and `head_hash` describe the entries that checked out before the first problem (all
     of them when `ok`). `first_bad_sequence` is the first entry that did not, or the first missing
-    one; it is None when only the head row is wrong.
+    one; it is None when only the head row or the schema is wrong.
     """
 
     ok: bool
@@ -36,100 +55,11 @@ class LedgerVerification:
     problem: str = ""
 
 
-# Entries fetched per query. Small enough that a batch's rows stay in the CPU cache while
-# they are hashed and compared (at 5,000 the same checks cost a quarter more), large enough
-# that the queries themselves cost little.
-BATCH_SIZE = 1000
-# How many more entries the stretch this process checks has than each forked one: the workers
-# start a few milliseconds later (forking, connecting), about what this process checks meanwhile.
-# A PostgreSQL worker's connection also has to start a server backend, some 3 ms more here.
-FIRST_STRETCH_LEAD = {"sqlite": 1000, "postgresql": 2500}
-# Below this many entries a single pass is quick enough that forking would only add its cost.
-PARALLEL_THRESHOLD = 20_000
-# hashlib keeps the GIL for inputs under 2 KiB, so only processes can share the hashing; two
-# is what the benchmark machine has, and each worker also keeps a database backend busy.
-PARALLEL_WORKERS = 2
-
-_VERIFY_SQL = (
-    "SELECT sequence, payload, prev_hash, entry_hash{columns}"
-    " FROM {table} WHERE sequence > %s AND sequence <= %s ORDER BY sequence LIMIT %s"
-)
-# The columns that repeat payload fields, in the order _payload_disagreement takes them.
-PAYLOAD_COLUMNS = ("event", "actor_id", "subject_type", "subject_id", "report_id")
-_HEAD_SQL = "SELECT size, head_hash FROM {table} WHERE id = 1"
-_BEYOND_SQL = "SELECT sequence, id FROM {table} WHERE sequence > %s ORDER BY sequence LIMIT 1"
-_MISSING = object()
-# In a forked child, the connections it inherited from the parent (see _verify_in_child).
-_INHERITED: list[Any] = []
-
-
-@dataclass(frozen=True)
-class _Stretch:
-    """What checking entries after+1 .. upto found, before the head is looked at.
-
-    A stretch checked without knowing the hash before it takes its first entry's prev_hash on
-    trust and reports it as `first_prev_hash`, for the caller to join it to the stretch before.
-    """
-
-    count: int
-    head_hash: str
-    first_prev_hash: str | None = None
-    failure: LedgerVerification | None = None
-
-
-def ledger_verify(
-    *,
-    batch_size: int = BATCH_SIZE,
-    workers: int = PARALLEL_WORKERS,
-    parallel_threshold: int = PARALLEL_THRESHOLD,
-) -> LedgerVerification:
-    """Walk the chain in sequence order and stop at the first entry that does not check out.
-
-    Each entry must follow the previous one without a gap, name its hash as prev_hash and hash
-    to its own entry_hash. Its event, actor, subject and report columns are generated by the
-    database from the payload, so a payload that hashes right vouches for them as long as the
-    database still generates them: that is checked once, and should it no longer hold, every
-    entry's columns are compared with its payload and the check fails, naming the first entry
-    whose columns disagree if any does. Then the head row must describe the last entry, so that
-    dropping the newest entries shows.
-
-    A ledger longer than `parallel_threshold` is split into `workers` contiguous stretches
-    checked side by side in forked processes (one after another where forking is not safe, in a
-    transaction or on an in-memory SQLite database); any doubt about a stretch, or about how it
-    joins the one before, is settled by checking again from its start in sequence, so a failure
-    reads exactly as a single pass would word it.
-    """
-    head = _ledger_head()
-    head_size, recorded_head_hash = head or (0, GENESIS_HASH)
-
-    # Looked for now, though reported only if the chain and the head check out: past this point
-    # a query would have to copy the pages it touches, which this process shares with its workers.
-    beyond = _entry_beyond_head(head_size)
-    # Whether the database still generates the payload columns; if it does not, or cannot say,
-    # every entry's columns are compared with its payload in one pass.
-    generated, schema_problem = _payload_columns_generated()
-
-    # What the check allocates (rows of bytes and numbers) holds no reference cycles, so the
-    # cyclic collector has nothing to find in it; left on, it walks the whole heap now and
-    # then, which in forked workers also copies every page it touches.
-    collecting = gc.isenabled()
-    gc.disable()
-    children: list[Any] = []
-    try:
-        parts = min(workers, head_size) if head_size > parallel_threshold and generated else 1
-        if parts > 1:
-            stretch = _verify_in_parts(_split(head_size, parts), batch_size, children)
-        else:
-            stretch = _verify_stretch(0, head_size, GENESIS_HASH, batch_size, compare_columns=not generated)
-        result = _outcome(stretch, head_size, recorded_head_hash, beyond)
-    finally:
-        if collecting:
-            gc.enable()
-        # Each worker has sent its result by now, but its exit (unmapping its copy of this
-        # process) takes milliseconds nobody needs to wait for: one that has not finished is
-        # reaped by multiprocessing when it next starts a process, or at exit.
-        for child in children:
-            child.join(timeout=0)
+def ledger_verify(*, batch_size: int = BATCH_SIZE) -> LedgerVerification:
+    """Check the whole ledger against rules 1 to 6; the first problem found is the verdict."""
+    head_size, head_hash = ledger_head()
+    generated, schema_problem = schema.payload_columns_generated()
+    result = _check_entries(head_size, head_hash, compare_columns=not generated, batch_size=batch_size)
     if schema_problem is None:
         return result
     if result.ok:
@@ -142,14 +72,33 @@ def ledger_verify(
     return replace(result, problem=f"{result.problem} {schema_problem}.")
 
 
-def _outcome(
-    stretch: "_Stretch", head_size: int, recorded_head_hash: str, beyond: tuple[int, str] | None
+def _check_entries(
+    head_size: int, head_hash: str, *, compare_columns: bool, batch_size: int
 ) -> LedgerVerification:
-    if stretch.failure is not None:
-        return stretch.failure
-    count, last_hash = stretch.count, stretch.head_hash
-    if count != head_size or last_hash != recorded_head_hash:
-        return _head_mismatch(count, last_hash, head_size, recorded_head_hash)
+    count, last_hash = 0, GENESIS_HASH
+    for sequence, entry_id, payload, prev_hash, entry_hash, *columns in _entries(
+        head_size, compare_columns, batch_size
+    ):
+        if sequence != count + 1:  # rule 2
+            return _gap(count + 1, sequence, entry_id, last_hash)
+        prev_hash, entry_hash = _text(prev_hash), _text(entry_hash)
+        problem = None
+        if prev_hash != last_hash:  # rule 3
+            problem = _unlinked(sequence, prev_hash, last_hash)
+        elif (computed := chain_hash(last_hash, payload)) != entry_hash:  # rule 4
+            problem = (
+                f"it has been altered: its payload hashes to {computed}, "
+                f"not to its recorded entry_hash {entry_hash}"
+            )
+        elif compare_columns:  # rule 1, when the database no longer vouches for the columns
+            problem = _payload_disagreement(payload, sequence, [_text(value) for value in columns])
+        if problem is not None:
+            return _bad_entry(sequence, entry_id, problem, last_hash)
+        count, last_hash = sequence, entry_hash
+
+    if count != head_size or last_hash != head_hash:  # rule 5
+        return _head_mismatch(count, last_hash, head_size, head_hash)
+    beyond = entry_beyond_head(head_size)  # rule 6
     if beyond is not None:
         sequence, problem = beyond
         return LedgerVerification(
@@ -158,316 +107,95 @@ def _outcome(
     return LedgerVerification(ok=True, count=count, head_hash=last_hash)
 
 
-def _split(head_size: int, parts: int) -> list[int]:
-    """Bounds of `parts` stretches, the first (checked here) longer than each of the others by
-    what it gets through while their processes start. The lead is at most a twentieth of the
-    ledger, so that a short one splits evenly, and leaves each other stretch an entry.
+def _entries(head_size: int, with_columns: bool, batch_size: int) -> Iterator[tuple[Any, ...]]:
+    """Every entry up to the head's size, in sequence order: sequence, id, payload, prev_hash,
+    entry_hash and, `with_columns`, the payload columns.
+
+    A server-side cursor on PostgreSQL (unless the settings disable them, as a transaction-mode
+    connection pooler needs); SQLite hands rows over as it steps through them. Entries past the
+    head's size are left to rule 6, so that an append committing meanwhile is not taken for
+    tampering; there is no lower bound, so that an entry numbered 0 is not overlooked.
     """
-    lead = min(FIRST_STRETCH_LEAD.get(connection.vendor, 0), head_size // 20)
-    first = min((head_size + lead * (parts - 1)) // parts, head_size - (parts - 1))
-    rest = head_size - first
-    return [0] + [first + rest * part // (parts - 1) for part in range(parts)]
-
-
-def _verify_in_parts(bounds: list[int], batch_size: int, children: list[Any]) -> _Stretch:
-    ranges = list(itertools.pairwise(bounds))
-    if _can_fork():
-        stretches = _verify_in_forked_workers(ranges, batch_size, children)
-    else:
-        stretches = [_verify_stretch(after, upto, None, batch_size) for after, upto in ranges]
-    last_hash = GENESIS_HASH
-    for (after, upto), stretch in zip(ranges, stretches, strict=True):
-        if (
-            stretch is None
-            or stretch.failure is not None
-            or stretch.count != upto
-            or stretch.first_prev_hash != last_hash
-        ):
-            return _verify_stretch(after, bounds[-1], last_hash, batch_size)
-        last_hash = stretch.head_hash
-    return _Stretch(count=bounds[-1], head_hash=last_hash)
-
-
-def _can_fork() -> bool:
-    # A child cannot see what this connection has not committed.
-    if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
-        return False
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        return False
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def _verify_in_forked_workers(
-    ranges: list[tuple[int, int]], batch_size: int, children: list[Any]
-) -> list[_Stretch | None]:
-    """The first stretch here, each other one in a forked child; None for a child that died.
-
-    The children are added to `children`, for the caller to reap once it has what it needs.
-    """
-    context = multiprocessing.get_context("fork")
-    readers = []
-    for after, upto in ranges[1:]:
-        reader, writer = context.Pipe(duplex=False)
-        child = context.Process(target=_verify_in_child, args=(writer, after, upto, batch_size), daemon=True)
-        child.start()
-        writer.close()
-        children.append(child)
-        readers.append(reader)
-    stretches: list[_Stretch | None] = [_verify_stretch(*ranges[0], None, batch_size)]
-    for reader in readers:
-        try:
-            stretches.append(reader.recv())
-        except EOFError:
-            stretches.append(None)
-        finally:
-            reader.close()
-    return stretches
-
-
-def _verify_in_child(writer: Any, after: int, upto: int, batch_size: int) -> None:
-    # The parent goes on using the connections this process inherited, idle as they are outside
-    # a transaction: this one leaves them alone and opens its own. They are kept referenced,
-    # never closed from here: closing a PostgreSQL connection would end the parent's session,
-    # and closing an SQLite file would drop this process's locks on it. (Closing them in the
-    # parent before forking instead costs it a reconnection for every check.)
-    for conn in connections.all(initialized_only=True):
-        if conn.connection is not None:
-            _INHERITED.append(conn.connection)
-            conn.connection = None
-    try:
-        writer.send(_verify_stretch(after, upto, None, batch_size))
-    finally:
-        writer.close()
-        connections.close_all()
-
-
-def _verify_stretch(
-    after: int, upto: int, last_hash: str | None, batch_size: int, *, compare_columns: bool = False
-) -> _Stretch:
-    """Check entries after+1 .. upto in sequence order, stopping at the first that does not check out.
-
-    With last_hash None the first entry's prev_hash is taken as the link into the stretch. With
-    compare_columns, each entry's payload columns are compared with its payload too (needed only
-    when the database no longer generates them).
-    """
-    expected = after + 1
-    first_prev_hash = None
-    link = None if last_hash is None else last_hash.encode()
-    last_digest = b"" if last_hash is None else bytes.fromhex(last_hash)
-
-    for rows in _entry_batches(upto, batch_size, after=after, columns=compare_columns):
-        if link is None:
-            link = rows[0][2]
-            first_prev_hash = link.decode("utf-8", "replace")
-            try:
-                last_digest = bytes.fromhex(first_prev_hash)
-            except ValueError:
-                last_digest = b""
-            if len(last_digest) != 32:
-                # Not a hash at all: the caller checks this stretch again from the one before.
-                return _Stretch(count=after, head_hash="", first_prev_hash=first_prev_hash)
-        digest = None if compare_columns else _batch_intact(rows, expected, link, last_digest)
-        if digest is None:
-            # Something in this batch is off: entry by entry, which finds and words the first problem.
-            outcome = _check_entries(rows, expected, link, last_digest, compare_columns)
-            if isinstance(outcome, LedgerVerification):
-                return _Stretch(outcome.count, outcome.head_hash, first_prev_hash, outcome)
-            digest = outcome
-        expected += len(rows)
-        link = rows[-1][3]
-        last_digest = digest
-
-    return _Stretch(expected - 1, last_hash if link is None else link.decode(), first_prev_hash)
-
-
-def _batch_intact(
-    rows: list[tuple[Any, ...]], expected: int, link: bytes, last_digest: bytes
-) -> bytes | None:
-    """The last entry's digest when every entry of the batch checks out, else None.
-
-    The same checks as _check_entries, made for the whole batch at once: after the hashing,
-    which must run entry by entry as each hash feeds the next, the comparisons are one call
-    each over the batch, with no Python code per entry. None says only "not vouched for":
-    _check_entries then settles it entry by entry.
-    """
-    sequences, payloads, prev_hashes, entry_hashes = zip(*rows, strict=True)
-    if sequences != tuple(range(expected, expected + len(rows))):
-        return None
-    # Copying a fresh hash object is cheaper than making one: the rest is sha256(digest + payload).
-    fresh = hashlib.sha256().copy
-    digests: list[bytes] = []
-    keep = digests.append
-    digest = last_digest
-    for payload in payloads:
-        hasher = fresh()
-        hasher.update(digest)
-        hasher.update(payload)
-        digest = hasher.digest()
-        keep(digest)
-    # Each hash in hex, comma-separated. Equal joins mean equal entries: the expected side holds
-    # no comma but the separators, so neither can a stored value.
-    hexes = hexlify(b"".join(digests), b",", 32)
-    if b",".join(entry_hashes) != hexes or prev_hashes[0] != link:
-        return None
-    if b",".join(prev_hashes[1:]) != hexes[:-65]:
-        return None
-    return digest
-
-
-def _check_entries(
-    rows: list[tuple[Any, ...]], expected: int, link: bytes, last_digest: bytes, compare_columns: bool
-) -> bytes | LedgerVerification:
-    """Check a batch entry by entry: the last digest when all check out, else the first failure."""
-    sha256 = hashlib.sha256
-    for sequence, payload, prev_hash, entry_hash, *columns in rows:
-        digest = sha256(last_digest + payload).digest()
-        if sequence != expected or prev_hash != link or hexlify(digest) != entry_hash:
-            return _chain_break(sequence, expected, prev_hash, entry_hash, digest, link)
-        if compare_columns:
-            problem = _payload_disagreement(payload, sequence, *map(_text, columns))
-            if problem is not None:
-                return _bad_entry(sequence, _entry_id(sequence), problem, link.decode())
-        link = entry_hash
-        last_digest = digest
-        expected += 1
-    return last_digest
-
-
-def _chain_break(
-    sequence: int, expected: int, prev_hash: bytes, entry_hash: bytes, digest: bytes, link: bytes
-) -> LedgerVerification:
-    last_hash = link.decode()
-    if sequence != expected:
-        return _gap(expected, sequence, _entry_id(sequence), last_hash)
-    if prev_hash != link:
-        return _bad_entry(
-            sequence, _entry_id(sequence), _unlinked(sequence, _text(prev_hash), last_hash), last_hash
-        )
-    problem = (
-        f"it has been altered: its payload hashes to {digest.hex()}, "
-        f"not to its recorded entry_hash {_text(entry_hash)}"
-    )
-    return _bad_entry(sequence, _entry_id(sequence), problem, last_hash)
-
-
-def _entry_batches(
-    head_size: int, batch_size: int, *, after: int = 0, columns: bool = False
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Entries after+1 to head_size in sequence order, one query per batch, text columns as bytes.
-
-    Each row is sequence, payload, prev_hash and entry_hash, then with `columns` the
-    PAYLOAD_COLUMNS.
-
-    Entries past the head are left to _entry_beyond_head, so that an append committing
-    meanwhile does not look like tampering. Paging on the sequence, rather than a server-side
-    cursor, reads about a third faster on PostgreSQL and holds nothing open between batches.
-    The rows come through the driver's own cursor: Django's wrapper costs about as much per row
-    as the hashing.
-    """
-    sql = _VERIFY_SQL.format(
+    text_columns = ["payload", "prev_hash", "entry_hash", *(schema.PAYLOAD_COLUMNS if with_columns else ())]
+    sql = _ENTRIES_SQL.format(
+        columns=", ".join(map(_as_stored, text_columns)),
         table=connection.ops.quote_name(LedgerEntry._meta.db_table),
-        columns="".join(f", {connection.ops.quote_name(name)}" for name in PAYLOAD_COLUMNS)
-        if columns
-        else "",
     )
-    fetch = _batch_reader(sql)
-    while True:
-        rows = fetch([after, head_size, batch_size])
-        if rows:
-            yield rows
-        if len(rows) < batch_size:
-            return
-        after = rows[-1][0]
+    streaming = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    # In a transaction, so that PostgreSQL hands the rows over as it reads them: a cursor that
+    # outlives its transaction has them all copied aside first.
+    with transaction.atomic(), connection.chunked_cursor() if streaming else connection.cursor() as cursor:
+        cursor.execute(sql, [head_size])
+        while rows := cursor.fetchmany(batch_size):
+            yield from rows
 
 
-def _batch_reader(sql: str) -> Callable[[list[int]], list[tuple[Any, ...]]]:
-    connection.ensure_connection()
-    raw = connection.connection
+def _as_stored(column: str) -> str:
+    """SQL reading a column as stored. SQLite keeps whatever bytes it is given as text, and its
+    driver refuses to decode text that is not UTF-8: such text is read as its bytes, so that the
+    check names the entry instead of stopping at it. (PostgreSQL accepts only valid UTF-8.)"""
+    name = connection.ops.quote_name(column)
     if connection.vendor == "sqlite":
-        cursor = raw.cursor()
-        sql = sql.replace("%s", "?")
-
-        def fetch(params: list[int]) -> list[tuple[Any, ...]]:
-            # Only for this query: the same connection serves Django, which expects str.
-            text_factory, raw.text_factory = raw.text_factory, bytes
-            try:
-                return cursor.execute(sql, params).fetchall()
-            finally:
-                raw.text_factory = text_factory
-
-        return fetch
-    if connection.vendor == "postgresql":
-        import psycopg
-        from psycopg.types.string import ByteaBinaryLoader
-
-        # Binary results, which Django's client-side cursor cannot ask for, hand text over
-        # as its UTF-8 bytes without decoding. The query, the same for every batch, is
-        # prepared from the first one on.
-        cursor = psycopg.Cursor(raw)
-        for text_type in ("text", "varchar"):
-            cursor.adapters.register_loader(text_type, ByteaBinaryLoader)
-
-        def fetch(params: list[int]) -> list[tuple[Any, ...]]:
-            cursor.execute(sql, params, prepare=True, binary=True)
-            return cursor.fetchall()
-
-        return fetch
-
-    def fetch(params: list[int]) -> list[tuple[Any, ...]]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [
-                tuple(value.encode() if isinstance(value, str) else value for value in row)
-                for row in cursor.fetchall()
-            ]
-
-    return fetch
+        return f"CASE typeof({name}) WHEN 'text' THEN CAST({name} AS BLOB) ELSE {name} END"
+    return name
 
 
 def _text(value: Any) -> Any:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _entry_id(sequence: int) -> int | None:
-    return LedgerEntry.objects.filter(sequence=sequence).values_list("id", flat=True).first()
+_MISSING = object()
 
 
-def _payload_disagreement(
-    payload: bytes,
-    sequence: int,
-    event: str,
-    actor_id: int | None,
-    subject_type: str,
-    subject_id: str,
-    report_id: int | None,
-) -> str | None:
-    """Compare the payload with the row's columns; None when they agree.
-
-    Needed only when the database no longer generates the columns from the payload.
-    """
+def _payload_disagreement(payload: str | bytes, sequence: int, columns: list[Any]) -> str | None:
+    """How the row's sequence and payload columns disagree with its payload; None when they agree."""
     try:
         data = json.loads(payload)
     except ValueError:
         return "its payload is not valid JSON"
     if not isinstance(data, dict):
         return "its payload is not a JSON object"
-    subject = data.get("subject")
-    if not isinstance(subject, dict):
-        subject = {}
-    for column, column_value, key, payload_value in (
-        ("sequence", sequence, "sequence", data.get("sequence", _MISSING)),
-        ("event", event, "event", data.get("event", _MISSING)),
-        ("actor_id", actor_id, "actor", data.get("actor", _MISSING)),
-        ("subject_type", subject_type, "subject type", subject.get("type", _MISSING)),
-        ("subject_id", subject_id, "subject id", subject.get("id", _MISSING)),
-        ("report_id", report_id, "report", data.get("report", _MISSING)),
-    ):
+    pairs = [("sequence", ("sequence",), sequence)]
+    pairs += [
+        (column, LedgerEntry._meta.get_field(column).expression.path, value)
+        for column, value in zip(schema.PAYLOAD_COLUMNS, columns, strict=True)
+    ]
+    for column, path, column_value in pairs:
+        payload_value: Any = data
+        for key in path:
+            payload_value = payload_value.get(key, _MISSING) if isinstance(payload_value, dict) else _MISSING
         if payload_value is _MISSING:
-            return f"its payload has no {key}"
+            return f"its payload has no {' '.join(path)}"
         # type() too, so that a payload's 1 and a column's "1" (or True) do not pass as equal.
         if payload_value != column_value or type(payload_value) is not type(column_value):
             return f"its {column} column says {column_value!r}, but its payload says {payload_value!r}"
     return None
+
+
+def ledger_head() -> tuple[int, str]:
+    """The head row's size and hash; an empty ledger has no head row yet."""
+    return LedgerHead.objects.filter(id=1).values_list("size", "head_hash").first() or (0, GENESIS_HASH)
+
+
+def entry_beyond_head(head_size: int) -> tuple[int, str] | None:
+    """The first entry the head does not count, and what is wrong with it; None if there is none."""
+    beyond = (
+        LedgerEntry.objects.filter(sequence__gt=head_size).order_by("sequence").values_list("sequence", "id")
+    ).first()
+    if beyond is None:
+        return None
+    # An append may have committed since the head was read: only an entry the head still does
+    # not count is wrong.
+    size_now = LedgerHead.objects.filter(id=1).values_list("size", flat=True).first()
+    if size_now is not None and size_now >= beyond[0]:
+        return None
+    head = (
+        "there is no ledger head" if size_now is None else f"the ledger head counts only {size_now} entries"
+    )
+    return beyond[0], f"Entry #{beyond[0]} (id {beyond[1]}) lies beyond the end of the ledger: {head}."
+
+
+# The verdicts, worded.
 
 
 def _unlinked(sequence: int, prev_hash: str, last_hash: str) -> str:
@@ -494,11 +222,7 @@ def _gap(expected: int, sequence: int, entry_id: int, last_hash: str) -> LedgerV
         problem = f"Entry #{sequence} (id {entry_id}) is out of place: entry #{expected} should come next."
         first_bad = sequence
     else:
-        missing = (
-            f"Entry #{expected} is missing"
-            if sequence == expected + 1
-            else f"Entries #{expected} to #{sequence - 1} are missing"
-        )
+        missing = _missing(expected, sequence - 1)
         before = f"entry #{expected - 1} is followed by" if expected > 1 else "the ledger starts at"
         problem = f"{missing}: {before} entry #{sequence} (id {entry_id})."
         first_bad = expected
@@ -507,13 +231,13 @@ def _gap(expected: int, sequence: int, entry_id: int, last_hash: str) -> LedgerV
     )
 
 
+def _missing(first: int, last: int) -> str:
+    return f"Entry #{first} is missing" if first == last else f"Entries #{first} to #{last} are missing"
+
+
 def _head_mismatch(count: int, last_hash: str, head_size: int, head_hash: str) -> LedgerVerification:
     if count < head_size:
-        missing = (
-            f"Entry #{head_size} is missing"
-            if count + 1 == head_size
-            else f"Entries #{count + 1} to #{head_size} are missing"
-        )
+        missing = _missing(count + 1, head_size)
         last = f"the last entry is #{count}" if count else "there are no entries"
         problem = f"{missing}: the ledger head records {head_size} entries ending in {head_hash}, but {last}."
         return LedgerVerification(
@@ -522,109 +246,3 @@ def _head_mismatch(count: int, last_hash: str, head_size: int, head_hash: str) -
     last = f"entry #{count}'s hash is {last_hash}" if count else "there are no entries yet"
     problem = f"The ledger head does not match entry #{count}: it records hash {head_hash}, but {last}."
     return LedgerVerification(ok=False, count=count, head_hash=last_hash, problem=problem)
-
-
-def _payload_columns_generated() -> tuple[bool, str | None]:
-    """Whether the database still generates every payload column from the payload, as the model says.
-
-    (True, None) when it does: then a payload that hashes right vouches for its columns, which
-    need not be read. (False, problem) when it no longer does for some of them, e.g. after a
-    column was redefined to be written directly. (False, None) when it cannot tell (a
-    PostgreSQL server that refuses the temporary table, as a read-only standby does): then
-    every entry's columns are compared with its payload, which is slower but just as sure.
-    """
-    table = LedgerEntry._meta.db_table
-    if connection.vendor == "sqlite":
-        found = _sqlite_generated(table)
-        expected = {column: _generated_sql(column) for column in PAYLOAD_COLUMNS}
-    elif connection.vendor == "postgresql":
-        try:
-            found, expected = _postgresql_generated(table)
-        except DatabaseError:
-            return False, None
-    else:
-        return False, None
-    altered = [column for column in PAYLOAD_COLUMNS if found.get(column) != expected[column]]
-    if not altered:
-        return True, None
-    names = " and ".join([", ".join(altered[:-1]), altered[-1]] if len(altered) > 1 else altered)
-    many = len(altered) > 1
-    return False, (
-        f"The ledger's {names} column{'s are' if many else ' is'} no longer generated by the database "
-        "from each entry's payload"
-    )
-
-
-def _generated_sql(column: str) -> str:
-    sql, params = LedgerEntry._meta.get_field(column).generated_sql(connection)
-    return sql % tuple(params)
-
-
-def _sqlite_generated(table: str) -> dict[str, str]:
-    """Each stored generated column of the table and its expression, as the schema spells it."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
-        row = cursor.fetchone()
-    found = {}
-    for column in PAYLOAD_COLUMNS:
-        # SQLite keeps the CREATE TABLE statement as written: a column is '"name" type
-        # GENERATED ALWAYS AS (expression) STORED', and the expression holds no ") STORED".
-        pattern = rf'[(,]\s*"{column}"\s[^,]*?GENERATED ALWAYS AS \((.*?)\) STORED\b'
-        match = re.search(pattern, row[0] if row else "")
-        if match:
-            found[column] = match.group(1)
-    return found
-
-
-_PG_GENERATED_SQL = """
-    SELECT a.attname, pg_get_expr(d.adbin, d.adrelid)
-    FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid = %s::regclass AND a.attgenerated = 's' AND NOT a.attisdropped
-"""
-
-
-def _postgresql_generated(table: str) -> tuple[dict[str, str], dict[str, str]]:
-    """The table's generated columns and their expressions as PostgreSQL prints them, and the same
-    for the model's definitions, printed by this server from a temporary table that is rolled back."""
-    quote = connection.ops.quote_name
-    definitions = ", ".join(
-        f"{quote(column)} {LedgerEntry._meta.get_field(column).db_type(connection)}"
-        f" GENERATED ALWAYS AS ({_generated_sql(column)}) STORED"
-        for column in PAYLOAD_COLUMNS
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_PG_GENERATED_SQL, [quote(table)])
-        found = dict(cursor.fetchall())
-        cursor.execute(f"CREATE TEMPORARY TABLE pledgeproof_expected_ledger (payload text, {definitions})")
-        cursor.execute(_PG_GENERATED_SQL, ["pledgeproof_expected_ledger"])
-        expected = dict(cursor.fetchall())
-        transaction.set_rollback(True)
-    return found, expected
-
-
-def _ledger_head() -> tuple[int, str] | None:
-    """The head row's size and hash. (Plain SQL here and below: the ORM takes a millisecond or two
-    over each of these, a few percent of checking 100,000 entries.)"""
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_SQL.format(table=connection.ops.quote_name(LedgerHead._meta.db_table)))
-        return cursor.fetchone()
-
-
-def _entry_beyond_head(head_size: int) -> tuple[int, str] | None:
-    """The first entry the head does not count, and what is wrong with it; None if there is none."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _BEYOND_SQL.format(table=connection.ops.quote_name(LedgerEntry._meta.db_table)), [head_size]
-        )
-        beyond = cursor.fetchone()
-    if beyond is None:
-        return None
-    # An append may have committed since the head was read: only an entry the head still does
-    # not count is wrong.
-    size_now = (_ledger_head() or (None,))[0]
-    if size_now is not None and size_now >= beyond[0]:
-        return None
-    head = (
-        "there is no ledger head" if size_now is None else f"the ledger head counts only {size_now} entries"
-    )
-    return beyond[0], f"Entry #{beyond[0]} (id {beyond[1]}) lies beyond the end of the ledger: {head}."
