@@ -25,20 +25,16 @@ from commitments.models import (
     Commitment,
     Framework,
     ImplementationStatus,
+    ItemResponse,
     Membership,
     Organisation,
     ProgressReport,
     ReportingPeriod,
+    ReportStatus,
 )
-from commitments.services.example_content import example_item_fill
-from commitments.services.reports import (
-    MetricInput,
-    item_verdict_record,
-    report_create,
-    report_review_start,
-    report_submit,
-    report_verify,
-)
+from commitments.services.reports import MetricInput, report_create
+from demo.content import example_item_fill
+from demo.walk import report_walk
 
 SCALE_DOMAIN = "scale.pledgeproof.test"
 SCALE_ORG_PREFIX = "Scale Test Org"
@@ -208,59 +204,65 @@ def _published_report(
     reviewer: User,
     admin: User,
 ) -> ProgressReport:
-    # Imported here, as seed_demo does: reports.services imports from commitments.services.
-    from reports.services import report_publish
-
     report = report_create(organisation=organisation, period=period, acting_user=officer)
     items = list(
         report.items.select_related("node").prefetch_related("node__metrics").order_by("node__position")
     )
     statuses = _statuses(len(items), number=number, index=index, seed=seed)
     rng = random.Random(f"{seed}:content:{number}:{index}")  # noqa: S311
-    year = period.label
-    for position, (item, status) in enumerate(zip(items, statuses, strict=True)):
-        title = item.node.title.rstrip(".")
-        narrative = {
-            ImplementationStatus.IMPLEMENTED: f"{organisation.name} has this in place: {title.lower()}. "
-            f"The attached summary describes how it ran in {year}.",
-            ImplementationStatus.IN_PROGRESS: f"Work on “{title}” is under way; about "
-            f"{rng.randrange(20, 80)}% of surfaces are covered.",
-            ImplementationStatus.PLANNED: "",
-            ImplementationStatus.NOT_APPLICABLE: f"{organisation.name} runs no service this applies to.",
-        }[status]
-        metrics = {}
-        if status != ImplementationStatus.NOT_APPLICABLE:
-            metrics = {
-                metric.key: MetricInput(
-                    value=rng.randrange(50, 101) if metric.unit == "percent" else rng.randrange(0, 20_000),
-                    data_source=f"Case management system, export of 31 Dec {year} (fictional)",
-                )
-                for metric in item.node.metrics.all()
-            }
-        restricted = position % 3 == 0
-        text = (
-            f"{organisation.name} (fictional): {title}\n"
-            f"{'Internal procedure' if restricted else 'Public policy'} summary for {year}.\n"
-            f"Reference {organisation.slug}/{item.node.node_id}/{year}\n"
-        )
-        example_item_fill(
-            item,
-            officer,
-            status=status,
-            narrative=narrative,
-            metrics=metrics,
-            year=year,
-            restricted=restricted,
-            document=lambda item=item, text=text: SimpleUploadedFile(
-                f"{item.node.node_id}-{year}.txt", text.encode(), content_type="text/plain"
-            ),
-        )
-    report_submit(report=report, acting_user=officer)
-    report_review_start(report=report, acting_user=reviewer)
-    for item, status in zip(items, statuses, strict=True):
-        verdict, justification = _verdict(status, rng)
-        item_verdict_record(item=item, acting_user=reviewer, verdict=verdict, justification=justification)
-    report_verify(report=report, acting_user=reviewer)
-    # Rendering a PDF for each of hundreds of reports would dominate seeding; render_report does it.
-    report_publish(report=report, acting_user=admin, render_pdf=False)
-    return report
+
+    def fill(_report: ProgressReport) -> None:
+        for position, (item, status) in enumerate(zip(items, statuses, strict=True)):
+            _item_fill(item, status, position=position, officer=officer, rng=rng)
+
+    return report_walk(
+        report,
+        to=ReportStatus.PUBLISHED,
+        officer=officer,
+        reviewer=reviewer,
+        admin=admin,
+        fill=fill,
+        verdict=lambda position, _item: _verdict(statuses[position], rng),
+        # Rendering a PDF for each of hundreds of reports would dominate seeding; render_report does it.
+        render_pdf=False,
+    )
+
+
+def _item_fill(item: ItemResponse, status: str, *, position: int, officer: User, rng: random.Random) -> None:
+    organisation, year = item.report.organisation, item.report.period.label
+    title = item.node.title.rstrip(".")
+    narrative = {
+        ImplementationStatus.IMPLEMENTED: f"{organisation.name} has this in place: {title.lower()}. "
+        f"The attached summary describes how it ran in {year}.",
+        ImplementationStatus.IN_PROGRESS: f"Work on “{title}” is under way; about "
+        f"{rng.randrange(20, 80)}% of surfaces are covered.",
+        ImplementationStatus.PLANNED: "",
+        ImplementationStatus.NOT_APPLICABLE: f"{organisation.name} runs no service this applies to.",
+    }[status]
+    metrics = {}
+    if status != ImplementationStatus.NOT_APPLICABLE:
+        metrics = {
+            metric.key: MetricInput(
+                value=rng.randrange(50, 101) if metric.unit == "percent" else rng.randrange(0, 20_000),
+                data_source=f"Case management system, export of 31 Dec {year} (fictional)",
+            )
+            for metric in item.node.metrics.all()
+        }
+    restricted = position % 3 == 0
+    text = (
+        f"{organisation.name} (fictional): {title}\n"
+        f"{'Internal procedure' if restricted else 'Public policy'} summary for {year}.\n"
+        f"Reference {organisation.slug}/{item.node.node_id}/{year}\n"
+    )
+    example_item_fill(
+        item,
+        officer,
+        status=status,
+        narrative=narrative,
+        metrics=metrics,
+        year=year,
+        restricted=restricted,
+        document=lambda: SimpleUploadedFile(
+            f"{item.node.node_id}-{year}.txt", text.encode(), content_type="text/plain"
+        ),
+    )
