@@ -140,7 +140,7 @@ def _child_fixture(args: argparse.Namespace) -> dict:
     from commitments.services.evidence import evidence_add
     from commitments.services.reports import MetricInput, item_update, report_create
     from commitments.services.reviews import comment_add
-    from demo.walk import every_item_verified, report_walk
+    from demo.walk import People, every_item_verified, report_walk
 
     if Organisation.objects.filter(name=AUDIT_ORG).exists():
         return {"created": False}
@@ -201,8 +201,7 @@ def _child_fixture(args: argparse.Namespace) -> dict:
     report = report_walk(
         report,
         to=ReportStatus.VERIFIED,
-        officer=officer,
-        reviewer=reviewer,
+        by=People(officer=officer, reviewer=reviewer),
         review=comments,
         verdict=every_item_verified("Documents seen and consistent."),
     )

@@ -1,10 +1,10 @@
 """A large, fictional, published data set for the public pages at scale (issue 4, item 8).
 
 Every report is written through the same services a user's actions go through (report_create,
-item_update, evidence_add, report_submit, report_review_start, item_verdict_record,
-report_verify, report_publish), so the data passes the same rules and leaves the same ledger
-as real use. Organisations ("Scale Test Org 001", ...) and people are invented; the people get
-unusable passwords, as nobody is meant to sign in as them.
+item_update, evidence_add, then report_walk's report_submit, report_review_start,
+item_verdict_record, report_verify, report_publish), so the data passes the same rules and
+leaves the same ledger as real use. Organisations ("Scale Test Org 001", ...) and people are
+invented; the people get unusable passwords, as nobody is meant to sign in as them.
 
 Deterministic: what an organisation reports for a period depends only on the seed, its number
 and the period, so a rerun, or a run with more organisations, gives the same reports. Resumable:
@@ -25,7 +25,6 @@ from commitments.models import (
     Commitment,
     Framework,
     ImplementationStatus,
-    ItemResponse,
     Membership,
     Organisation,
     ProgressReport,
@@ -33,8 +32,8 @@ from commitments.models import (
     ReportStatus,
 )
 from commitments.services.reports import MetricInput, report_create
-from demo.content import example_item_fill
-from demo.walk import report_walk
+from demo.content import example_item_fill, example_verdict
+from demo.walk import People, report_walk
 
 SCALE_DOMAIN = "scale.pledgeproof.test"
 SCALE_ORG_PREFIX = "Scale Test Org"
@@ -180,18 +179,6 @@ def _statuses(count: int, *, number: int, index: int, seed: int) -> list[str]:
     return statuses
 
 
-def _verdict(status: str, rng: random.Random) -> tuple[str, str]:
-    if status == ImplementationStatus.IMPLEMENTED:
-        if rng.random() < 0.9:
-            return "verified", "The evidence shows the control in operation during the period."
-        return "partially_verified", "The control runs on the main product only."
-    if status == ImplementationStatus.IN_PROGRESS:
-        return "partially_verified", "The plan is credible; roll-out is not complete."
-    if status == ImplementationStatus.NOT_APPLICABLE:
-        return "verified", "The organisation runs no service this applies to."
-    return "not_verified", "Nothing in place yet; the item is only planned."
-
-
 @transaction.atomic
 def _published_report(
     organisation: Organisation,
@@ -210,59 +197,49 @@ def _published_report(
     )
     statuses = _statuses(len(items), number=number, index=index, seed=seed)
     rng = random.Random(f"{seed}:content:{number}:{index}")  # noqa: S311
-
-    def fill(_report: ProgressReport) -> None:
-        for position, (item, status) in enumerate(zip(items, statuses, strict=True)):
-            _item_fill(item, status, position=position, officer=officer, rng=rng)
-
+    year = period.label
+    for position, (item, status) in enumerate(zip(items, statuses, strict=True)):
+        title = item.node.title.rstrip(".")
+        narrative = {
+            ImplementationStatus.IMPLEMENTED: f"{organisation.name} has this in place: {title.lower()}. "
+            f"The attached summary describes how it ran in {year}.",
+            ImplementationStatus.IN_PROGRESS: f"Work on “{title}” is under way; about "
+            f"{rng.randrange(20, 80)}% of surfaces are covered.",
+            ImplementationStatus.PLANNED: "",
+            ImplementationStatus.NOT_APPLICABLE: f"{organisation.name} runs no service this applies to.",
+        }[status]
+        metrics = {}
+        if status != ImplementationStatus.NOT_APPLICABLE:
+            metrics = {
+                metric.key: MetricInput(
+                    value=rng.randrange(50, 101) if metric.unit == "percent" else rng.randrange(0, 20_000),
+                    data_source=f"Case management system, export of 31 Dec {year} (fictional)",
+                )
+                for metric in item.node.metrics.all()
+            }
+        restricted = position % 3 == 0
+        text = (
+            f"{organisation.name} (fictional): {title}\n"
+            f"{'Internal procedure' if restricted else 'Public policy'} summary for {year}.\n"
+            f"Reference {organisation.slug}/{item.node.node_id}/{year}\n"
+        )
+        example_item_fill(
+            item,
+            officer,
+            status=status,
+            narrative=narrative,
+            metrics=metrics,
+            year=year,
+            restricted=restricted,
+            document=lambda item=item, text=text: SimpleUploadedFile(
+                f"{item.node.node_id}-{year}.txt", text.encode(), content_type="text/plain"
+            ),
+        )
     return report_walk(
         report,
         to=ReportStatus.PUBLISHED,
-        officer=officer,
-        reviewer=reviewer,
-        admin=admin,
-        fill=fill,
-        verdict=lambda position, _item: _verdict(statuses[position], rng),
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        verdict=lambda position, _item: example_verdict(statuses[position], rng),
         # Rendering a PDF for each of hundreds of reports would dominate seeding; render_report does it.
         render_pdf=False,
-    )
-
-
-def _item_fill(item: ItemResponse, status: str, *, position: int, officer: User, rng: random.Random) -> None:
-    organisation, year = item.report.organisation, item.report.period.label
-    title = item.node.title.rstrip(".")
-    narrative = {
-        ImplementationStatus.IMPLEMENTED: f"{organisation.name} has this in place: {title.lower()}. "
-        f"The attached summary describes how it ran in {year}.",
-        ImplementationStatus.IN_PROGRESS: f"Work on “{title}” is under way; about "
-        f"{rng.randrange(20, 80)}% of surfaces are covered.",
-        ImplementationStatus.PLANNED: "",
-        ImplementationStatus.NOT_APPLICABLE: f"{organisation.name} runs no service this applies to.",
-    }[status]
-    metrics = {}
-    if status != ImplementationStatus.NOT_APPLICABLE:
-        metrics = {
-            metric.key: MetricInput(
-                value=rng.randrange(50, 101) if metric.unit == "percent" else rng.randrange(0, 20_000),
-                data_source=f"Case management system, export of 31 Dec {year} (fictional)",
-            )
-            for metric in item.node.metrics.all()
-        }
-    restricted = position % 3 == 0
-    text = (
-        f"{organisation.name} (fictional): {title}\n"
-        f"{'Internal procedure' if restricted else 'Public policy'} summary for {year}.\n"
-        f"Reference {organisation.slug}/{item.node.node_id}/{year}\n"
-    )
-    example_item_fill(
-        item,
-        officer,
-        status=status,
-        narrative=narrative,
-        metrics=metrics,
-        year=year,
-        restricted=restricted,
-        document=lambda: SimpleUploadedFile(
-            f"{item.node.node_id}-{year}.txt", text.encode(), content_type="text/plain"
-        ),
     )

@@ -11,6 +11,7 @@ whose move it is; the hooks let a caller do what people do between the moves.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from accounts.models import User
 from commitments.errors import InvalidTransition
@@ -30,13 +31,23 @@ Step = Callable[[ProgressReport], object]
 VerdictFor = Callable[[int, ItemResponse], tuple[str, str]]
 
 
-# Who makes the move to each state (a test holds it to TRANSITIONS).
+@dataclass(frozen=True)
+class People:
+    """Who walks a report: the officer submits, the reviewer reviews, the program admin publishes.
+    A walk needs only the ones its route needs."""
+
+    officer: User | None = None
+    reviewer: User | None = None
+    admin: User | None = None
+
+
+# Which of the People makes the move to each state (a test holds it to TRANSITIONS).
 MOVED_BY = {
     ReportStatus.SUBMITTED: "officer",
     ReportStatus.IN_REVIEW: "reviewer",
     ReportStatus.CHANGES_REQUESTED: "reviewer",
     ReportStatus.VERIFIED: "reviewer",
-    ReportStatus.PUBLISHED: "program admin",
+    ReportStatus.PUBLISHED: "admin",
 }
 
 
@@ -66,10 +77,8 @@ def report_route(start: ReportStatus | str, to: ReportStatus | str) -> list[Repo
 def report_walk(
     report: ProgressReport,
     *,
+    by: People,
     to: ReportStatus | str,
-    officer: User | None = None,
-    reviewer: User | None = None,
-    admin: User | None = None,
     fill: Step | None = None,
     review: Step | None = None,
     verdict: VerdictFor | None = None,
@@ -80,9 +89,8 @@ def report_walk(
 ) -> ProgressReport:
     """Move `report` from its state to `to` through the transition services; return it as it is then.
 
-    The walk starts from the state stored (an object the services were given keeps its old status),
-    and needs the people its route needs: the officer submits, the reviewer reviews, the program
-    admin publishes. Between the moves:
+    The walk starts from the state stored (an object the services were given keeps its old status);
+    each move is made `by` the person whose move it is. Between the moves:
 
     - `fill(report)` answers the items, just before submitting;
     - `review(report)` runs once the review has started (comments, a first verdict);
@@ -93,27 +101,26 @@ def report_walk(
     """
     verdict = verdict or every_item_verified()
     route = report_route(ProgressReport.objects.values_list("status", flat=True).get(pk=report.pk), to)
-    people = {"officer": officer, "reviewer": reviewer, "program admin": admin}
     # Checked before the first move, so that a walk missing someone leaves the report as it was.
     for state in route:
-        if people[MOVED_BY[state]] is None:
+        if getattr(by, MOVED_BY[state]) is None:
             raise TypeError(
-                f"report_walk needs the {MOVED_BY[state]} to move a report to {state.label.lower()}."
+                f"report_walk needs People.{MOVED_BY[state]} to move a report to {state.label.lower()}."
             )
     for state in route:
         if state == ReportStatus.SUBMITTED:
             if fill is not None:
                 fill(report)
-            report = report_submit(report=report, acting_user=officer)
+            report = report_submit(report=report, acting_user=by.officer)
         elif state == ReportStatus.IN_REVIEW:
-            report = report_review_start(report=report, acting_user=reviewer)
+            report = report_review_start(report=report, acting_user=by.reviewer)
             if review is not None:
                 review(report)
         elif state == ReportStatus.CHANGES_REQUESTED:
             items = list(report.items.select_related("node"))
             report = report_changes_request(
                 report=report,
-                acting_user=reviewer,
+                acting_user=by.reviewer,
                 items=[items[changes_item]],
                 message=changes_message,
             )
@@ -121,11 +128,11 @@ def report_walk(
             for index, item in enumerate(report.items.select_related("node")):
                 decision, justification = verdict(index, item)
                 item_verdict_record(
-                    item=item, acting_user=reviewer, verdict=decision, justification=justification
+                    item=item, acting_user=by.reviewer, verdict=decision, justification=justification
                 )
-            report = report_verify(report=report, acting_user=reviewer)
+            report = report_verify(report=report, acting_user=by.reviewer)
             if verified is not None:
                 verified(report)
         elif state == ReportStatus.PUBLISHED:
-            report = report_publish(report=report, acting_user=admin, render_pdf=render_pdf).report
+            report = report_publish(report=report, acting_user=by.admin, render_pdf=render_pdf).report
     return report

@@ -19,7 +19,6 @@ from commitments.models import (
     Commitment,
     Framework,
     ImplementationStatus,
-    ItemResponse,
     Membership,
     Organisation,
     ProgressReport,
@@ -29,8 +28,8 @@ from commitments.models import (
 from commitments.services.evidence import evidence_add
 from commitments.services.reports import MetricInput, item_verdict_record, report_create
 from commitments.services.reviews import comment_add, company_response_add
-from demo.content import example_item_fill
-from demo.walk import report_walk
+from demo.content import example_item_fill, example_verdict
+from demo.walk import People, report_walk
 
 DEMO_PASSWORD = "pledgeproof-demo"
 DEMO_DOMAIN = "demo.pledgeproof.test"
@@ -197,16 +196,6 @@ def _ask_for_information(report: ProgressReport, *, reviewer: User) -> None:
     )
 
 
-def _final_verdict(_index: int, item: ItemResponse) -> tuple[str, str]:
-    if item.status == ImplementationStatus.IMPLEMENTED:
-        return "verified", "The evidence shows the control in operation during the period."
-    if item.status == ImplementationStatus.IN_PROGRESS:
-        return "partially_verified", "The plan is credible; roll-out is not complete."
-    if item.status == ImplementationStatus.NOT_APPLICABLE:
-        return "verified", "The organisation runs no service this applies to."
-    return "not_verified", "Nothing in place yet; the item is only planned."
-
-
 def _respond(report: ProgressReport, *, officer: User) -> None:
     """The company replies to the first partial verdict."""
     in_progress = report.items.filter(status=ImplementationStatus.IN_PROGRESS).first()
@@ -227,13 +216,11 @@ def _advance(report: ProgressReport, target: str, *, officer: User, reviewer: Us
     report_walk(
         report,
         to=target,
-        officer=officer,
-        reviewer=reviewer,
-        admin=admin,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
         review=review,
         changes_item=CHANGES_ITEM,
         changes_message="Please clarify the reporting window.",
-        verdict=_final_verdict,
+        verdict=lambda _index, item: example_verdict(item.status),
         verified=partial(_respond, officer=officer),
     )
 

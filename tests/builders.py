@@ -18,7 +18,7 @@ from commitments.models import (
     ReportingPeriod,
 )
 from commitments.services.reports import MetricInput, item_update
-from demo.walk import report_walk
+from demo.walk import People, report_walk
 
 
 def small_framework(key: str = "tiny", version: str = "1.0", items: int = 3) -> Framework:
@@ -97,7 +97,10 @@ def advance(report, to: str, *, officer, reviewer, admin=None):
     """Walk a report along the happy path until it reaches `to` (answering every item before it is
     submitted, every verdict verified); return it as it is then, which is the report to use from there."""
     return report_walk(
-        report, to=to, officer=officer, reviewer=reviewer, admin=admin, fill=lambda r: answer_all(r, officer)
+        report,
+        to=to,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        fill=lambda r: answer_all(r, officer),
     )
 
 

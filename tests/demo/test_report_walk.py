@@ -13,7 +13,7 @@ from commitments.models import (
 )
 from commitments.services.reports import TRANSITIONS
 from commitments.services.reviews import comment_add, company_response_add
-from demo.walk import MOVED_BY, report_route, report_walk
+from demo.walk import MOVED_BY, People, report_route, report_walk
 from tests.builders import advance, answer_all
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,9 @@ def test_it_resubmits_a_report_sent_back_and_carries_it_on_to_published(
     sent_back = advance(report, S.CHANGES_REQUESTED, officer=officer, reviewer=reviewer, admin=program_admin)
 
     published = report_walk(
-        sent_back, to=S.PUBLISHED, officer=officer, reviewer=reviewer, admin=program_admin
+        sent_back,
+        to=S.PUBLISHED,
+        by=People(officer=officer, reviewer=reviewer, admin=program_admin),
     )
 
     assert (published.status, published.revision) == (S.PUBLISHED, 2)
@@ -84,9 +86,7 @@ def test_each_hook_runs_at_its_place_between_the_moves(report, officer, reviewer
     published = report_walk(
         report,
         to=S.PUBLISHED,
-        officer=officer,
-        reviewer=reviewer,
-        admin=program_admin,
+        by=People(officer=officer, reviewer=reviewer, admin=program_admin),
         fill=fill,
         review=review,
         verdict=lambda index, item: (
@@ -112,8 +112,7 @@ def test_requesting_changes_names_the_chosen_item_with_the_message(report, offic
     report_walk(
         report,
         to=S.CHANGES_REQUESTED,
-        officer=officer,
-        reviewer=reviewer,
+        by=People(officer=officer, reviewer=reviewer),
         fill=lambda report: answer_all(report, officer),
         changes_item=2,
         changes_message="State the reporting window.",
@@ -129,7 +128,7 @@ def test_a_walk_backwards_is_refused_and_changes_nothing(report, officer, review
     entries = LedgerEntry.objects.count()
 
     with pytest.raises(InvalidTransition, match="No moves lead a report from submitted to draft"):
-        report_walk(submitted, to=S.DRAFT, officer=officer, reviewer=reviewer)
+        report_walk(submitted, to=S.DRAFT, by=People(officer=officer, reviewer=reviewer))
 
     assert ProgressReport.objects.get(pk=report.pk).status == S.SUBMITTED
     assert LedgerEntry.objects.count() == entries
@@ -139,8 +138,8 @@ def test_a_walk_missing_someone_is_refused_before_the_first_move(report, officer
     answer_all(report, officer)
     entries = LedgerEntry.objects.count()
 
-    with pytest.raises(TypeError, match="needs the program admin to move a report to published"):
-        report_walk(report, to=S.PUBLISHED, officer=officer, reviewer=reviewer)
+    with pytest.raises(TypeError, match="needs People.admin to move a report to published"):
+        report_walk(report, to=S.PUBLISHED, by=People(officer=officer, reviewer=reviewer))
 
     assert ProgressReport.objects.get(pk=report.pk).status == S.DRAFT
     assert LedgerEntry.objects.count() == entries
@@ -173,7 +172,7 @@ def test_it_walks_on_from_the_stored_state_when_given_an_object_the_services_lef
     advance(report, S.SUBMITTED, officer=officer, reviewer=reviewer)
     assert report.status == S.DRAFT  # the object given to the services is left as it was
 
-    walked = report_walk(report, to=S.IN_REVIEW, reviewer=reviewer)
+    walked = report_walk(report, to=S.IN_REVIEW, by=People(reviewer=reviewer))
 
     assert walked.status == S.IN_REVIEW
     assert _moves(report) == ["report.submitted", "report.review_started"]

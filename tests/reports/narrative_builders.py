@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from commitments.models import ImplementationStatus, ItemResponse, ReportStatus
 from commitments.services.reports import report_create
-from demo.walk import report_walk
+from demo.walk import People, report_walk
 from reports.services import publication_correct
 from tests.reports.public_builders import fill, officer_of
 
@@ -25,7 +25,10 @@ def published_with_narrative(organisation, period, text: str, *, reviewer, admin
     fill(report, officer, statuses=[ImplementationStatus.IMPLEMENTED] * report.items.count())
     store_as_before_the_limits(report, text)
     return report_walk(
-        report, to=ReportStatus.PUBLISHED, officer=officer, reviewer=reviewer, admin=admin, render_pdf=False
+        report,
+        to=ReportStatus.PUBLISHED,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        render_pdf=False,
     )
 
 

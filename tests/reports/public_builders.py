@@ -7,12 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from commitments.models import ImplementationStatus, ReportStatus, Verdict
 from commitments.services.evidence import evidence_add
 from commitments.services.reports import MetricInput, item_update, report_create
-from demo.walk import report_walk
+from demo.walk import People, report_walk
 from tests.builders import commit
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.samples import pdf_bytes
 
 EFFECTIVE = datetime.date(2026, 2, 1)
+SEEN = "Policy document seen."
 
 
 def committed_org(framework, name: str, slug: str | None = None):
@@ -87,18 +88,17 @@ def fill(
     return items
 
 
-def verdicts_of(verdicts=None, justification="Policy document seen."):
+def verdicts_of(verdicts=None, justification=SEEN):
     """Each item's verdict by its index in `verdicts` (every one verified by default)."""
     return lambda index, _item: (verdicts[index] if verdicts else Verdict.VERIFIED, justification)
 
 
-def verify(report, reviewer, *, officer=None, verdicts=None, justification="Policy document seen."):
-    """Walk a submitted report, or one in review (or a draft, given its `officer`), to verified."""
+def verify(report, reviewer, *, verdicts=None, justification=SEEN):
+    """Review a submitted report (or go on with one in review) until it is verified; return it then."""
     return report_walk(
         report,
         to=ReportStatus.VERIFIED,
-        officer=officer,
-        reviewer=reviewer,
+        by=People(reviewer=reviewer),
         verdict=verdicts_of(verdicts, justification),
     )
 
@@ -109,9 +109,7 @@ def published(organisation, period, *, reviewer, admin, statuses=None, verdicts=
     return report_walk(
         report,
         to=ReportStatus.PUBLISHED,
-        officer=officer,
-        reviewer=reviewer,
-        admin=admin,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
         fill=lambda report: fill(report, officer, statuses=statuses, **fill_options),
         verdict=verdicts_of(verdicts),
     )

@@ -16,7 +16,7 @@ from commitments.models import ReportStatus
 from commitments.services.evidence import evidence_add
 from commitments.services.reports import MetricInput, item_update, report_create
 from commitments.services.reviews import comment_add
-from demo.walk import every_item_verified, report_walk
+from demo.walk import People, every_item_verified, report_walk
 from reports.models import Publication
 from tests.builders import advance, commit
 from tests.factories import MembershipFactory, OrganisationFactory
@@ -68,9 +68,7 @@ def fill_and_walk(report, *, officer, reviewer, admin, to, marker="", status="pl
     return report_walk(
         report,
         to=to,
-        officer=officer,
-        reviewer=reviewer,
-        admin=admin,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
         review=lambda report: comment_add(
             item=report.items.first(), acting_user=reviewer, body=f"Reviewer comment {marker}"
         ),

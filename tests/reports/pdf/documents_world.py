@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from commitments.models import LedgerHead, ReportStatus
 from commitments.services.reports import item_verdict_record, report_create
 from commitments.services.reviews import comment_add, company_response_add
-from demo.walk import every_item_verified, report_walk
+from demo.walk import People, every_item_verified, report_walk
 from reports.models import ArtifactStatus, ReportArtifact
 from reports.pdf.services import artifact_read, artifact_render, artifact_request
 from tests.builders import period_for, small_framework
@@ -79,6 +79,7 @@ def _render(kind: str, *, admin, report=None, period=None) -> Rendered:
 
 def _reviewed_report(organisation, period, *, reviewer, admin):
     officer = officer_of(organisation)
+    people = People(officer=officer, reviewer=reviewer, admin=admin)
     report = report_create(organisation=organisation, period=period, acting_user=officer)
     fill(report, officer, narrative=NARRATIVE, restricted_title=RESTRICTED_TITLE)
 
@@ -93,17 +94,14 @@ def _reviewed_report(organisation, period, *, reviewer, admin):
     report = report_walk(
         report,
         to=ReportStatus.CHANGES_REQUESTED,
-        officer=officer,
-        reviewer=reviewer,
+        by=people,
         review=first_round,
         changes_message="Attach the memo.",
     )
     return report_walk(
         report,
         to=ReportStatus.PUBLISHED,
-        officer=officer,
-        reviewer=reviewer,
-        admin=admin,
+        by=people,
         verdict=every_item_verified(FINAL_JUSTIFICATION),
         verified=lambda report: company_response_add(
             item=report.items.first(), acting_user=officer, body=COMPANY_RESPONSE

@@ -6,7 +6,7 @@ from django.urls import reverse
 from commitments.models import Comment, Evidence, ImplementationStatus, ReportStatus
 from commitments.services.reports import item_update, report_create
 from commitments.services.reviews import comment_add, company_response_add
-from demo.walk import every_item_verified, report_walk
+from demo.walk import People, every_item_verified, report_walk
 from tests.builders import period_for
 from tests.reports.public_builders import committed_org, fill, officer_of
 
@@ -34,8 +34,7 @@ def _report_in(state, org, period, reviewer):
     return report_walk(
         report,
         to=state,
-        officer=officer,
-        reviewer=reviewer,
+        by=People(officer=officer, reviewer=reviewer),
         review=_comment(reviewer, f"MARKER-COMMENT-{state}"),
         changes_message="MARKER-REQUEST",
         verdict=every_item_verified(f"MARKER-JUSTIFICATION-{state}"),
@@ -69,9 +68,7 @@ def world(framework, reviewer, program_admin):
     report = report_walk(
         report,
         to=ReportStatus.PUBLISHED,
-        officer=officer,
-        reviewer=reviewer,
-        admin=program_admin,
+        by=People(officer=officer, reviewer=reviewer, admin=program_admin),
         review=_comment(reviewer, "MARKER-COMMENT-PUBLISHED"),
         verdict=every_item_verified("PUBLISHED-JUSTIFICATION"),
         verified=lambda report: company_response_add(
