@@ -136,18 +136,11 @@ def _child_fixture(args: argparse.Namespace) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from accounts.models import User
-    from commitments.models import Commitment, Evidence, Membership, Organisation
+    from commitments.models import Commitment, Evidence, Membership, Organisation, ReportStatus
     from commitments.services.evidence import evidence_add
-    from commitments.services.reports import (
-        MetricInput,
-        item_update,
-        item_verdict_record,
-        report_create,
-        report_review_start,
-        report_submit,
-        report_verify,
-    )
+    from commitments.services.reports import MetricInput, item_update, report_create
     from commitments.services.reviews import comment_add
+    from demo.walk import People, every_item_verified, report_walk
 
     if Organisation.objects.filter(name=AUDIT_ORG).exists():
         return {"created": False}
@@ -198,17 +191,20 @@ def _child_fixture(args: argparse.Namespace) -> dict:
         else:
             text = f"Evidence document {n}\n" + "Measured outcome line.\n" * 200
             evidence_add(**common, upload=SimpleUploadedFile(f"evidence-{n}.txt", text.encode()))
-    report_submit(report=report, acting_user=officer)
-    report_review_start(report=report, acting_user=reviewer)
-    for item in report.items.all():
-        comment_add(item=item, acting_user=reviewer, body=f"Checked the evidence for {item.node.node_id}.")
-        item_verdict_record(
-            item=item,
-            acting_user=reviewer,
-            verdict="verified",
-            justification="Documents seen and consistent.",
-        )
-    report_verify(report=report, acting_user=reviewer)
+
+    def comments(report):
+        for item in report.items.select_related("node"):
+            comment_add(
+                item=item, acting_user=reviewer, body=f"Checked the evidence for {item.node.node_id}."
+            )
+
+    report = report_walk(
+        report,
+        to=ReportStatus.VERIFIED,
+        by=People(officer=officer, reviewer=reviewer),
+        review=comments,
+        verdict=every_item_verified("Documents seen and consistent."),
+    )
     return {"created": True, "report": report.pk}
 
 

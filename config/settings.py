@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "reports",
+    # Fictional demo and scale data, with seed_demo, seed_scale and otp_code; the apps above never import it.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -16,17 +16,9 @@ from commitments.models import (
     ImplementationStatus,
     MetricDefinition,
     ReportingPeriod,
-    ReportStatus,
 )
-from commitments.services.reports import (
-    MetricInput,
-    item_update,
-    item_verdict_record,
-    report_changes_request,
-    report_review_start,
-    report_submit,
-    report_verify,
-)
+from commitments.services.reports import MetricInput, item_update
+from demo.walk import People, report_walk
 
 
 def small_framework(key: str = "tiny", version: str = "1.0", items: int = 3) -> Framework:
@@ -102,42 +94,14 @@ def answer_all(report, officer, status: str = ImplementationStatus.PLANNED) -> N
 
 
 def advance(report, to: str, *, officer, reviewer, admin=None):
-    """Walk a fresh draft report along the happy path until it reaches `to`; return it as it is then.
-
-    The services leave the object they are given as it was, so use the report this returns.
-    """
-    from reports.services import report_publish
-
-    order = [
-        ReportStatus.DRAFT,
-        ReportStatus.SUBMITTED,
-        ReportStatus.IN_REVIEW,
-        ReportStatus.CHANGES_REQUESTED,
-        ReportStatus.VERIFIED,
-        ReportStatus.PUBLISHED,
-    ]
-    if to == ReportStatus.DRAFT:
-        return report
-    answer_all(report, officer)
-    report = report_submit(report=report, acting_user=officer)
-    if to == ReportStatus.SUBMITTED:
-        return report
-    report = report_review_start(report=report, acting_user=reviewer)
-    if to == ReportStatus.IN_REVIEW:
-        return report
-    if to == ReportStatus.CHANGES_REQUESTED:
-        return report_changes_request(
-            report=report, acting_user=reviewer, items=list(report.items.all())[:1], message="More detail"
-        )
-    for item in report.items.select_related("node"):
-        item_verdict_record(
-            item=item, acting_user=reviewer, verdict="verified", justification="Policy document seen."
-        )
-    report = report_verify(report=report, acting_user=reviewer)
-    if to == ReportStatus.VERIFIED:
-        return report
-    assert to in order
-    return report_publish(report=report, acting_user=admin).report
+    """Walk a report along the happy path until it reaches `to` (answering every item before it is
+    submitted, every verdict verified); return it as it is then, which is the report to use from there."""
+    return report_walk(
+        report,
+        to=to,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        fill=lambda r: answer_all(r, officer),
+    )
 
 
 def authenticator_for(user) -> tuple[TOTPDevice, list[str]]:

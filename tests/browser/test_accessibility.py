@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from commitments.models import ImplementationStatus, ItemResponse, ProgressReport
-from commitments.services.demo import DEMO_DOMAIN
+from demo.world import DEMO_DOMAIN
 from reports.services import publication_correct
 
 pytestmark = pytest.mark.browser

@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from commitments.models import ItemResponse, Organisation, ProgressReport
-from commitments.services.demo import DEMO_DOMAIN, DEMO_PASSWORD
+from demo.world import DEMO_DOMAIN, DEMO_PASSWORD
 from reports.pdf.services import artifact_render, artifact_request
 from reports.tasks import artifact_render_task
 from tests.browser.conftest import TIMEOUT_MS, expect

@@ -26,8 +26,8 @@ from commitments.models import (
     ProgressReport,
     ReportStatus,
 )
-from commitments.services.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from commitments.services.ledger import ledger_verify
+from demo.world import DEMO_DOMAIN, DEMO_PASSWORD
 from tests.browser.conftest import expect
 
 pytestmark = pytest.mark.browser

@@ -4,23 +4,16 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from commitments.models import ImplementationStatus
+from commitments.models import ImplementationStatus, ReportStatus, Verdict
 from commitments.services.evidence import evidence_add
-from commitments.services.reports import (
-    MetricInput,
-    item_update,
-    item_verdict_record,
-    report_create,
-    report_review_start,
-    report_submit,
-    report_verify,
-)
-from reports.services import report_publish
+from commitments.services.reports import MetricInput, item_update, report_create
+from demo.walk import People, report_walk
 from tests.builders import commit
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.samples import pdf_bytes
 
 EFFECTIVE = datetime.date(2026, 2, 1)
+SEEN = "Policy document seen."
 
 
 def committed_org(framework, name: str, slug: str | None = None):
@@ -95,25 +88,28 @@ def fill(
     return items
 
 
-def verify(report, reviewer, *, verdicts=None, justification="Policy document seen.", start=True):
-    """Review a submitted report (or one in review, with start=False) to verified; return it then."""
-    if start:
-        report = report_review_start(report=report, acting_user=reviewer)
-    items = list(report.items.select_related("node").order_by("node__position"))
-    for index, item in enumerate(items):
-        item_verdict_record(
-            item=item,
-            acting_user=reviewer,
-            verdict=verdicts[index] if verdicts else "verified",
-            justification=justification,
-        )
-    return report_verify(report=report, acting_user=reviewer)
+def verdicts_of(verdicts=None, justification=SEEN):
+    """Each item's verdict by its index in `verdicts` (every one verified by default)."""
+    return lambda index, _item: (verdicts[index] if verdicts else Verdict.VERIFIED, justification)
+
+
+def verify(report, reviewer, *, verdicts=None, justification=SEEN):
+    """Review a submitted report (or go on with one in review) until it is verified; return it then."""
+    return report_walk(
+        report,
+        to=ReportStatus.VERIFIED,
+        by=People(reviewer=reviewer),
+        verdict=verdicts_of(verdicts, justification),
+    )
 
 
 def published(organisation, period, *, reviewer, admin, statuses=None, verdicts=None, **fill_options):
     officer = officer_of(organisation)
     report = report_create(organisation=organisation, period=period, acting_user=officer)
-    fill(report, officer, statuses=statuses, **fill_options)
-    report = report_submit(report=report, acting_user=officer)
-    report = verify(report, reviewer, verdicts=verdicts)
-    return report_publish(report=report, acting_user=admin).report
+    return report_walk(
+        report,
+        to=ReportStatus.PUBLISHED,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        fill=lambda report: fill(report, officer, statuses=statuses, **fill_options),
+        verdict=verdicts_of(verdicts),
+    )

@@ -14,19 +14,10 @@ from jsonschema import Draft202012Validator
 
 from commitments.models import ReportStatus
 from commitments.services.evidence import evidence_add
-from commitments.services.reports import (
-    MetricInput,
-    item_update,
-    item_verdict_record,
-    report_changes_request,
-    report_create,
-    report_review_start,
-    report_submit,
-    report_verify,
-)
+from commitments.services.reports import MetricInput, item_update, report_create
 from commitments.services.reviews import comment_add
+from demo.walk import People, every_item_verified, report_walk
 from reports.models import Publication
-from reports.services import report_publish
 from tests.builders import advance, commit
 from tests.factories import MembershipFactory, OrganisationFactory
 
@@ -74,26 +65,16 @@ def fill_and_walk(report, *, officer, reviewer, admin, to, marker="", status="pl
             visibility="restricted",
             upload=SimpleUploadedFile("policy.txt", f"Private policy {marker}\n".encode()),
         )
-    if to == ReportStatus.DRAFT:
-        return report
-    report = report_submit(report=report, acting_user=officer)
-    if to == ReportStatus.SUBMITTED:
-        return report
-    report = report_review_start(report=report, acting_user=reviewer)
-    first = report.items.first()
-    comment_add(item=first, acting_user=reviewer, body=f"Reviewer comment {marker}")
-    if to == ReportStatus.IN_REVIEW:
-        return report
-    if to == ReportStatus.CHANGES_REQUESTED:
-        return report_changes_request(
-            report=report, acting_user=reviewer, items=[first], message=f"Fix {marker}"
-        )
-    for item in report.items.all():
-        item_verdict_record(item=item, acting_user=reviewer, verdict="verified", justification="Policy seen.")
-    report = report_verify(report=report, acting_user=reviewer)
-    if to == ReportStatus.VERIFIED:
-        return report
-    return report_publish(report=report, acting_user=admin).report
+    return report_walk(
+        report,
+        to=to,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        review=lambda report: comment_add(
+            item=report.items.first(), acting_user=reviewer, body=f"Reviewer comment {marker}"
+        ),
+        changes_message=f"Fix {marker}",
+        verdict=every_item_verified("Policy seen."),
+    )
 
 
 def new_org(framework, name, slug):

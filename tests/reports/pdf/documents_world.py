@@ -17,22 +17,16 @@ from unittest import mock
 
 from django.db import connection, transaction
 
-from commitments.models import ItemResponse, LedgerHead
-from commitments.services.reports import (
-    item_verdict_record,
-    report_changes_request,
-    report_create,
-    report_review_start,
-    report_submit,
-)
+from commitments.models import LedgerHead, ReportStatus
+from commitments.services.reports import item_verdict_record, report_create
 from commitments.services.reviews import comment_add, company_response_add
+from demo.walk import People, every_item_verified, report_walk
 from reports.models import ArtifactStatus, ReportArtifact
 from reports.pdf.services import artifact_read, artifact_render, artifact_request
-from reports.services import report_publish
 from tests.builders import period_for, small_framework
 from tests.factories import UserFactory
 from tests.reports.pdf.pdf_reading import ReadPdf
-from tests.reports.public_builders import committed_org, fill, officer_of, published, verify
+from tests.reports.public_builders import committed_org, fill, officer_of, published
 
 RESTRICTED_TITLE = "Confidential classifier red-team memo Zanzibar"
 OLD_JUSTIFICATION = "Superseded verdict: the memo Quetzal was missing from the first submission."
@@ -85,25 +79,34 @@ def _render(kind: str, *, admin, report=None, period=None) -> Rendered:
 
 def _reviewed_report(organisation, period, *, reviewer, admin):
     officer = officer_of(organisation)
+    people = People(officer=officer, reviewer=reviewer, admin=admin)
     report = report_create(organisation=organisation, period=period, acting_user=officer)
     fill(report, officer, narrative=NARRATIVE, restricted_title=RESTRICTED_TITLE)
-    report_submit(report=report, acting_user=officer)
-    report_review_start(report=report, acting_user=reviewer)
-    first = (
-        ItemResponse.objects.select_related("report", "node")
-        .filter(report=report)
-        .order_by("node__position")[0]
+
+    def first_round(report):
+        first = report.items.select_related("node").first()
+        item_verdict_record(
+            item=first, acting_user=reviewer, verdict="needs_information", justification=OLD_JUSTIFICATION
+        )
+        comment_add(item=first, acting_user=reviewer, body=REVIEWER_COMMENT)
+        comment_add(item=first, acting_user=officer, body=OFFICER_COMMENT)
+
+    report = report_walk(
+        report,
+        to=ReportStatus.CHANGES_REQUESTED,
+        by=people,
+        review=first_round,
+        changes_message="Attach the memo.",
     )
-    item_verdict_record(
-        item=first, acting_user=reviewer, verdict="needs_information", justification=OLD_JUSTIFICATION
+    return report_walk(
+        report,
+        to=ReportStatus.PUBLISHED,
+        by=people,
+        verdict=every_item_verified(FINAL_JUSTIFICATION),
+        verified=lambda report: company_response_add(
+            item=report.items.first(), acting_user=officer, body=COMPANY_RESPONSE
+        ),
     )
-    comment_add(item=first, acting_user=reviewer, body=REVIEWER_COMMENT)
-    comment_add(item=first, acting_user=officer, body=OFFICER_COMMENT)
-    report_changes_request(report=report, acting_user=reviewer, items=[first], message="Attach the memo.")
-    report = report_submit(report=report, acting_user=officer)
-    report = verify(report, reviewer, justification=FINAL_JUSTIFICATION)
-    company_response_add(item=first, acting_user=officer, body=COMPANY_RESPONSE)
-    return report_publish(report=report, acting_user=admin).report
 
 
 def _build() -> World:

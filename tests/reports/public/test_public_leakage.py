@@ -4,17 +4,11 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Comment, Evidence, ImplementationStatus, ReportStatus
-from commitments.services.reports import (
-    item_update,
-    report_changes_request,
-    report_create,
-    report_review_start,
-    report_submit,
-)
+from commitments.services.reports import item_update, report_create
 from commitments.services.reviews import comment_add, company_response_add
-from reports.services import report_publish
+from demo.walk import People, every_item_verified, report_walk
 from tests.builders import period_for
-from tests.reports.public_builders import committed_org, fill, officer_of, verify
+from tests.reports.public_builders import committed_org, fill, officer_of
 
 pytestmark = pytest.mark.django_db
 
@@ -37,20 +31,18 @@ def _report_in(state, org, period, reviewer):
         restricted_title=f"MARKER-RESTRICTED-{state}",
         public_file_title=f"MARKER-PUBLIC-FILE-{state}",
     )
-    if state == ReportStatus.DRAFT:
-        return report
-    report = report_submit(report=report, acting_user=officer)
-    if state == ReportStatus.SUBMITTED:
-        return report
-    report = report_review_start(report=report, acting_user=reviewer)
-    comment_add(item=report.items.first(), acting_user=reviewer, body=f"MARKER-COMMENT-{state}")
-    if state == ReportStatus.IN_REVIEW:
-        return report
-    if state == ReportStatus.CHANGES_REQUESTED:
-        return report_changes_request(
-            report=report, acting_user=reviewer, items=report.items.all()[:1], message="MARKER-REQUEST"
-        )
-    return verify(report, reviewer, justification=f"MARKER-JUSTIFICATION-{state}", start=False)
+    return report_walk(
+        report,
+        to=state,
+        by=People(officer=officer, reviewer=reviewer),
+        review=_comment(reviewer, f"MARKER-COMMENT-{state}"),
+        changes_message="MARKER-REQUEST",
+        verdict=every_item_verified(f"MARKER-JUSTIFICATION-{state}"),
+    )
+
+
+def _comment(reviewer, body):
+    return lambda report: comment_add(item=report.items.first(), acting_user=reviewer, body=body)
 
 
 @pytest.fixture
@@ -73,12 +65,16 @@ def world(framework, reviewer, program_admin):
         restricted_title="MARKER-RESTRICTED-PUBLISHED",
         public_file_title="PUBLISHED-FILE",
     )
-    report = report_submit(report=report, acting_user=officer)
-    report = report_review_start(report=report, acting_user=reviewer)
-    comment_add(item=report.items.first(), acting_user=reviewer, body="MARKER-COMMENT-PUBLISHED")
-    report = verify(report, reviewer, justification="PUBLISHED-JUSTIFICATION", start=False)
-    company_response_add(item=report.items.first(), acting_user=officer, body="PUBLISHED-RESPONSE")
-    report = report_publish(report=report, acting_user=program_admin).report
+    report = report_walk(
+        report,
+        to=ReportStatus.PUBLISHED,
+        by=People(officer=officer, reviewer=reviewer, admin=program_admin),
+        review=_comment(reviewer, "MARKER-COMMENT-PUBLISHED"),
+        verdict=every_item_verified("PUBLISHED-JUSTIFICATION"),
+        verified=lambda report: company_response_add(
+            item=report.items.first(), acting_user=officer, body="PUBLISHED-RESPONSE"
+        ),
+    )
     draft = report_create(organisation=shown, period=period, acting_user=officer)
     fill(draft, officer, narrative="MARKER-NEXT-DRAFT", public_file_title="MARKER-NEXT-DRAFT-FILE")
     return {"period": period, "old": old, "shown": shown, "report": report, "unpublished": unpublished}

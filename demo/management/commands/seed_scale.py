@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.test.utils import override_settings
 
 from commitments.models import Framework
-from commitments.services.scale import DEFAULT_SEED, MAX_PERIODS, SCALE_DOMAIN, scale_seed
+from demo.scale import DEFAULT_SEED, MAX_PERIODS, SCALE_DOMAIN, scale_seed
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.second_factor import totp_code_now
-from commitments.services.demo import DEMO_DOMAIN, is_demo_email
+from demo.world import DEMO_DOMAIN, is_demo_email
 
 
 class Command(BaseCommand):

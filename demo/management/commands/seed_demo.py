@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.models import Framework
-from commitments.services.demo import (
+from demo.world import (
     DEMO_PASSWORD,
     demo_authenticators_ensure,
     demo_is_seeded,

@@ -1,10 +1,10 @@
 """A large, fictional, published data set for the public pages at scale (issue 4, item 8).
 
 Every report is written through the same services a user's actions go through (report_create,
-item_update, evidence_add, report_submit, report_review_start, item_verdict_record,
-report_verify, report_publish), so the data passes the same rules and leaves the same ledger
-as real use. Organisations ("Scale Test Org 001", ...) and people are invented; the people get
-unusable passwords, as nobody is meant to sign in as them.
+item_update, evidence_add, then report_walk's report_submit, report_review_start,
+item_verdict_record, report_verify, report_publish), so the data passes the same rules and
+leaves the same ledger as real use. Organisations ("Scale Test Org 001", ...) and people are
+invented; the people get unusable passwords, as nobody is meant to sign in as them.
 
 Deterministic: what an organisation reports for a period depends only on the seed, its number
 and the period, so a rerun, or a run with more organisations, gives the same reports. Resumable:
@@ -29,16 +29,11 @@ from commitments.models import (
     Organisation,
     ProgressReport,
     ReportingPeriod,
+    ReportStatus,
 )
-from commitments.services.example_content import example_item_fill
-from commitments.services.reports import (
-    MetricInput,
-    item_verdict_record,
-    report_create,
-    report_review_start,
-    report_submit,
-    report_verify,
-)
+from commitments.services.reports import MetricInput, report_create
+from demo.content import example_item_fill, example_verdict
+from demo.walk import People, report_walk
 
 SCALE_DOMAIN = "scale.pledgeproof.test"
 SCALE_ORG_PREFIX = "Scale Test Org"
@@ -184,18 +179,6 @@ def _statuses(count: int, *, number: int, index: int, seed: int) -> list[str]:
     return statuses
 
 
-def _verdict(status: str, rng: random.Random) -> tuple[str, str]:
-    if status == ImplementationStatus.IMPLEMENTED:
-        if rng.random() < 0.9:
-            return "verified", "The evidence shows the control in operation during the period."
-        return "partially_verified", "The control runs on the main product only."
-    if status == ImplementationStatus.IN_PROGRESS:
-        return "partially_verified", "The plan is credible; roll-out is not complete."
-    if status == ImplementationStatus.NOT_APPLICABLE:
-        return "verified", "The organisation runs no service this applies to."
-    return "not_verified", "Nothing in place yet; the item is only planned."
-
-
 @transaction.atomic
 def _published_report(
     organisation: Organisation,
@@ -208,9 +191,6 @@ def _published_report(
     reviewer: User,
     admin: User,
 ) -> ProgressReport:
-    # Imported here, as seed_demo does: reports.services imports from commitments.services.
-    from reports.services import report_publish
-
     report = report_create(organisation=organisation, period=period, acting_user=officer)
     items = list(
         report.items.select_related("node").prefetch_related("node__metrics").order_by("node__position")
@@ -255,12 +235,11 @@ def _published_report(
                 f"{item.node.node_id}-{year}.txt", text.encode(), content_type="text/plain"
             ),
         )
-    report_submit(report=report, acting_user=officer)
-    report_review_start(report=report, acting_user=reviewer)
-    for item, status in zip(items, statuses, strict=True):
-        verdict, justification = _verdict(status, rng)
-        item_verdict_record(item=item, acting_user=reviewer, verdict=verdict, justification=justification)
-    report_verify(report=report, acting_user=reviewer)
-    # Rendering a PDF for each of hundreds of reports would dominate seeding; render_report does it.
-    report_publish(report=report, acting_user=admin, render_pdf=False)
-    return report
+    return report_walk(
+        report,
+        to=ReportStatus.PUBLISHED,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        verdict=lambda position, _item: example_verdict(statuses[position], rng),
+        # Rendering a PDF for each of hundreds of reports would dominate seeding; render_report does it.
+        render_pdf=False,
+    )

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from commitments.models import Evidence, Framework, ItemVerdict, Organisation, ProgressReport, ReportStatus
-from commitments.services import scale
 from commitments.services.ledger import ledger_verify
+from demo import scale
 from reports.models import Publication
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import io
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -25,20 +26,15 @@ from commitments.models import (
     ReportStatus,
 )
 from commitments.services.evidence import evidence_add
-from commitments.services.example_content import example_item_fill
-from commitments.services.reports import (
-    MetricInput,
-    item_verdict_record,
-    report_changes_request,
-    report_create,
-    report_review_start,
-    report_submit,
-    report_verify,
-)
+from commitments.services.reports import MetricInput, item_verdict_record, report_create
 from commitments.services.reviews import comment_add, company_response_add
+from demo.content import example_item_fill, example_verdict
+from demo.walk import People, report_walk
 
 DEMO_PASSWORD = "pledgeproof-demo"
 DEMO_DOMAIN = "demo.pledgeproof.test"
+# The item (by position) a reviewer sends back in the report whose changes are requested.
+CHANGES_ITEM = 1
 
 
 @dataclass(frozen=True)
@@ -179,58 +175,54 @@ def _fill(report: ProgressReport, officer: User, *, year: str) -> None:
             )
 
 
-def _advance(report: ProgressReport, target: str, *, officer: User, reviewer: User, admin: User) -> None:
-    from reports.services import report_publish
-
-    if target == ReportStatus.DRAFT:
-        return
-    report_submit(report=report, acting_user=officer)
-    if target == ReportStatus.SUBMITTED:
-        return
-    report_review_start(report=report, acting_user=reviewer)
-    items = list(report.items.select_related("node").order_by("node__position"))
-    if target == ReportStatus.IN_REVIEW:
-        for item in items[:4]:
-            item_verdict_record(
-                item=item, acting_user=reviewer, verdict="verified", justification="Document seen."
-            )
-        comment_add(item=items[4], acting_user=reviewer, body="Could you say which surfaces this covers?")
-        return
-    if target == ReportStatus.CHANGES_REQUESTED:
+def _first_look(report: ProgressReport, *, reviewer: User) -> None:
+    """A review under way: a few verdicts so far, and a question."""
+    items = list(report.items.select_related("node"))
+    for item in items[:4]:
         item_verdict_record(
-            item=items[1],
-            acting_user=reviewer,
-            verdict="needs_information",
-            justification="The count has no period; please state the reporting window.",
+            item=item, acting_user=reviewer, verdict="verified", justification="Document seen."
         )
-        report_changes_request(
-            report=report,
-            acting_user=reviewer,
-            items=[items[1]],
-            message="Please clarify the reporting window.",
-        )
-        return
-    for item in items:
-        if item.status == ImplementationStatus.IMPLEMENTED:
-            verdict, why = "verified", "The evidence shows the control in operation during the period."
-        elif item.status == ImplementationStatus.IN_PROGRESS:
-            verdict, why = "partially_verified", "The plan is credible; roll-out is not complete."
-        elif item.status == ImplementationStatus.NOT_APPLICABLE:
-            verdict, why = "verified", "The organisation runs no service this applies to."
-        else:
-            verdict, why = "not_verified", "Nothing in place yet; the item is only planned."
-        item_verdict_record(item=item, acting_user=reviewer, verdict=verdict, justification=why)
-    report_verify(report=report, acting_user=reviewer)
-    partial = next((i for i in items if i.status == ImplementationStatus.IN_PROGRESS), None)
-    if partial is not None:
+    comment_add(item=items[4], acting_user=reviewer, body="Could you say which surfaces this covers?")
+
+
+def _ask_for_information(report: ProgressReport, *, reviewer: User) -> None:
+    """The verdict behind the request for changes (on item CHANGES_ITEM)."""
+    item = report.items.select_related("node")[CHANGES_ITEM]
+    item_verdict_record(
+        item=item,
+        acting_user=reviewer,
+        verdict="needs_information",
+        justification="The count has no period; please state the reporting window.",
+    )
+
+
+def _respond(report: ProgressReport, *, officer: User) -> None:
+    """The company replies to the first partial verdict."""
+    in_progress = report.items.filter(status=ImplementationStatus.IN_PROGRESS).first()
+    if in_progress is not None:
         company_response_add(
-            item=partial,
+            item=in_progress,
             acting_user=officer,
             body="Roll-out to the remaining surfaces is scheduled for the first half of next year.",
         )
-    if target == ReportStatus.VERIFIED:
-        return
-    report_publish(report=report, acting_user=admin)
+
+
+def _advance(report: ProgressReport, target: str, *, officer: User, reviewer: User, admin: User) -> None:
+    # What the reviewer has done when the walk stops in review, or before sending the report back.
+    review = {
+        ReportStatus.IN_REVIEW: partial(_first_look, reviewer=reviewer),
+        ReportStatus.CHANGES_REQUESTED: partial(_ask_for_information, reviewer=reviewer),
+    }.get(target)
+    report_walk(
+        report,
+        to=target,
+        by=People(officer=officer, reviewer=reviewer, admin=admin),
+        review=review,
+        changes_item=CHANGES_ITEM,
+        changes_message="Please clarify the reporting window.",
+        verdict=lambda _index, item: example_verdict(item.status),
+        verified=partial(_respond, officer=officer),
+    )
 
 
 @transaction.atomic

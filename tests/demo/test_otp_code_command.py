@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.services import second_factor_code_verify
-from commitments.services.demo import DEMO_DOMAIN, demo_authenticators_ensure
+from demo.world import DEMO_DOMAIN, demo_authenticators_ensure
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
-"""Filling in an item as the fictional seeded data does (seed_demo and seed_scale share this)."""
+"""Filling in and judging an item as the fictional seeded data does (seed_demo and seed_scale share this)."""
 
 import datetime
+import random
 from collections.abc import Callable
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,3 +46,17 @@ def example_item_fill(
             visibility="restricted" if restricted else "public",
             upload=document(),
         )
+
+
+def example_verdict(status: str, rng: random.Random | None = None) -> tuple[str, str]:
+    """The reviewer's verdict and justification on an item answered `status`. Given `rng`, about
+    one implemented item in ten turns out to cover the main product only."""
+    if status == ImplementationStatus.IMPLEMENTED:
+        if rng is None or rng.random() < 0.9:
+            return "verified", "The evidence shows the control in operation during the period."
+        return "partially_verified", "The control runs on the main product only."
+    if status == ImplementationStatus.IN_PROGRESS:
+        return "partially_verified", "The plan is credible; roll-out is not complete."
+    if status == ImplementationStatus.NOT_APPLICABLE:
+        return "verified", "The organisation runs no service this applies to."
+    return "not_verified", "Nothing in place yet; the item is only planned."
