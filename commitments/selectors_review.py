@@ -141,7 +141,7 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
     table keeps earlier values). The reviewer's request is the previous submission's change request.
     Returns None when the report has not been submitted at least twice.
     """
-    entries = list(LedgerEntry.objects.filter(report_id=report.pk).order_by("sequence"))
+    entries = list(LedgerEntry.objects.of_report(report.pk))
     submissions = [e for e in entries if e.event == LedgerEvent.REPORT_SUBMITTED]
     if len(submissions) < 2:
         return None
@@ -308,7 +308,7 @@ def report_history(*, report: ProgressReport) -> list[HistoryRow]:
     """The report's ledger entries in order, in words a person reads."""
     titles = dict(ItemResponse.objects.filter(report=report).values_list("node__node_id", "node__title"))
     rows = []
-    for entry in LedgerEntry.objects.filter(report_id=report.pk).order_by("sequence"):
+    for entry in LedgerEntry.objects.of_report(report.pk):
         payload = _payload(entry)
         data = payload.get("data") or {}
         time = parse_datetime(payload["time"]) if payload.get("time") else entry.created_at

@@ -115,7 +115,7 @@ def _item(item: ItemResponse) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _ledger(report: ProgressReport) -> list[dict[str, Any]]:
-    entries = list(LedgerEntry.objects.filter(report_id=report.pk).order_by("sequence"))
+    entries = list(LedgerEntry.objects.of_report(report.pk))
     actors = {u.pk: str(u) for u in User.objects.filter(pk__in={e.actor_id for e in entries if e.actor_id})}
     return [
         {

@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from commitments.models import ItemResponse, LedgerEntry, ReportStatus, Verdict
 from commitments.services.evidence import evidence_add, evidence_revise
@@ -48,6 +50,30 @@ def test_every_word_has_a_label_of_its_own(words):
         if "_" in member.name:  # one word reads the same either way
             assert member.label != _generated_label(member), f"{member!r} has no label written for it"
     assert len({member.label for member in words}) == len(words)
+
+
+STORED = st.one_of(
+    st.sampled_from([member.value for words in WORDS for member in words]),
+    st.none(),
+    st.text(),
+    st.integers(),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+
+
+@given(STORED)
+def test_any_stored_value_is_worded_without_an_error(value):
+    # Values come back from rows, snapshots and ledger payloads, which older versions wrote.
+    for words in WORDS:
+        found = words.find(value)
+        assert found is None or found == value
+    assert status_label(value) in {*ImplementationStatus.labels, "No answer"}
+    assert verdict_label(value) in {*Verdict.labels, "No verdict"}
+    assert verdict_level(value) in (AssuranceLevel.SELF_REPORTED, AssuranceLevel.REVIEWER_VERIFIED)
+    if isinstance(value, str):
+        known = LedgerEvent.find(value)
+        words = value.replace(".", " ").replace("_", " ").capitalize()
+        assert event_label(value) == (known.label if known else words)
 
 
 def test_every_ledger_event_has_a_history_label():

@@ -192,15 +192,17 @@ def report_changes_request(
     if not node_ids:
         raise ValidationFailed("Name at least one item that needs changes.", {"items": ["Choose items."]})
     plain_text_check(message, field="message")
+    message = message.strip()
     sent_back = report_transition(
         report=report,
         to=ReportStatus.CHANGES_REQUESTED,
         acting_user=acting_user,
-        data={"items": node_ids, "message": message.strip()},
+        data={"items": node_ids, "message": message},
     )
-    # The row the pages and emails read, beside the ledger entry and in its transaction.
+    # The row the pages and emails read, beside the ledger entry and in its transaction: the
+    # ledger records that it happened, the table holds what was asked.
     change_request = ChangeRequest.objects.create(
-        report=sent_back, revision=sent_back.revision, requested_by=acting_user, message=message.strip()
+        report=sent_back, revision=sent_back.revision, requested_by=acting_user, message=message
     )
     change_request.items.set(list(chosen))
     report_notify(report=sent_back, event=ReportStatus.CHANGES_REQUESTED, message=change_request.message)
