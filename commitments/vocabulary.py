@@ -61,6 +61,21 @@ class _Lookup:
         return member.badge if member is not None else default  # type: ignore[attr-defined]
 
 
+def _words(words: type, columns: str, rows: dict) -> None:
+    """Give every member of `words` the attributes named in `columns`, from its row in `rows`.
+
+    One row per member keeps each word's label, badge and wording together, and the check runs
+    when the module is imported: a member without its row stops the application from starting,
+    rather than a page meeting a word with no badge.
+    """
+    names = columns.split()
+    if set(rows) != set(words):
+        raise ValueError(f"{words.__name__}: every member needs exactly one row of {columns}.")
+    for member, row in rows.items():
+        for name, value in zip(names, row if isinstance(row, tuple) else (row,), strict=True):
+            setattr(member, name, value)
+
+
 # --- a report's states ------------------------------------------------------------------------
 
 
@@ -72,24 +87,27 @@ class ReportStatus(_Lookup, models.TextChoices):
     VERIFIED = "verified", "Verified"
     PUBLISHED = "published", "Published"
 
-    @property
-    def badge(self) -> Badge:
-        return {
-            ReportStatus.DRAFT: Badge.NEUTRAL,
-            ReportStatus.SUBMITTED: Badge.INFO,
-            ReportStatus.IN_REVIEW: Badge.INFO,
-            ReportStatus.CHANGES_REQUESTED: Badge.WARN,
-            ReportStatus.VERIFIED: Badge.OK,
-            ReportStatus.PUBLISHED: Badge.OK,
-        }[self]
+    badge: Badge
 
+
+_words(
+    ReportStatus,
+    "badge",
+    {
+        ReportStatus.DRAFT: Badge.NEUTRAL,
+        ReportStatus.SUBMITTED: Badge.INFO,
+        ReportStatus.IN_REVIEW: Badge.INFO,
+        ReportStatus.CHANGES_REQUESTED: Badge.WARN,
+        ReportStatus.VERIFIED: Badge.OK,
+        ReportStatus.PUBLISHED: Badge.OK,
+    },
+)
 
 # The report is with its organisation: items, evidence and metrics can be changed, and it is
 # (re)submitted from here. In any other state it has been handed in.
 EDITABLE_STATES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
 # The report is with the program's reviewers: it is in their queue.
 UNDER_REVIEW = (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW)
-
 
 # A period the organisation has not opened a report for. Not a state (there is no report), but
 # the dashboard, the program overview and its CSV show it among the states.
@@ -106,39 +124,36 @@ class ImplementationStatus(_Lookup, models.TextChoices):
     IMPLEMENTED = "implemented", "Implemented"
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
-    @property
-    def badge(self) -> Badge:
-        return {
-            ImplementationStatus.NOT_STARTED: Badge.BAD,
-            ImplementationStatus.PLANNED: Badge.WARN,
-            ImplementationStatus.IN_PROGRESS: Badge.INFO,
-            ImplementationStatus.IMPLEMENTED: Badge.OK,
-            ImplementationStatus.NOT_APPLICABLE: Badge.NEUTRAL,
-        }[self]
+    badge: Badge
+    # Two letters for the program summary's matrix, where a cell is a few millimetres wide.
+    code: str
+    # What the status claims, for the methodology page and the PDFs' reading guide.
+    definition: str
 
-    @property
-    def definition(self) -> str:
-        """What the status claims, for the methodology page and the PDFs' reading guide."""
-        return {
-            ImplementationStatus.NOT_STARTED: "Nothing has been done yet.",
-            ImplementationStatus.PLANNED: "Work is planned, with no part in place yet.",
-            ImplementationStatus.IN_PROGRESS: "Part of the mitigation is in place; the narrative says what.",
-            ImplementationStatus.IMPLEMENTED: "In place; at least one piece of evidence had to be attached.",
-            ImplementationStatus.NOT_APPLICABLE: "Does not apply to this organisation's products; the "
-            "narrative must say why.",
-        }[self]
 
-    @property
-    def code(self) -> str:
-        """Two letters for the program summary's matrix, where a cell is a few millimetres wide."""
-        return {
-            ImplementationStatus.NOT_STARTED: "NS",
-            ImplementationStatus.PLANNED: "PL",
-            ImplementationStatus.IN_PROGRESS: "IP",
-            ImplementationStatus.IMPLEMENTED: "IM",
-            ImplementationStatus.NOT_APPLICABLE: "NA",
-        }[self]
-
+_words(
+    ImplementationStatus,
+    "badge code definition",
+    {
+        ImplementationStatus.NOT_STARTED: (Badge.BAD, "NS", "Nothing has been done yet."),
+        ImplementationStatus.PLANNED: (Badge.WARN, "PL", "Work is planned, with no part in place yet."),
+        ImplementationStatus.IN_PROGRESS: (
+            Badge.INFO,
+            "IP",
+            "Part of the mitigation is in place; the narrative says what.",
+        ),
+        ImplementationStatus.IMPLEMENTED: (
+            Badge.OK,
+            "IM",
+            "In place; at least one piece of evidence had to be attached.",
+        ),
+        ImplementationStatus.NOT_APPLICABLE: (
+            Badge.NEUTRAL,
+            "NA",
+            "Does not apply to this organisation's products; the narrative must say why.",
+        ),
+    },
+)
 
 # An item nobody has given a status yet (stored as ""); the label is the public site's and the PDFs'.
 UNANSWERED = Absent("", "No answer", Badge.BAD, code="—")
@@ -173,34 +188,41 @@ class AssuranceLevel(_Lookup, models.TextChoices):
     REVIEWER_VERIFIED = "reviewer_verified", "Reviewer-verified"
     INDEPENDENTLY_AUDITED = "independently_audited", "Independently audited"
 
-    @property
-    def icon(self) -> str:
-        """Shown beside the colour and the words, so no level depends on seeing colour."""
-        return {
-            AssuranceLevel.NOT_REPORTED: "○",
-            AssuranceLevel.SELF_REPORTED: "✎",
-            AssuranceLevel.PARTLY_VERIFIED: "◑",
-            AssuranceLevel.REVIEWER_VERIFIED: "✓",
-            AssuranceLevel.INDEPENDENTLY_AUDITED: "★",
-        }[self]
+    # Shown beside the colour and the words, so that no level depends on seeing colour.
+    icon: str
+    definition: str
 
-    @property
-    def definition(self) -> str:
-        return {
-            AssuranceLevel.NOT_REPORTED: "No published report for this period. The organisation may not "
-            "have reported, or its report may still be under review: nothing unpublished is shown here.",
-            AssuranceLevel.SELF_REPORTED: "The organisation's own claim, published after review, but the "
-            "reviewer did not record the verdict “verified” for it (the verdict shown on the item page "
-            "says why).",
-            AssuranceLevel.PARTLY_VERIFIED: "For a principle: some of its mitigations are "
-            "reviewer-verified, the others only self-reported.",
-            AssuranceLevel.REVIEWER_VERIFIED: "A program reviewer examined the evidence and recorded the "
-            "verdict “verified”, with a justification shown on the item page.",
-            AssuranceLevel.INDEPENDENTLY_AUDITED: "An independent auditor, engaged for this organisation "
-            "and period, attested the claim. No audit has been completed yet, so no item carries this "
-            "level.",
-        }[self]
 
+_words(
+    AssuranceLevel,
+    "icon definition",
+    {
+        AssuranceLevel.NOT_REPORTED: (
+            "○",
+            "No published report for this period. The organisation may not have reported, or its "
+            "report may still be under review: nothing unpublished is shown here.",
+        ),
+        AssuranceLevel.SELF_REPORTED: (
+            "✎",
+            "The organisation's own claim, published after review, but the reviewer did not record "
+            "the verdict “verified” for it (the verdict shown on the item page says why).",
+        ),
+        AssuranceLevel.PARTLY_VERIFIED: (
+            "◑",
+            "For a principle: some of its mitigations are reviewer-verified, the others only self-reported.",
+        ),
+        AssuranceLevel.REVIEWER_VERIFIED: (
+            "✓",
+            "A program reviewer examined the evidence and recorded the verdict “verified”, with a "
+            "justification shown on the item page.",
+        ),
+        AssuranceLevel.INDEPENDENTLY_AUDITED: (
+            "★",
+            "An independent auditor, engaged for this organisation and period, attested the claim. "
+            "No audit has been completed yet, so no item carries this level.",
+        ),
+    },
+)
 
 ITEM_LEVELS = [
     AssuranceLevel.NOT_REPORTED,
@@ -226,16 +248,20 @@ class Verdict(_Lookup, models.TextChoices):
     NOT_VERIFIED = "not_verified", "Not verified"
     NEEDS_INFORMATION = "needs_information", "Needs information"
 
-    @property
-    def badge(self) -> Badge:
-        # Asking for information is a request to the organisation, like asking for changes.
-        return {
-            Verdict.VERIFIED: Badge.OK,
-            Verdict.PARTIALLY_VERIFIED: Badge.INFO,
-            Verdict.NOT_VERIFIED: Badge.BAD,
-            Verdict.NEEDS_INFORMATION: Badge.WARN,
-        }[self]
+    badge: Badge
 
+
+_words(
+    Verdict,
+    "badge",
+    {
+        Verdict.VERIFIED: Badge.OK,
+        Verdict.PARTIALLY_VERIFIED: Badge.INFO,
+        Verdict.NOT_VERIFIED: Badge.BAD,
+        # Asking for information is a request to the organisation, like asking for changes.
+        Verdict.NEEDS_INFORMATION: Badge.WARN,
+    },
+)
 
 NO_VERDICT = Absent("", "No verdict")
 
