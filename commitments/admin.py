@@ -27,6 +27,7 @@ from commitments.models import (
     ProgressReport,
     ReportingPeriod,
 )
+from commitments.vocabulary import LedgerEvent
 
 
 class ReadOnlyAdminMixin:
@@ -189,9 +190,23 @@ class CompanyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # --- the ledger: append-only ----------------------------------------------------------------------
 
 
+class LedgerEventFilter(admin.SimpleListFilter):
+    """Every event the platform appends, by its name in the history, whether the ledger has one yet."""
+
+    title = "event"
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return LedgerEvent.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
+
+
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sequence", "created_at", "event", "subject_type", "subject_id", "short_hash"]
+    list_filter = [LedgerEventFilter]
     # The columns read from the payload are not form fields, so the page lists them all itself.
     fields = readonly_fields = [
         "sequence",

@@ -17,6 +17,7 @@ from commitments.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from commitments.vocabulary import EDITABLE_STATES
 
 
 def framework_list() -> QuerySet[Framework]:
@@ -39,6 +40,11 @@ class PeriodRow:
     def is_overdue(self) -> bool:
         return self.overdue_days > 0
 
+    @property
+    def with_organisation(self) -> bool:
+        """The report is open for the organisation's edits (not handed in)."""
+        return self.report is not None and self.report.status in EDITABLE_STATES
+
 
 @dataclass
 class OrganisationDashboard:
@@ -48,13 +54,6 @@ class OrganisationDashboard:
     commitments: list[Commitment] = field(default_factory=list)
     open_periods: list[PeriodRow] = field(default_factory=list)
     published: list[ProgressReport] = field(default_factory=list)
-
-
-def _with_completion(reports: QuerySet[ProgressReport]) -> QuerySet[ProgressReport]:
-    return reports.annotate(
-        item_total=Count("items", distinct=True),
-        item_answered=Count("items", filter=~Q(items__status=""), distinct=True),
-    )
 
 
 def dashboard_for_user(user: User, *, today: datetime.date | None = None) -> list[OrganisationDashboard]:
@@ -85,8 +84,10 @@ def dashboard_for_user(user: User, *, today: datetime.date | None = None) -> lis
         .select_related("framework")
         .order_by("due_on", "framework__key")
     )
-    reports = _with_completion(
-        ProgressReport.objects.filter(organisation_id__in=boards).select_related("period__framework")
+    reports = (
+        ProgressReport.objects.filter(organisation_id__in=boards)
+        .select_related("period__framework")
+        .with_completion()
     )
     by_org_period: dict[tuple[int, int], ProgressReport] = {}
     published_keys: set[tuple[int, str]] = set()
@@ -103,10 +104,7 @@ def dashboard_for_user(user: User, *, today: datetime.date | None = None) -> lis
             report = by_org_period.get((org_id, period.pk))
             if report is not None and report.status == ReportStatus.PUBLISHED:
                 continue
-            still_owed = report is None or report.status in (
-                ReportStatus.DRAFT,
-                ReportStatus.CHANGES_REQUESTED,
-            )
+            still_owed = report is None or report.status in EDITABLE_STATES
             overdue = (today - period.due_on).days if still_owed and period.due_on < today else 0
             board.open_periods.append(
                 PeriodRow(
@@ -122,24 +120,27 @@ def dashboard_for_user(user: User, *, today: datetime.date | None = None) -> lis
 
 def report_for_editor(report_id: int) -> ProgressReport:
     """The report with what its header needs; raises ProgressReport.DoesNotExist."""
-    return _with_completion(
+    return (
         ProgressReport.objects.select_related("organisation", "period__framework", "created_by")
-    ).get(pk=report_id)
+        .with_completion()
+        .get(pk=report_id)
+    )
 
 
 def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -> QuerySet[ItemResponse]:
-    """The report's items in framework order, with metrics and current evidence prefetched."""
+    """The report's items in framework order, with metrics, verdicts and current evidence prefetched."""
     items = report.items.all()
     if item_ids is not None:
         items = items.filter(pk__in=item_ids)
     return (
         items.select_related("node", "updated_by")
+        .with_verdicts()
         .prefetch_related(
             "node__metrics",
             "metric_values__metric",
             Prefetch(
                 "evidence",
-                queryset=Evidence.objects.filter(superseded_by__isnull=True).order_by("effective_date", "pk"),
+                queryset=Evidence.objects.current().order_by("effective_date", "pk"),
                 to_attr="current_evidence",
             ),
         )

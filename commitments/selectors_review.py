@@ -10,18 +10,23 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from commitments.models import (
+    ChangeRequest,
     Comment,
     CompanyResponse,
     Evidence,
     ItemResponse,
-    ItemVerdict,
     LedgerEntry,
     MetricDefinition,
     ProgressReport,
-    ReportStatus,
 )
-
-QUEUE_STATES = (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW)
+from commitments.vocabulary import (
+    UNDER_REVIEW,
+    ImplementationStatus,
+    LedgerEvent,
+    ReportStatus,
+    Verdict,
+    event_label,
+)
 
 
 def review_queue(*, user: User) -> QuerySet[ProgressReport]:
@@ -31,7 +36,7 @@ def review_queue(*, user: User) -> QuerySet[ProgressReport]:
     template: the conflict-of-interest rule is also enforced by the review services.
     """
     return (
-        ProgressReport.objects.filter(status__in=QUEUE_STATES)
+        ProgressReport.objects.filter(status__in=UNDER_REVIEW)
         .exclude(organisation__memberships__user=user)
         .select_related("organisation", "period__framework", "reviewer")
         .order_by("submitted_at", "pk")
@@ -52,17 +57,11 @@ def report_items_for_review(
     items = (
         ItemResponse.objects.filter(report=report)
         .select_related("node__parent")
+        .with_verdicts()
         .prefetch_related(
             "node__metrics",
             "metric_values__metric",
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.select_related("superseded_by").order_by("created_at", "pk"),
-            ),
-            Prefetch(
-                "verdicts",
-                queryset=ItemVerdict.objects.select_related("reviewer").order_by("created_at", "pk"),
-            ),
+            Prefetch("evidence", queryset=Evidence.objects.current().order_by("created_at", "pk")),
             Prefetch(
                 "comments", queryset=Comment.objects.select_related("author").order_by("created_at", "pk")
             ),
@@ -134,21 +133,16 @@ FIELD_LABELS = {
 }
 
 
-def _status_label(value: str) -> str:
-    from commitments.models import ImplementationStatus
-
-    return ImplementationStatus(value).label if value in ImplementationStatus.values else value
-
-
 def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | None:
     """Per item, what changed between the previous submission and the latest one.
 
     Derived from the ledger: the item.updated and evidence entries between the last two
-    report.submitted entries, with the earlier values replayed from the entries before them.
+    report.submitted entries, with the earlier values replayed from the entries before them (no
+    table keeps earlier values). The reviewer's request is the previous submission's change request.
     Returns None when the report has not been submitted at least twice.
     """
-    entries = list(LedgerEntry.objects.filter(report_id=report.pk).order_by("sequence"))
-    submissions = [e for e in entries if e.event == "report.submitted"]
+    entries = list(LedgerEntry.objects.of_report(report.pk))
+    submissions = [e for e in entries if e.event == LedgerEvent.REPORT_SUBMITTED]
     if len(submissions) < 2:
         return None
     metric_names = dict(
@@ -159,7 +153,7 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
     previous, latest = submissions[-2], submissions[-1]
 
     # Without carry-forward every item starts blank, so fields never edited before were "".
-    created = next((e for e in entries if e.event == "report.created"), None)
+    created = next((e for e in entries if e.event == LedgerEvent.REPORT_CREATED), None)
     created_data = _payload(created).get("data", {}) if created else {}
     known: dict[str, dict[str, str | None]] = {}
     for carried_node, values in (created_data.get("carried_items") or {}).items():
@@ -172,8 +166,6 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
     # Older entries name only the source report, not what was carried: those starting values are unknown.
     carried = bool(created_data.get("carried_forward_from")) and "carried_items" not in created_data
     items: dict[str, ItemChanges] = {}
-    requested_items: list[str] = []
-    request_message = requested_by = ""
 
     def before(node: str, key: str) -> str | None:
         return known.get(node, {}).get(key, None if carried else "")
@@ -185,11 +177,7 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
         data = payload.get("data", {})
         node = data.get("node", "")
         in_window = entry.sequence > previous.sequence
-        if entry.event == "report.changes_requested" and in_window:
-            requested_items = list(data.get("items", []))
-            request_message = data.get("message", "")
-            requested_by = payload.get("actor_email") or ""
-        if entry.event == "item.updated":
+        if entry.event == LedgerEvent.ITEM_UPDATED:
             state = known.setdefault(node, {})
             updates: dict[str, tuple[str, str]] = {}
             for name, value in (data.get("changes") or {}).items():
@@ -216,9 +204,9 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
                 continue
             for name, (_label, new) in updates.items():
                 state[name] = new
-        elif entry.event in ("evidence.added", "evidence.revised") and in_window:
+        elif entry.event in (LedgerEvent.EVIDENCE_ADDED, LedgerEvent.EVIDENCE_REVISED) and in_window:
             changes = items.setdefault(node, ItemChanges(node_id=node))
-            verb = "Added" if entry.event == "evidence.added" else "Revised"
+            verb = "Added" if entry.event == LedgerEvent.EVIDENCE_ADDED else "Revised"
             visibility = data.get("visibility", "")
             sha = (data.get("sha256") or "")[:12]
             text = f"{verb} evidence “{data.get('title', '')}” ({visibility}"
@@ -236,32 +224,23 @@ def report_resubmission_changes(*, report: ProgressReport) -> Resubmission | Non
             if change.field == "status":
                 change.old = _status_label(change.old) if change.old else change.old
                 change.new = _status_label(change.new)
+    previous_revision = _payload(previous).get("data", {}).get("revision", 0)
+    request = report_change_request(report=report, revision=previous_revision)
     return Resubmission(
-        previous_revision=_payload(previous).get("data", {}).get("revision", 0),
+        previous_revision=previous_revision,
         revision=_payload(latest).get("data", {}).get("revision", report.revision),
-        requested_items=requested_items,
-        request_message=request_message,
-        requested_by=requested_by,
+        requested_items=request.node_ids if request else [],
+        request_message=request.message if request else "",
+        requested_by=request.requested_by.email if request else "",
         items=items,
     )
 
 
-# --- history --------------------------------------------------------------------------------
+def _status_label(value: str) -> str:
+    return ImplementationStatus.label_of(value, value)
 
-EVENT_LABELS = {
-    "report.created": "Report opened",
-    "item.updated": "Item edited",
-    "evidence.added": "Evidence added",
-    "evidence.revised": "Evidence revised",
-    "report.submitted": "Report submitted",
-    "report.review_started": "Review started",
-    "item.verdict_recorded": "Verdict recorded",
-    "report.changes_requested": "Changes requested",
-    "report.verified": "Report verified",
-    "item.company_response_added": "Company response added",
-    "report.published": "Report published",
-    "publication.created": "Publication snapshot stored",
-}
+
+# --- history --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -282,13 +261,18 @@ def _clip(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _state_words(value: Any) -> str:
+    text = str(value)
+    return ReportStatus.label_of(text, text.replace("_", " ")).lower()
+
+
 def _summary(event: str, data: dict[str, Any]) -> str:
-    if event == "report.created":
+    if event == LedgerEvent.REPORT_CREATED:
         parts = [f"{len(data.get('items', []))} items", f"framework {data.get('framework', '')}"]
         if data.get("carried_forward_from"):
             parts.append(f"answers carried forward from report {data['carried_forward_from']}")
         return ", ".join(parts)
-    if event == "item.updated":
+    if event == LedgerEvent.ITEM_UPDATED:
         names = [FIELD_LABELS.get(n, n).lower() for n in (data.get("changes") or {})]
         names += [f"metric {k}" for k in (data.get("metrics") or {})]
         status = (data.get("changes") or {}).get("status")
@@ -296,26 +280,27 @@ def _summary(event: str, data: dict[str, Any]) -> str:
         if status:
             text += f" (status now {_status_label(status).lower()})"
         return text
-    if event in ("evidence.added", "evidence.revised"):
+    if event in (LedgerEvent.EVIDENCE_ADDED, LedgerEvent.EVIDENCE_REVISED):
         sha = (data.get("sha256") or "")[:12]
         text = f"“{data.get('title', '')}”, {data.get('visibility', '')}"
         return text + (f", sha256 {sha}…" if sha else "")
-    if event == "report.submitted":
+    if event == LedgerEvent.REPORT_SUBMITTED:
         return f"Revision {data.get('revision')}, content sha256 {(data.get('content_sha256') or '')[:12]}…"
-    if event == "report.review_started":
+    if event == LedgerEvent.REPORT_REVIEW_STARTED:
         return f"Reviewer {data.get('reviewer', '')}"
-    if event == "item.verdict_recorded":
-        verdict = str(data.get("verdict", "")).replace("_", " ").capitalize()
+    if event == LedgerEvent.ITEM_VERDICT_RECORDED:
+        verdict = str(data.get("verdict", ""))
+        verdict = Verdict.label_of(verdict, verdict.replace("_", " ").capitalize())
         return f"{verdict}: {_clip(data.get('justification', ''))}"
-    if event == "report.changes_requested":
+    if event == LedgerEvent.REPORT_CHANGES_REQUESTED:
         text = f"On {len(data.get('items', []))} item(s): {', '.join(data.get('items', []))}"
         return text + (f". “{_clip(data['message'])}”" if data.get("message") else "")
-    if event == "item.company_response_added":
+    if event == LedgerEvent.ITEM_COMPANY_RESPONSE_ADDED:
         return _clip(data.get("body", ""))
-    if event == "publication.created":
+    if event == LedgerEvent.PUBLICATION_CREATED:
         return f"Version {data.get('version')}, snapshot sha256 {(data.get('snapshot_sha256') or '')[:12]}…"
     if "from" in data and "to" in data:
-        return f"{str(data['from']).replace('_', ' ')} → {str(data['to']).replace('_', ' ')}"
+        return f"{_state_words(data['from'])} → {_state_words(data['to'])}"
     return ""
 
 
@@ -323,7 +308,7 @@ def report_history(*, report: ProgressReport) -> list[HistoryRow]:
     """The report's ledger entries in order, in words a person reads."""
     titles = dict(ItemResponse.objects.filter(report=report).values_list("node__node_id", "node__title"))
     rows = []
-    for entry in LedgerEntry.objects.filter(report_id=report.pk).order_by("sequence"):
+    for entry in LedgerEntry.objects.of_report(report.pk):
         payload = _payload(entry)
         data = payload.get("data") or {}
         time = parse_datetime(payload["time"]) if payload.get("time") else entry.created_at
@@ -333,9 +318,7 @@ def report_history(*, report: ProgressReport) -> list[HistoryRow]:
                 time=time,
                 actor=payload.get("actor_email") or "system",
                 event=entry.event,
-                label=EVENT_LABELS.get(
-                    entry.event, entry.event.replace(".", " ").replace("_", " ").capitalize()
-                ),
+                label=event_label(entry.event),
                 node=data.get("node", "") if isinstance(data, dict) else "",
                 node_title=titles.get(data.get("node", ""), "") if isinstance(data, dict) else "",
                 summary=_summary(entry.event, data) if isinstance(data, dict) else "",
@@ -345,36 +328,10 @@ def report_history(*, report: ProgressReport) -> list[HistoryRow]:
     return rows
 
 
-@dataclass(frozen=True)
-class ChangeRequest:
-    message: str
-    node_ids: frozenset[str]
-    requested_by: str
-    requested_at: datetime | None
-
-
-def report_change_request(*, report: ProgressReport) -> ChangeRequest | None:
-    """The reviewer's latest "request changes" on this report, from the ledger."""
-    entry = (
-        LedgerEntry.objects.filter(report_id=report.pk, event="report.changes_requested")
-        .order_by("-sequence")
-        .first()
-    )
-    if entry is None:
-        return None
-    payload = _payload(entry)
-    data = payload.get("data", {})
-    return ChangeRequest(
-        message=data.get("message", ""),
-        node_ids=frozenset(data.get("items", [])),
-        requested_by=payload.get("actor_email") or "",
-        requested_at=entry.created_at,
-    )
-
-
-def report_current_verdicts(*, report: ProgressReport) -> dict[int, ItemVerdict]:
-    """Each item's latest verdict for the report's current submission, by item id."""
-    verdicts = ItemVerdict.objects.filter(
-        item__report=report, report_revision=report.revision
-    ).select_related("reviewer")
-    return {verdict.item_id: verdict for verdict in verdicts.order_by("created_at", "pk")}
+def report_change_request(*, report: ProgressReport, revision: int | None = None) -> ChangeRequest | None:
+    """The reviewer's request for changes to the given submission (by default the latest request)."""
+    requests = ChangeRequest.objects.filter(report=report).select_related("requested_by")
+    if revision is not None:
+        requests = requests.filter(revision=revision)
+    items = Prefetch("items", queryset=ItemResponse.objects.select_related("node"))
+    return requests.prefetch_related(items).order_by("-revision").first()

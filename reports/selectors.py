@@ -2,13 +2,10 @@
 
 from typing import Any
 
-from commitments.models import Evidence, ProgressReport
+from django.db.models import Prefetch
+
+from commitments.models import Evidence, ItemResponse, ProgressReport
 from commitments.services.reports import decimal_text
-
-
-def _latest_verdict(item) -> Any:
-    verdicts = [v for v in item.verdicts.all() if v.report_revision == item.report.revision]
-    return verdicts[-1] if verdicts else None
 
 
 def metric_rows(item) -> list[dict[str, Any]]:
@@ -48,10 +45,10 @@ def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
     report = (
         ProgressReport.objects.select_related("organisation", "period__framework")
         .prefetch_related(
+            Prefetch("items", queryset=ItemResponse.objects.with_verdicts()),
             "items__node__metrics",
             "items__metric_values__metric",
-            "items__evidence",
-            "items__verdicts",
+            Prefetch("items__evidence", queryset=Evidence.objects.current()),
             "items__company_responses",
         )
         .get(pk=report.pk)
@@ -59,12 +56,8 @@ def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
     period = report.period
     items = []
     for item in report.items.all():
-        item.report = report
-        verdict = _latest_verdict(item)
         evidence = []
         for entry in item.evidence.all():
-            if hasattr(entry, "superseded_by"):
-                continue
             public = entry.visibility == Evidence.Visibility.PUBLIC
             evidence.append(
                 {
@@ -83,7 +76,7 @@ def report_public_snapshot(report: ProgressReport) -> dict[str, Any]:
         items.append(
             item_statement(
                 item,
-                verdict=verdict,
+                verdict=item.current_verdict,
                 evidence=evidence,
                 company_responses=[r.body for r in item.company_responses.all()],
             )

@@ -18,6 +18,7 @@ from commitments.models import ProgressReport, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
 from commitments.services.notifications import report_notify
 from commitments.services.reports import report_lock, report_transition
+from commitments.vocabulary import LedgerEvent
 from reports.cache import public_cache_invalidate_on_commit
 from reports.models import Publication
 from reports.selectors import report_public_snapshot
@@ -47,13 +48,13 @@ def report_publish(*, report: ProgressReport, acting_user: User, render_pdf: boo
         published_at=now,
     )
     ledger_append(
-        event="publication.created",
+        event=LedgerEvent.PUBLICATION_CREATED,
         subject=publication,
         actor=acting_user,
         report_id=published.pk,
         data={"version": publication.version, "snapshot_sha256": publication.snapshot_sha256},
     )
-    report_notify(report=published, event="published")
+    report_notify(report=published, event=ReportStatus.PUBLISHED)
     public_cache_invalidate_on_commit()
     if render_pdf:
         _public_pdf_queue(published)
@@ -99,7 +100,7 @@ def publication_correct(*, report: ProgressReport, acting_user: User, reason: st
         published_at=timezone.now(),
     )
     ledger_append(
-        event="publication.corrected",
+        event=LedgerEvent.PUBLICATION_CORRECTED,
         subject=publication,
         actor=acting_user,
         report_id=locked.pk,

@@ -9,6 +9,7 @@ from commitments.models.ledger import LedgerEntry, LedgerHead, LedgerImmutableEr
 from commitments.models.notifications import ReminderSent
 from commitments.models.organisations import Commitment, Membership, Organisation, ReportingPeriod
 from commitments.models.reports import (
+    ChangeRequest,
     Comment,
     CompanyResponse,
     Evidence,
@@ -22,6 +23,7 @@ from commitments.models.reports import (
 )
 
 __all__ = [
+    "ChangeRequest",
     "Comment",
     "Commitment",
     "CompanyResponse",

@@ -7,6 +7,10 @@ from django.utils.functional import cached_property
 
 
 class LedgerEntryQuerySet(models.QuerySet):
+    def of_report(self, report_id: int) -> "LedgerEntryQuerySet":
+        """A report's entries in the order they were appended: its history."""
+        return self.filter(report_id=report_id).order_by("sequence")
+
     def update(self, **kwargs):
         raise LedgerImmutableError("Ledger entries cannot be updated.")
 

@@ -1,33 +1,28 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
 from commitments.models.frameworks import FrameworkNode, MetricDefinition
 from commitments.models.organisations import Organisation, ReportingPeriod
-
-
-class ReportStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    IN_REVIEW = "in_review", "In review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    VERIFIED = "verified", "Verified"
-    PUBLISHED = "published", "Published"
-
-
-class ImplementationStatus(models.TextChoices):
-    NOT_STARTED = "not_started", "Not started"
-    PLANNED = "planned", "Planned"
-    IN_PROGRESS = "in_progress", "In progress"
-    IMPLEMENTED = "implemented", "Implemented"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+from commitments.vocabulary import ImplementationStatus, ReportStatus, Verdict
 
 
 class ProgressReportQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> Self:
         return self.filter(status=ReportStatus.PUBLISHED)
 
-    def for_organisation(self, organisation):
+    def for_organisation(self, organisation) -> Self:
         return self.filter(organisation=organisation)
+
+    def with_completion(self) -> Self:
+        """Annotate item_total and item_answered (items with a status), for progress bars and counts."""
+        return self.annotate(
+            item_total=Count("items", distinct=True),
+            item_answered=Count("items", filter=~Q(items__status=""), distinct=True),
+        )
 
 
 class ProgressReport(models.Model):
@@ -69,6 +64,18 @@ class ProgressReport(models.Model):
         return f"PP-{self.period.label}-{self.pk:06d}"
 
 
+class ItemResponseQuerySet(models.QuerySet):
+    def with_verdicts(self) -> Self:
+        """Prefetch every verdict of each item (all submissions, with their reviewers), so that
+        current_verdict costs no query per item."""
+        return self.prefetch_related(
+            Prefetch(
+                "verdicts",
+                queryset=ItemVerdict.objects.select_related("reviewer").order_by("created_at", "pk"),
+            )
+        )
+
+
 class ItemResponse(models.Model):
     """The organisation's answer for one reportable framework node."""
 
@@ -86,12 +93,24 @@ class ItemResponse(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ItemResponseQuerySet.as_manager()
+
     class Meta:
         ordering = ["report", "node__position"]
         constraints = [models.UniqueConstraint(fields=["report", "node"], name="one_response_per_node")]
 
     def __str__(self) -> str:
         return f"{self.report} / {self.node.node_id}"
+
+    @property
+    def current_verdict(self) -> "ItemVerdict | None":
+        """The verdict that counts: the latest one recorded on the report's current submission.
+
+        Earlier verdicts, on this submission or earlier ones, stay for the record. Reads the
+        verdicts as prefetched (ItemResponseQuerySet.with_verdicts) when they are.
+        """
+        current = [v for v in self.verdicts.all() if v.report_revision == self.report.revision]
+        return max(current, key=lambda v: (v.created_at, v.pk)) if current else None
 
 
 class MetricValue(models.Model):
@@ -105,6 +124,13 @@ class MetricValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric.key}={self.value}"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def current(self) -> Self:
+        """What the items state now: evidence no later revision supersedes (superseded rows stay
+        for the record, and in the audit report)."""
+        return self.filter(superseded_by__isnull=True)
 
 
 class Evidence(models.Model):
@@ -136,6 +162,8 @@ class Evidence(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = EvidenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["item", "created_at", "pk"]
         verbose_name_plural = "evidence"
@@ -145,14 +173,8 @@ class Evidence(models.Model):
 
     @property
     def is_current(self) -> bool:
+        """EvidenceQuerySet.current() for one row (select_related("superseded_by") spares the query)."""
         return not hasattr(self, "superseded_by")
-
-
-class Verdict(models.TextChoices):
-    VERIFIED = "verified", "Verified"
-    PARTIALLY_VERIFIED = "partially_verified", "Partially verified"
-    NOT_VERIFIED = "not_verified", "Not verified"
-    NEEDS_INFORMATION = "needs_information", "Needs information"
 
 
 class ItemVerdict(models.Model):
@@ -198,3 +220,34 @@ class CompanyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Response on {self.item}"
+
+
+class ChangeRequest(models.Model):
+    """A reviewer sending a submission back to the organisation, naming the items to change.
+
+    Written by report_changes_request beside its ledger entry, in the same transaction: the ledger
+    records that it happened, this row is what the pages and emails read.
+    """
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="change_requests")
+    # The submission the reviewer sent back; each submission is reviewed, and sent back, once.
+    revision = models.PositiveIntegerField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    message = models.TextField(blank=True)
+    items = models.ManyToManyField(ItemResponse, related_name="change_requests")
+    # Not auto_now_add: rows rebuilt from the ledger keep the time the ledger recorded.
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "revision"], name="one_change_request_per_submission")
+        ]
+
+    def __str__(self) -> str:
+        return f"Changes requested on {self.report} (revision {self.revision})"
+
+    @property
+    def node_ids(self) -> list[str]:
+        """The requested items' node ids, sorted (prefetch items__node for lists)."""
+        return sorted(item.node.node_id for item in self.items.all())

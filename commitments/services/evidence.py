@@ -22,6 +22,7 @@ from commitments.evidence_storage import StoredBlob, delete_blob, open_blob, sto
 from commitments.models import Evidence, ItemResponse, ProgressReport
 from commitments.services.ledger import ledger_append
 from commitments.services.reports import EDITABLE_STATES, report_lock
+from commitments.vocabulary import LedgerEvent
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def evidence_add(
             **_content_fields(blob=blob, url=url),
         )
         ledger_append(
-            event="evidence.added",
+            event=LedgerEvent.EVIDENCE_ADDED,
             subject=evidence,
             actor=acting_user,
             report_id=item.report_id,
@@ -139,7 +140,7 @@ def evidence_revise(
                 "This evidence has just been revised by someone else; reload to see the latest revision."
             ) from None
         ledger_append(
-            event="evidence.revised",
+            event=LedgerEvent.EVIDENCE_REVISED,
             subject=revision,
             actor=acting_user,
             report_id=item.report_id,

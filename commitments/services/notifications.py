@@ -22,11 +22,10 @@ from commitments.models import (
     ReportStatus,
 )
 from commitments.tasks import email_send_task
+from commitments.vocabulary import EDITABLE_STATES
 
 # Reports in these states have been handed in: no reminder is due for them.
-HANDED_IN = [
-    s for s in ReportStatus.values if s != ReportStatus.DRAFT and s != ReportStatus.CHANGES_REQUESTED
-]
+HANDED_IN = [state for state in ReportStatus if state not in EDITABLE_STATES]
 
 
 def _officer_emails(organisation_id: int) -> list[str]:
@@ -64,16 +63,17 @@ def _queue(template: str, to: list[str], context: dict) -> None:
         transaction.on_commit(partial(email_send_task.delay, template=template, to=to, context=context))
 
 
-def report_notify(*, report: ProgressReport, event: str, message: str = "") -> None:
-    """Queue the email that goes with a report transition. Call inside the transition's transaction."""
+def report_notify(*, report: ProgressReport, event: ReportStatus, message: str = "") -> None:
+    """Queue the email that goes with the report's move to the state `event`. Call inside the
+    transition's transaction."""
     review_path = reverse("commitments:report_review", kwargs={"report_id": report.pk})
     editor_path = reverse("commitments:report_edit", kwargs={"report_id": report.pk})
-    if event == "submitted":
+    if event == ReportStatus.SUBMITTED:
         context = _report_context(report, path=review_path)
         _queue("report_submitted", _reviewer_emails(report.organisation_id), context)
-    elif event in ("changes_requested", "verified", "published"):
+    elif event in (ReportStatus.CHANGES_REQUESTED, ReportStatus.VERIFIED, ReportStatus.PUBLISHED):
         # Changes are made in the editor; verdicts are read, and answered, on the report page.
-        path = editor_path if event == "changes_requested" else review_path
+        path = editor_path if event == ReportStatus.CHANGES_REQUESTED else review_path
         context = {**_report_context(report, path=path), "message": message}
         _queue(f"report_{event}", _officer_emails(report.organisation_id), context)
     else:

@@ -9,6 +9,7 @@ from commitments.markdown import plain_text_check
 from commitments.models import Comment, CompanyResponse, ItemResponse, Membership, ReportStatus
 from commitments.services.ledger import ledger_append
 from commitments.services.reports import report_lock
+from commitments.vocabulary import LedgerEvent
 
 
 @transaction.atomic
@@ -46,7 +47,7 @@ def company_response_add(*, item: ItemResponse, acting_user: User, body: str) ->
     plain_text_check(body, field="body")
     response = CompanyResponse.objects.create(item=item, author=acting_user, body=body.strip())
     ledger_append(
-        event="item.company_response_added",
+        event=LedgerEvent.ITEM_COMPANY_RESPONSE_ADDED,
         subject=response,
         actor=acting_user,
         report_id=report.pk,

@@ -1,36 +1,19 @@
-"""Template helpers: sanitised Markdown and the badge classes used for states."""
+"""Template helpers: sanitised Markdown, and the badges of states, statuses and verdicts.
+
+The badges' colours and words are commitments.vocabulary's, so every page shows the same badge
+for the same word.
+"""
 
 from decimal import Decimal
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from commitments.markdown import render_markdown
+from commitments.vocabulary import NO_REPORT, ReportStatus, status_badge, verdict_badge
 
 register = template.Library()
-
-_REPORT_BADGES = {
-    "draft": "",
-    "submitted": "info",
-    "in_review": "info",
-    "changes_requested": "warn",
-    "verified": "ok",
-    "published": "ok",
-}
-_VERDICT_BADGES = {
-    "verified": "ok",
-    "partially_verified": "info",
-    "not_verified": "bad",
-    "needs_information": "warn",
-}
-_ITEM_BADGES = {
-    "": "bad",
-    "not_started": "bad",
-    "planned": "warn",
-    "in_progress": "info",
-    "implemented": "ok",
-    "not_applicable": "",
-}
 
 
 @register.filter(name="markdown")
@@ -40,21 +23,22 @@ def markdown_filter(text: str) -> str:
 
 
 @register.filter
-def report_badge(status: str) -> str:
-    """CSS class of the badge for a report state."""
-    return _REPORT_BADGES.get(status, "")
+def report_state(report) -> SafeString:
+    """The badge of a report's state; None, a period with no report yet, reads "Not started"."""
+    word = NO_REPORT if report is None else ReportStatus(report.status)
+    return format_html('<span class="badge {}">{}</span>', word.badge, word.label)
 
 
 @register.filter
 def item_badge(status: str) -> str:
-    """CSS class of the badge for an item's implementation status."""
-    return _ITEM_BADGES.get(status or "", "")
+    """CSS class of the badge for an item's implementation status ("" is unanswered)."""
+    return status_badge(status)
 
 
-@register.filter
-def verdict_badge(verdict: str) -> str:
+@register.filter(name="verdict_badge")
+def verdict_badge_filter(verdict: str) -> str:
     """CSS class of the badge for a reviewer's verdict."""
-    return _VERDICT_BADGES.get(verdict or "", "")
+    return verdict_badge(verdict)
 
 
 @register.filter

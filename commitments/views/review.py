@@ -17,15 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from commitments import access
 from commitments.errors import DomainError, InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
-from commitments.models import (
-    Evidence,
-    ImplementationStatus,
-    ItemResponse,
-    Membership,
-    ProgressReport,
-    ReportStatus,
-    Verdict,
-)
+from commitments.models import Evidence, ItemResponse, Membership, ProgressReport, ReportStatus, Verdict
 from commitments.selectors_review import (
     ItemChanges,
     Resubmission,
@@ -42,28 +34,9 @@ from commitments.services.reports import (
     report_verify,
 )
 from commitments.services.reviews import comment_add, company_response_add
+from commitments.vocabulary import UNDER_REVIEW, counts_as_verified
 
 ERROR_STATUS = {NotAllowed: 403, InvalidTransition: 409, StaleEdit: 409, ValidationFailed: 400}
-VERDICT_BADGE = {
-    Verdict.VERIFIED: "ok",
-    Verdict.PARTIALLY_VERIFIED: "warn",
-    Verdict.NOT_VERIFIED: "bad",
-    Verdict.NEEDS_INFORMATION: "info",
-}
-STATUS_BADGE = {
-    ImplementationStatus.IMPLEMENTED: "ok",
-    ImplementationStatus.IN_PROGRESS: "info",
-    ImplementationStatus.PLANNED: "warn",
-    ImplementationStatus.NOT_STARTED: "bad",
-}
-REPORT_BADGE = {
-    ReportStatus.DRAFT: "",
-    ReportStatus.SUBMITTED: "info",
-    ReportStatus.IN_REVIEW: "info",
-    ReportStatus.CHANGES_REQUESTED: "warn",
-    ReportStatus.VERIFIED: "ok",
-    ReportStatus.PUBLISHED: "ok",
-}
 
 
 def _error_status(exc: DomainError) -> int:
@@ -145,30 +118,20 @@ class ItemCard:
     missing_verdict: bool = False
 
     @property
-    def status_badge(self) -> str:
-        return STATUS_BADGE.get(self.item.status, "")
-
-    @property
-    def verdict_badge(self) -> str:
-        return VERDICT_BADGE.get(self.verdict.verdict, "") if self.verdict else ""
-
-    @property
     def suggest_changes(self) -> bool:
         """Pre-tick the item in "request changes" when its verdict is anything but verified."""
-        return self.verdict is not None and self.verdict.verdict != Verdict.VERIFIED
+        return self.verdict is not None and not counts_as_verified(self.verdict.verdict)
 
 
 def _card(
     item: ItemResponse,
-    report: ProgressReport,
     resubmission: Resubmission | None,
     state: FormState | None = None,
     missing: set[str] | None = None,
 ) -> ItemCard:
     values = {v.metric_id: v for v in item.metric_values.all()}
     verdicts = list(item.verdicts.all())
-    current = [v for v in verdicts if v.report_revision == report.revision]
-    latest = current[-1] if current else None
+    latest = item.current_verdict
     node_id = item.node.node_id
     return ItemCard(
         item=item,
@@ -176,9 +139,9 @@ def _card(
             (metric, values.get(metric.pk), _number(values.get(metric.pk)))
             for metric in item.node.metrics.all()
         ],
-        evidence=[e for e in item.evidence.all() if e.is_current],
+        evidence=list(item.evidence.all()),
         verdict=latest,
-        earlier_verdicts=[v for v in reversed(verdicts) if v is not latest],
+        earlier_verdicts=[v for v in reversed(verdicts) if latest is None or v.pk != latest.pk],
         changes=resubmission.items.get(node_id) if resubmission else None,
         change_requested=bool(resubmission and node_id in resubmission.requested_items),
         state=state or FormState(),
@@ -195,7 +158,7 @@ def _number(row: Any) -> str:
 
 def _resubmission(report: ProgressReport) -> Resubmission | None:
     # Only while the resubmission is being reviewed; afterwards the history page tells the story.
-    if report.revision < 2 or report.status not in (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW):
+    if report.revision < 2 or report.status not in UNDER_REVIEW:
         return None
     return report_resubmission_changes(report=report)
 
@@ -213,7 +176,7 @@ def _render_page(
     resubmission = _resubmission(report)
     items = report_items_for_review(report=report)
     missing = set(problems or {})
-    cards = [_card(item, report, resubmission, (item_states or {}).get(item.pk), missing) for item in items]
+    cards = [_card(item, resubmission, (item_states or {}).get(item.pk), missing) for item in items]
     verdict_count = sum(1 for card in cards if card.verdict is not None)
     titles = {item.node.node_id: item.node.title for item in items}
     changes_form = changes_form or FormState()
@@ -234,7 +197,7 @@ def _render_page(
         "problems": [(node, titles.get(node, node), msgs) for node, msgs in (problems or {}).items()],
         "changes_form": changes_form,
         "selected_ids": selected,
-        "report_badge": REPORT_BADGE.get(report.status, ""),
+        "under_review": report.status in UNDER_REVIEW,
         "verdict_choices": Verdict.choices,
     }
     return render(request, "review/report.html", context, status=status)
@@ -249,7 +212,7 @@ def _render_item(
         "report": report,
         "perms": Permissions.for_user(request.user, report),
         "resubmission": resubmission,
-        "card": _card(fresh, report, resubmission, state),
+        "card": _card(fresh, resubmission, state),
         "verdict_choices": Verdict.choices,
     }
     return render(request, "review/_item.html", context, status=status)
@@ -423,9 +386,5 @@ def report_history_view(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(
         request,
         "review/history.html",
-        {
-            "report": report,
-            "rows": report_history(report=report),
-            "report_badge": REPORT_BADGE.get(report.status),
-        },
+        {"report": report, "rows": report_history(report=report)},
     )

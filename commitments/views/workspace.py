@@ -23,6 +23,7 @@ from commitments.evidence_downloads import evidence_file_response
 from commitments.forms import EvidenceForm, ItemForm
 from commitments.markdown import markdown_problems, render_markdown
 from commitments.models import (
+    ChangeRequest,
     Evidence,
     ItemResponse,
     Membership,
@@ -32,9 +33,10 @@ from commitments.models import (
     ReportStatus,
 )
 from commitments.selectors import dashboard_for_user, editor_items, framework_headings, report_for_editor
-from commitments.selectors_review import report_change_request, report_current_verdicts
+from commitments.selectors_review import report_change_request
 from commitments.services.evidence import evidence_add, evidence_open
 from commitments.services.reports import EDITABLE_STATES, item_update, report_create, report_submit
+from commitments.vocabulary import UNDER_REVIEW
 
 # --- access helpers ---------------------------------------------------------------------------
 
@@ -116,8 +118,12 @@ class ItemPanel:
     preview: str | None = None
     preview_problems: list[str] = field(default_factory=list)  # why the narrative cannot be saved
     error: str = ""
-    verdict: Any = None  # the reviewer's latest verdict on this submission
     change_requested: bool = False
+
+    @property
+    def verdict(self) -> Any:
+        """The verdict that counts on this submission, if the reviewer recorded one."""
+        return self.item.current_verdict
 
     def metric_rows(self) -> list[tuple[Any, Any]]:
         return _metric_rows(self.item)
@@ -138,6 +144,7 @@ def _editor_flags(request: HttpRequest, report: ProgressReport) -> dict[str, Any
         "editable": editable,
         "can_submit": open_for_edits and access.can_submit_report(request.user, report),
         "open_for_edits": open_for_edits,
+        "under_review": report.status in UNDER_REVIEW,
         "role": access.membership_role(request.user, report.organisation),
     }
 
@@ -161,7 +168,7 @@ def _render_editor(
 ) -> HttpResponse:
     flags = _editor_flags(request, report)
     problems = problems or {}
-    review = _review_feedback(report)
+    change_request = _change_request(report)
     entries: list[tuple[int, dict[str, Any]]] = [
         (node.position, {"heading": node, "level": min(node.depth + 2, 4)})
         for node in framework_headings(report.period.framework_id)
@@ -171,7 +178,7 @@ def _render_editor(
         item.report = report
         panel = override if override is not None and override.item.pk == item.pk else ItemPanel(item=item)
         panel.problems = problems.get(item.node.node_id, panel.problems)
-        _attach_feedback(panel, review)
+        _flag_requested(panel, change_request)
         if panel.problems:
             summary.append(panel)
         entries.append((item.node.position, {"panel": _complete_panel(panel, flags["editable"])}))
@@ -180,27 +187,22 @@ def _render_editor(
         "report": report,
         "entries": [entry for _, entry in entries],
         "problem_summary": summary,
-        "change_request": review["change_request"],
+        "change_request": change_request,
         "flagged_items": [e["panel"] for _, e in entries if "panel" in e and e["panel"].change_requested],
         **flags,
     }
     return render(request, "workspace/report_edit.html", context, status=status)
 
 
-def _review_feedback(report: ProgressReport) -> dict[str, Any]:
-    """What the reviewer said, for the officer: the change request and this submission's verdicts."""
-    if report.status == ReportStatus.DRAFT:
-        return {"change_request": None, "verdicts": {}}
-    change_request = report_change_request(report=report)
+def _change_request(report: ProgressReport) -> ChangeRequest | None:
+    """The reviewer's request for changes, shown to the officer while the report is sent back."""
     if report.status != ReportStatus.CHANGES_REQUESTED:
-        change_request = None
-    return {"change_request": change_request, "verdicts": report_current_verdicts(report=report)}
+        return None
+    return report_change_request(report=report)
 
 
-def _attach_feedback(panel: ItemPanel, review: dict[str, Any]) -> None:
-    panel.verdict = review["verdicts"].get(panel.item.pk)
-    request = review["change_request"]
-    panel.change_requested = bool(request and panel.item.node.node_id in request.node_ids)
+def _flag_requested(panel: ItemPanel, change_request: ChangeRequest | None) -> None:
+    panel.change_requested = bool(change_request and panel.item.node.node_id in change_request.node_ids)
 
 
 def _render_item(
@@ -210,7 +212,7 @@ def _render_item(
     if not request.htmx:
         return _render_editor(request, report, override=panel, status=status)
     flags = _editor_flags(request, report)
-    _attach_feedback(panel, _review_feedback(report))
+    _flag_requested(panel, _change_request(report))
     context = {"report": report, "panel": _complete_panel(panel, flags["editable"]), **flags}
     return render(request, "workspace/_item.html", context, status=status)
 

@@ -9,26 +9,26 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from commitments.models import Commitment, FrameworkNode, MetricDefinition, ReportingPeriod
+from commitments.vocabulary import AssuranceLevel, verdict_level
 from reports.models import Publication
-from reports.public.levels import NOT_REPORTED, verdict_level
 from reports.public.snapshots import snapshot
 
 # --- which periods have open data -------------------------------------------------------------
 
 
+def _published_periods() -> QuerySet[ReportingPeriod]:
+    """Reporting periods with at least one current publication."""
+    return ReportingPeriod.objects.filter(
+        reports__publications__isnull=False, reports__publications__superseded_by__isnull=True
+    ).select_related("framework")
+
+
 def open_data_periods() -> list[ReportingPeriod]:
     """Reporting periods with at least one current publication, by framework, newest period first."""
-    return list(
-        ReportingPeriod.objects.filter(
-            reports__publications__isnull=False, reports__publications__superseded_by__isnull=True
-        )
-        .select_related("framework")
-        .distinct()
-        .order_by("framework__key", "-starts_on", "label", "pk")
-    )
+    return list(_published_periods().distinct().order_by("framework__key", "-starts_on", "label", "pk"))
 
 
 def open_data_period_find(*, framework_key: str, label: str) -> ReportingPeriod | None:
@@ -38,13 +38,8 @@ def open_data_period_find(*, framework_key: str, label: str) -> ReportingPeriod 
     one with a publication wins, so the URL stays meaningful.
     """
     return (
-        ReportingPeriod.objects.filter(
-            framework__key=framework_key,
-            label=label,
-            reports__publications__isnull=False,
-            reports__publications__superseded_by__isnull=True,
-        )
-        .select_related("framework")
+        _published_periods()
+        .filter(framework__key=framework_key, label=label)
         .distinct()
         .order_by("-framework_id")
         .first()
@@ -142,8 +137,8 @@ def _item(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "node_id": raw["node"],
         "title": raw["title"],
-        "status": raw["status"] or NOT_REPORTED.key,
-        "assurance": verdict_level(raw.get("verdict")).key,
+        "status": raw["status"] or AssuranceLevel.NOT_REPORTED.value,
+        "assurance": verdict_level(raw.get("verdict")).value,
         "verdict": raw.get("verdict"),
         "verdict_justification": raw.get("verdict_justification", ""),
         "company_responses": list(raw.get("company_responses", [])),

@@ -12,21 +12,17 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from commitments.models import ReportingPeriod
+from commitments.vocabulary import AssuranceLevel, ImplementationStatus, Verdict
 from reports.opendata.dataset import Dataset, dataset_build
-from reports.public.levels import NOT_REPORTED
+from reports.spreadsheet import spreadsheet_safe
 
 SCHEMA_PATH = "/data/schema/open-data.schema.json"
 LICENCE_NAME = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
-
-# A cell starting with one of these runs as a formula when the file is opened in a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def attribution(period: ReportingPeriod) -> str:
@@ -34,22 +30,6 @@ def attribution(period: ReportingPeriod) -> str:
 
 
 # --- the files --------------------------------------------------------------------------------
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula.
-
-    A cell starting with =, +, -, @, tab or carriage return gets a leading apostrophe; plain
-    numbers such as -3 or -0.5 are left alone because they cannot run as formulas.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def _csv(header: list[str], rows: Iterable[list[Any]]) -> bytes:
@@ -91,12 +71,13 @@ MATRIX_COLUMNS = [
     ("snapshot_sha256", "SHA-256 of the published snapshot the row comes from; empty when not reported."),
     (
         "<node_id>",
-        "Implementation status of the mitigation: not_started, planned, in_progress, "
-        "implemented, not_applicable, or not_reported.",
+        f"Implementation status of the mitigation: {', '.join(ImplementationStatus.values)}, "
+        f"or {AssuranceLevel.NOT_REPORTED.value}.",
     ),
     (
         "<node_id>:assurance",
-        "Assurance level of that status: self_reported, reviewer_verified, or not_reported.",
+        f"Assurance level of that status: {AssuranceLevel.SELF_REPORTED.value}, "
+        f"{AssuranceLevel.REVIEWER_VERIFIED.value}, or {AssuranceLevel.NOT_REPORTED.value}.",
     ),
 ]
 
@@ -110,10 +91,14 @@ ITEM_COLUMNS = [
     ("node_id", "Mitigation id (see mitigations.csv)."),
     ("title", "Mitigation title."),
     ("status", "Implementation status the organisation reported."),
-    ("assurance", "self_reported, or reviewer_verified when the reviewer's verdict is verified."),
+    (
+        "assurance",
+        f"{AssuranceLevel.SELF_REPORTED.value}, or {AssuranceLevel.REVIEWER_VERIFIED.value} when the "
+        f"reviewer's verdict is {Verdict.VERIFIED.value}.",
+    ),
     (
         "verdict",
-        "Reviewer's verdict: verified, partially_verified, not_verified, needs_information; empty when none.",
+        f"Reviewer's verdict: {', '.join(Verdict.values)}; empty when none.",
     ),
     ("verdict_justification", "Why the reviewer reached the verdict."),
     (
@@ -175,7 +160,8 @@ def matrix_csv(dataset: Dataset) -> bytes:
         row = [org["name"], org["slug"], publication.get("version"), publication.get("snapshot_sha256")]
         for node_id in node_ids:
             item = items.get(node_id)
-            row += [item["status"], item["assurance"]] if item else [NOT_REPORTED.key, NOT_REPORTED.key]
+            missing = AssuranceLevel.NOT_REPORTED
+            row += [item["status"], item["assurance"]] if item else [missing, missing]
         rows.append(row)
     return _csv(header, rows)
 

@@ -18,15 +18,14 @@ from commitments.models import (
     CompanyResponse,
     Evidence,
     ItemResponse,
-    ItemVerdict,
     LedgerEntry,
     MetricValue,
     ProgressReport,
 )
+from commitments.vocabulary import event_label, verdict_label
 from reports.models import Publication
 from reports.pdf.common import group_views, reading_guide
 from reports.pdf.public import principle_chart
-from reports.public.levels import verdict_label
 from reports.public.summaries import Summary
 from reports.selectors import item_statement
 
@@ -57,14 +56,17 @@ def _report(report: ProgressReport) -> ProgressReport:
         .prefetch_related(
             Prefetch(
                 "items",
-                queryset=ItemResponse.objects.select_related("node", "updated_by").order_by("node__position"),
+                queryset=ItemResponse.objects.select_related("node", "updated_by")
+                .with_verdicts()
+                .order_by("node__position"),
             ),
             Prefetch(
                 "items__metric_values",
                 queryset=MetricValue.objects.select_related("metric").order_by("metric__position", "pk"),
             ),
-            Prefetch("items__evidence", queryset=Evidence.objects.select_related("created_by")),
-            Prefetch("items__verdicts", queryset=ItemVerdict.objects.select_related("reviewer")),
+            Prefetch(
+                "items__evidence", queryset=Evidence.objects.select_related("created_by", "superseded_by")
+            ),
             Prefetch("items__comments", queryset=Comment.objects.select_related("author")),
             Prefetch("items__company_responses", queryset=CompanyResponse.objects.select_related("author")),
         )
@@ -72,22 +74,21 @@ def _report(report: ProgressReport) -> ProgressReport:
     )
 
 
-def _item(item: ItemResponse, revision: int, superseded: set[int]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _item(item: ItemResponse) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the item in the manifest's shape, the audit-only details printed beside it)."""
     verdicts = list(item.verdicts.all())
-    current = [v for v in verdicts if v.report_revision == revision]
-    latest = current[-1] if current else None
-    evidence = [_evidence_row(e) for e in item.evidence.all()]
+    latest = item.current_verdict
+    evidence = list(item.evidence.all())
     responses = list(item.company_responses.all())
     row = item_statement(
         item,
         verdict=latest,
         # Only the current revision of each piece of evidence is part of what the report states.
-        evidence=[e for e in evidence if e["id"] not in superseded],
+        evidence=[_evidence_row(e) for e in evidence if e.is_current],
         company_responses=[r.body for r in responses],
     )
     extra = {
-        "superseded_evidence": [e for e in evidence if e["id"] in superseded],
+        "superseded_evidence": [_evidence_row(e) for e in evidence if not e.is_current],
         "verdicts": [
             {
                 "revision": v.report_revision,
@@ -96,7 +97,7 @@ def _item(item: ItemResponse, revision: int, superseded: set[int]) -> tuple[dict
                 "justification": v.justification,
                 "reviewer": str(v.reviewer),
                 "created_at": v.created_at,
-                "current": v is latest,
+                "current": latest is not None and v.pk == latest.pk,
             }
             for v in verdicts
         ],
@@ -114,13 +115,14 @@ def _item(item: ItemResponse, revision: int, superseded: set[int]) -> tuple[dict
 
 
 def _ledger(report: ProgressReport) -> list[dict[str, Any]]:
-    entries = list(LedgerEntry.objects.filter(report_id=report.pk).order_by("sequence"))
+    entries = list(LedgerEntry.objects.of_report(report.pk))
     actors = {u.pk: str(u) for u in User.objects.filter(pk__in={e.actor_id for e in entries if e.actor_id})}
     return [
         {
             "sequence": e.sequence,
             "created_at": e.created_at,
             "event": e.event,
+            "label": event_label(e.event),
             "actor": actors.get(e.actor_id, f"user #{e.actor_id}") if e.actor_id else "system",
             "subject": f"{e.subject_type.rsplit('.', 1)[-1]} {e.subject_id}",
             "entry_hash": e.entry_hash,
@@ -137,11 +139,9 @@ def audit_report_context(report: ProgressReport) -> dict[str, Any]:
     evidence keeps its real title.
     """
     report = _report(report)
-    responses = list(report.items.all())
-    evidence_ids = {e.supersedes_id for item in responses for e in item.evidence.all() if e.supersedes_id}
     items, extras = [], {}
-    for response in responses:
-        row, extra = _item(response, report.revision, evidence_ids)
+    for response in report.items.all():
+        row, extra = _item(response)
         items.append(row)
         extras[row["node"]] = extra
     groups = group_views(report.period.framework_id, {item["node"]: item for item in items})

@@ -9,26 +9,34 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from commitments.vocabulary import AssuranceLevel, ImplementationStatus
 from reports.svg import svg_root
 
 
 @dataclass(frozen=True)
 class Segment:
-    key: str
-    label: str
+    word: ImplementationStatus | AssuranceLevel
     fill: str
     stroke: str
     pattern: str  # "solid", "hatch", "dots", "cross", "empty", "dashed"
 
+    @property
+    def key(self) -> str:
+        return self.word.value
+
+    @property
+    def label(self) -> str:
+        return self.word.label
+
 
 # Strongest first: a bar reads left to right from done to not reported.
 STATUS_SEGMENTS = [
-    Segment("implemented", "Implemented", "#0b5cad", "#0b5cad", "solid"),
-    Segment("in_progress", "In progress", "#4f8fd1", "#0b5cad", "hatch"),
-    Segment("planned", "Planned", "#b7d3f0", "#0b5cad", "dots"),
-    Segment("not_started", "Not started", "#ffffff", "#57606a", "cross"),
-    Segment("not_applicable", "Not applicable", "#d0d7de", "#57606a", "solid"),
-    Segment("not_reported", "Not reported", "#ffffff", "#a40e26", "dashed"),
+    Segment(ImplementationStatus.IMPLEMENTED, "#0b5cad", "#0b5cad", "solid"),
+    Segment(ImplementationStatus.IN_PROGRESS, "#4f8fd1", "#0b5cad", "hatch"),
+    Segment(ImplementationStatus.PLANNED, "#b7d3f0", "#0b5cad", "dots"),
+    Segment(ImplementationStatus.NOT_STARTED, "#ffffff", "#57606a", "cross"),
+    Segment(ImplementationStatus.NOT_APPLICABLE, "#d0d7de", "#57606a", "solid"),
+    Segment(AssuranceLevel.NOT_REPORTED, "#ffffff", "#a40e26", "dashed"),
 ]
 
 
@@ -105,7 +113,7 @@ def stacked_status_chart(
             rect = ET.SubElement(svg, "rect", attrs)
             ET.SubElement(rect, "title").text = f"{row.label}: {count} {segment.label.lower()}"
             if w >= 14:
-                dark = segment.key in ("implemented",)
+                dark = segment.word == ImplementationStatus.IMPLEMENTED
                 ET.SubElement(
                     svg, "text", {"x": f"{x + w / 2:.1f}", "y": f"{y + bar_h - 3}", "text-anchor": "middle",
                                   "font-size": "9", "fill": "#ffffff" if dark else "#1b1f24"}

@@ -1,8 +1,8 @@
 """Pieces every PDF shares: the cover's QR code, the verification facts, item display rows.
 
-The documents reuse the public site's vocabulary (reports.public.levels): the same status
-labels and the same assurance levels with their symbols, so a PDF never words a claim
-differently from the web page it mirrors.
+The documents use the public site's words (commitments.vocabulary): the same status labels and
+the same assurance levels with their symbols, so a PDF never words a claim differently from the
+web page it mirrors.
 """
 
 from __future__ import annotations
@@ -15,28 +15,18 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from commitments.markdown import render_markdown
-from commitments.models import FrameworkNode, ImplementationStatus
-from reports.public.frameworks import Group, framework_groups
-from reports.public.levels import (
+from commitments.models import FrameworkNode
+from commitments.vocabulary import (
     ITEM_LEVELS,
-    NOT_REPORTED,
-    STATUS_DEFINITIONS,
-    Level,
-    item_level,
+    NO_VERDICT,
+    AssuranceLevel,
+    ImplementationStatus,
     status_label,
     verdict_label,
 )
+from reports.public.frameworks import Group, framework_groups
+from reports.public.snapshots import item_level
 from reports.public.summaries import Summary
-
-# Short status codes for the program summary's matrix, where a cell is a few millimetres wide.
-STATUS_CODES = {
-    ImplementationStatus.IMPLEMENTED: "IM",
-    ImplementationStatus.IN_PROGRESS: "IP",
-    ImplementationStatus.PLANNED: "PL",
-    ImplementationStatus.NOT_STARTED: "NS",
-    ImplementationStatus.NOT_APPLICABLE: "NA",
-}
-NO_ANSWER_CODE = "—"
 
 
 def qr_data_uri(text: str) -> str:
@@ -63,7 +53,7 @@ def verification_context(manifest: dict[str, Any]) -> dict[str, Any]:
 
 def status_definitions() -> list[tuple[str, str, str]]:
     """(code, label, definition) of every implementation status, in the framework's order."""
-    return [(STATUS_CODES[s], s.label, STATUS_DEFINITIONS[s]) for s in ImplementationStatus]
+    return [(s.code, s.label, s.definition) for s in ImplementationStatus]
 
 
 def reading_guide() -> dict[str, Any]:
@@ -90,19 +80,19 @@ class ItemView:
         return self.node.code or self.node.node_id
 
     @property
-    def level(self) -> Level:
+    def level(self) -> AssuranceLevel:
         # An unanswered item of a report still in draft is not a claim at all.
         if self.item is None or not self.item.get("status"):
-            return NOT_REPORTED
+            return AssuranceLevel.NOT_REPORTED
         return item_level(self.item)
 
     @property
     def status_label(self) -> str:
-        return status_label(self.item["status"]) if self.item else NOT_REPORTED.label
+        return status_label(self.item["status"]) if self.item else AssuranceLevel.NOT_REPORTED.label
 
     @property
     def verdict_label(self) -> str:
-        return verdict_label(self.item.get("verdict")) if self.item else "No verdict"
+        return verdict_label(self.item.get("verdict")) if self.item else NO_VERDICT.label
 
     @property
     def narrative_html(self) -> SafeString:

@@ -25,6 +25,7 @@ from commitments.evidence_storage import open_blob, store_bytes
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
 from commitments.services.reports import report_lock
+from commitments.vocabulary import LedgerEvent
 from reports.cache import public_cache_invalidate_on_commit
 from reports.models import ArtifactKind, ArtifactStatus, Publication, ReportArtifact
 from reports.pdf.documents import document_build
@@ -178,7 +179,7 @@ def _mark_ready(artifact: ReportArtifact, *, signed: bytes, sha256: str, storage
     locked.manifest = manifest
     locked.rendered_at = timezone.now()
     entry = ledger_append(
-        event="artifact.rendered",
+        event=LedgerEvent.ARTIFACT_RENDERED,
         subject=locked,
         actor=locked.requested_by,
         report_id=locked.report_id,

@@ -18,13 +18,13 @@ from commitments.models import (
     Organisation,
     ReportingPeriod,
 )
+from commitments.vocabulary import AssuranceLevel, ImplementationStatus, status_code
 from reports.models import Publication
-from reports.pdf.charts import StackedRow, stacked_status_chart
-from reports.pdf.common import NO_ANSWER_CODE, STATUS_CODES, reading_guide
+from reports.pdf.charts import STATUS_SEGMENTS, StackedRow, stacked_status_chart
+from reports.pdf.common import reading_guide
 from reports.public import headlines
 from reports.public.frameworks import Group, framework_groups
-from reports.public.levels import NOT_REPORTED, is_verified, item_level
-from reports.public.snapshots import current_publications, snapshot_items
+from reports.public.snapshots import current_publications, is_verified, item_level, snapshot_items
 from reports.public.summaries import Summary
 from reports.svg import BarPoint, progress_chart
 
@@ -61,8 +61,8 @@ class MitigationRow:
 def _cell(item: dict[str, Any] | None) -> tuple[str, str]:
     """Status code and assurance symbol in words the legend explains, e.g. 'IM ✓'."""
     if item is None:
-        return NOT_REPORTED.icon, "c-nr"
-    code = STATUS_CODES.get(item["status"], NO_ANSWER_CODE)
+        return AssuranceLevel.NOT_REPORTED.icon, "c-nr"
+    code = status_code(item["status"])
     verified = is_verified(item)
     return f"{code} {item_level(item).icon}", f"c-{code.lower()}{' v' if verified else ''}"
 
@@ -130,9 +130,9 @@ def program_summary_context(period: ReportingPeriod) -> dict[str, Any]:
             item = items.get(node.node_id)
             if publication is not None:
                 row.cells.append(_cell(item))
-                key = item["status"] if item and item["status"] else "not_reported"
+                key = item["status"] if item and item["status"] else AssuranceLevel.NOT_REPORTED
             else:
-                key = "not_reported"
+                key = AssuranceLevel.NOT_REPORTED
             counts = per_node[node.node_id]
             counts[key] = counts.get(key, 0) + 1
             if is_verified(item):
@@ -163,7 +163,7 @@ def program_summary_context(period: ReportingPeriod) -> dict[str, Any]:
             group=group,
             counts=per_node[node.node_id],
             verified=verified_per_node[node.node_id],
-            reported=sum(n for k, n in per_node[node.node_id].items() if k != "not_reported"),
+            reported=sum(n for k, n in per_node[node.node_id].items() if k != AssuranceLevel.NOT_REPORTED),
         )
         for group, node in nodes
     ]
@@ -196,5 +196,8 @@ def program_summary_context(period: ReportingPeriod) -> dict[str, Any]:
             chart_id="statuses",
         ),
         "manifest_organisations": manifest_organisations,
+        # The matrix's legend, in the status chart's order.
+        "status_legend": [s.word for s in STATUS_SEGMENTS if isinstance(s.word, ImplementationStatus)],
+        "assurance": AssuranceLevel,
         **reading_guide(),
     }

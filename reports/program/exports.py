@@ -5,13 +5,7 @@ from typing import Any
 
 from commitments.models import ReportingPeriod
 from reports.program.selectors import OverviewRow, program_overview
-
-
-def _cell(value: object) -> str:
-    """Spreadsheet-safe text: a leading =, +, - or @ would otherwise run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
+from reports.spreadsheet import spreadsheet_safe
 
 CSV_HEADER = [
     "organisation",
@@ -39,7 +33,7 @@ CSV_HEADER = [
 def _csv_row(row: OverviewRow, period: ReportingPeriod) -> list[str]:
     report = row.report
     return [
-        _cell(x)
+        spreadsheet_safe(x)
         for x in (
             row.organisation.name,
             row.organisation.slug,
@@ -52,11 +46,11 @@ def _csv_row(row: OverviewRow, period: ReportingPeriod) -> list[str]:
             report.revision if report else "",
             report.reviewer.email if report and report.reviewer else "",
             report.first_submitted_at.isoformat() if report and report.first_submitted_at else "",
-            "yes" if row.late else "no",
+            row.late,
             report.submitted_at.isoformat() if report and report.submitted_at else "",
             report.verified_at.isoformat() if report and report.verified_at else "",
             report.published_at.isoformat() if report and report.published_at else "",
-            "yes" if row.overdue else "no",
+            row.overdue,
             row.answered,
             row.total,
             row.completion_percent if report else "",

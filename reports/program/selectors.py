@@ -6,11 +6,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from commitments.models import Commitment, Organisation, ProgressReport, ReportingPeriod, ReportStatus
 from commitments.services.ledger import canonical_json
+from commitments.vocabulary import NO_REPORT
 from reports.models import Publication
 from reports.public.changes import Change, changed_items
 from reports.public.snapshots import snapshot, snapshot_items
@@ -30,11 +30,11 @@ class OverviewRow:
 
     @property
     def state_label(self) -> str:
-        return self.report.get_status_display() if self.report else "Not started"
+        return self.report.get_status_display() if self.report else NO_REPORT.label
 
     @property
     def state(self) -> str:
-        return self.report.status if self.report else "not_started"
+        return self.report.status if self.report else NO_REPORT.value
 
     @property
     def completion_percent(self) -> int:
@@ -65,10 +65,7 @@ def program_overview(*, period: ReportingPeriod, today: datetime.date | None = N
         report.organisation_id: report
         for report in ProgressReport.objects.filter(period=period, organisation_id__in=list(organisations))
         .select_related("reviewer")
-        .annotate(
-            item_total=Count("items"),
-            item_answered=Count("items", filter=~Q(items__status="")),
-        )
+        .with_completion()
     }
     past_due = period.due_on < today
     rows = []

@@ -12,21 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from commitments import access
 from commitments.errors import DomainError, InvalidTransition, NotAllowed
 from commitments.models import Membership, ReportingPeriod, ReportStatus
+from commitments.vocabulary import UNDER_REVIEW
 from reports.program.exports import overview_csv_write
 from reports.program.forms import CorrectionForm
 from reports.program.selectors import correction_preview, period_choices, program_overview
 from reports.public.matrix import report_url
 from reports.services import publication_correct, report_publish
-
-STATE_BADGE = {
-    "not_started": "bad",
-    ReportStatus.DRAFT: "",
-    ReportStatus.SUBMITTED: "info",
-    ReportStatus.IN_REVIEW: "info",
-    ReportStatus.CHANGES_REQUESTED: "warn",
-    ReportStatus.VERIFIED: "ok",
-    ReportStatus.PUBLISHED: "ok",
-}
 
 
 def _require_program_staff(request: HttpRequest) -> None:
@@ -61,7 +52,6 @@ def _render_overview(
     # One query instead of one access check per row: admins never publish their own organisation.
     own_orgs = set(Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True))
     for row in rows:
-        row.badge = STATE_BADGE.get(row.state, "")
         row.can_publish = (
             request.user.is_program_admin
             and row.report is not None
@@ -78,7 +68,7 @@ def _render_overview(
         "committed": len(rows),
         "not_started": sum(1 for r in rows if r.report is None),
         "overdue": sum(1 for r in rows if r.overdue),
-        "in_review": sum(1 for r in rows if r.state in (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW)),
+        "in_review": sum(1 for r in rows if r.state in UNDER_REVIEW),
         "to_publish": sum(1 for r in rows if r.state == ReportStatus.VERIFIED),
         "published": sum(1 for r in rows if r.state == ReportStatus.PUBLISHED),
     }

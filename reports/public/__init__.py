@@ -6,10 +6,11 @@ read are public facts (frameworks, organisations, commitments, periods) and, for
 reports only, when they were first submitted. Every page runs a fixed number of queries
 whatever the number of organisations or items.
 
+The words of a published claim (assurance levels, statuses, verdicts) are commitments.vocabulary's.
 What is shared between pages (and with the PDFs, reports/pdf/):
 
-- levels.py: assurance levels, status and verdict wording (the words of a published claim)
-- snapshots.py: reading published snapshots and finding publications (404 when there is none)
+- snapshots.py: reading published snapshots (and each item's assurance level) and finding
+  publications (404 when there is none)
 - links.py: addresses of published reports and items
 - frameworks.py: a framework's tree as groups of reportable items
 - summaries.py: counts over published items; headlines.py: a period's headline figures

@@ -6,7 +6,7 @@ Used by the item page, the corrections log and the correction preview of the pro
 from dataclasses import dataclass
 from typing import Any
 
-from reports.public.levels import status_label, verdict_label
+from commitments.vocabulary import status_label, verdict_label
 
 
 @dataclass

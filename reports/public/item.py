@@ -8,11 +8,17 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from commitments.models import FrameworkNode, MetricDefinition
+from commitments.vocabulary import AssuranceLevel
 from reports.models import Publication
 from reports.public.changes import Change, item_changes
-from reports.public.levels import Level, item_level
 from reports.public.links import item_url, report_url
-from reports.public.snapshots import publication_get, publication_versions, snapshot, snapshot_items
+from reports.public.snapshots import (
+    item_level,
+    publication_get,
+    publication_versions,
+    snapshot,
+    snapshot_items,
+)
 
 
 @dataclass
@@ -32,7 +38,7 @@ class ItemPage:
     changes: list[Change] = field(default_factory=list)
 
     @property
-    def level(self) -> Level:
+    def level(self) -> AssuranceLevel:
         return item_level(self.item)
 
     @property

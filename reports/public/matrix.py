@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment, Framework, FrameworkNode, Organisation, ReportingPeriod
+from commitments.vocabulary import LEGEND, AssuranceLevel, status_label
 from reports.models import Publication
 from reports.public.frameworks import DEFAULT_FRAMEWORK, Group, framework_groups
 from reports.public.headlines import (
@@ -21,9 +22,8 @@ from reports.public.headlines import (
     on_time,
     period_headline,
 )
-from reports.public.levels import LEGEND, NOT_REPORTED, Level, item_level, status_label
 from reports.public.links import item_url, report_url
-from reports.public.snapshots import current_publications, snapshot_items
+from reports.public.snapshots import current_publications, item_level, snapshot_items
 from reports.public.summaries import Summary
 
 
@@ -37,10 +37,14 @@ class Column:
 
 @dataclass
 class Cell:
-    level: Level
+    level: AssuranceLevel
     text: str
     url: str = ""
     status: str = ""
+
+    @property
+    def reported(self) -> bool:
+        return self.level != AssuranceLevel.NOT_REPORTED
 
 
 @dataclass
@@ -67,7 +71,7 @@ class Matrix:
     rows: list[MatrixRow] = field(default_factory=list)
     headline: Headline | None = None
     previous_headline: Headline | None = None
-    legend: list[Level] = field(default_factory=lambda: LEGEND)
+    legend: list[AssuranceLevel] = field(default_factory=lambda: LEGEND)
 
     @property
     def due_passed(self) -> bool:
@@ -196,7 +200,8 @@ def public_matrix(*, framework_key: str = "", period_label: str = "", group_id: 
             for node in group.items:
                 item = items.get(node.node_id)
                 if item is None:
-                    row.cells.append(Cell(level=NOT_REPORTED, text=NOT_REPORTED.label))
+                    missing = AssuranceLevel.NOT_REPORTED
+                    row.cells.append(Cell(level=missing, text=missing.label))
                     continue
                 row.cells.append(
                     Cell(

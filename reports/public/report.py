@@ -4,12 +4,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from commitments.models import FrameworkNode
+from commitments.vocabulary import AssuranceLevel, status_label
 from reports.models import Publication
 from reports.public.frameworks import Group, framework_groups
-from reports.public.levels import NOT_REPORTED, Level, item_level, status_label
 from reports.public.links import item_url, report_url
 from reports.public.pdfs import PublicPdf, public_pdfs
-from reports.public.snapshots import publication_get, publication_versions, snapshot, snapshot_items
+from reports.public.snapshots import (
+    item_level,
+    publication_get,
+    publication_versions,
+    snapshot,
+    snapshot_items,
+)
 from reports.public.summaries import Summary
 
 
@@ -20,7 +26,7 @@ class ItemRow:
     url: str
 
     @property
-    def level(self) -> Level:
+    def level(self) -> AssuranceLevel:
         return item_level(self.item)
 
     @property
@@ -29,7 +35,7 @@ class ItemRow:
 
     @property
     def status_label(self) -> str:
-        return status_label(self.status) if self.item else NOT_REPORTED.label
+        return status_label(self.status) if self.item else AssuranceLevel.NOT_REPORTED.label
 
 
 @dataclass

@@ -6,6 +6,7 @@ from typing import Any
 from django.http import Http404
 
 from commitments.models import ReportingPeriod
+from commitments.vocabulary import AssuranceLevel, counts_as_verified, verdict_level
 from reports.models import Publication
 
 
@@ -20,6 +21,17 @@ def snapshot(publication: Publication) -> dict[str, Any]:
 
 def snapshot_items(publication: Publication) -> dict[str, dict[str, Any]]:
     return {item["node"]: item for item in snapshot(publication)["items"]}
+
+
+def item_level(item: dict[str, Any] | None) -> AssuranceLevel:
+    """The assurance level of a published item; None is an item the report lacks."""
+    if item is None:
+        return AssuranceLevel.NOT_REPORTED
+    return verdict_level(item.get("verdict"))
+
+
+def is_verified(item: dict[str, Any] | None) -> bool:
+    return item is not None and counts_as_verified(item.get("verdict"))
 
 
 def current_publications(period: ReportingPeriod) -> dict[int, Publication]:

@@ -4,15 +4,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from commitments.models import ImplementationStatus
-from reports.public.levels import (
-    NOT_REPORTED,
-    PARTLY_VERIFIED,
-    REVIEWER_VERIFIED,
-    SELF_REPORTED,
-    Level,
-    is_verified,
-)
+from commitments.vocabulary import AssuranceLevel, ImplementationStatus
+from reports.public.snapshots import is_verified
 
 
 @dataclass
@@ -60,17 +53,17 @@ class Summary:
         return round(100 * self.verified / self.total) if self.total else 0
 
     @property
-    def level(self) -> Level:
+    def level(self) -> AssuranceLevel:
         if not self.reported or not self.total:
-            return NOT_REPORTED
+            return AssuranceLevel.NOT_REPORTED
         if self.verified == self.total:
-            return REVIEWER_VERIFIED
-        return PARTLY_VERIFIED if self.verified else SELF_REPORTED
+            return AssuranceLevel.REVIEWER_VERIFIED
+        return AssuranceLevel.PARTLY_VERIFIED if self.verified else AssuranceLevel.SELF_REPORTED
 
     @property
     def text(self) -> str:
         if not self.reported or not self.total:
-            return NOT_REPORTED.label
+            return AssuranceLevel.NOT_REPORTED.label
         if not self.applicable:
             return f"Not applicable · {self.verified} verified"
         text = f"{self.implemented}/{self.applicable} implemented · {self.verified} verified"

@@ -20,18 +20,18 @@ from django.views.decorators.http import require_safe
 
 from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import content_address, open_blob
+from commitments.vocabulary import (
+    ITEM_LEVELS,
+    LEGEND,
+    AssuranceLevel,
+    ImplementationStatus,
+    status_label,
+    verdict_label,
+)
 from reports.cache import public_cached, public_response_cached
 from reports.pdf.verification import platform_root_fingerprint
 from reports.public.corrections import public_corrections
 from reports.public.item import public_item
-from reports.public.levels import (
-    ITEM_LEVELS,
-    LEGEND,
-    PARTLY_VERIFIED,
-    STATUS_DEFINITIONS,
-    status_label,
-    verdict_label,
-)
 from reports.public.matrix import public_matrix
 from reports.public.methodology import public_methodology
 from reports.public.organisation import Timeline, public_organisation
@@ -183,8 +183,8 @@ def methodology_view(request: HttpRequest) -> tuple[str, str]:
                 "title": "Methodology",
                 "definitions": public_methodology(),
                 "levels": ITEM_LEVELS,
-                "partly": PARTLY_VERIFIED,
-                "statuses": [(s.label, text) for s, text in STATUS_DEFINITIONS.items()],
+                "partly": AssuranceLevel.PARTLY_VERIFIED,
+                "statuses": [(status.label, status.definition) for status in ImplementationStatus],
                 "signing_root_fingerprint": platform_root_fingerprint(),
             },
         )

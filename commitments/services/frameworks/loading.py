@@ -26,6 +26,7 @@ from commitments.services.frameworks.definitions import (
     version_next,
 )
 from commitments.services.ledger import ledger_append
+from commitments.vocabulary import LedgerEvent
 
 
 class LoadAction(StrEnum):
@@ -83,7 +84,7 @@ def framework_load(*, definition: FrameworkDefinition, acting_user: Any | None =
     framework.save()
     links_dropped_from = _nodes_sync(framework=framework, definition=definition)
     ledger_append(
-        event="framework.loaded",
+        event=LedgerEvent.FRAMEWORK_LOADED,
         subject=framework,
         actor=acting_user,
         data={

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 
 from accounts.models import User
 from commitments import access
@@ -30,6 +31,7 @@ from commitments.models import (
 from commitments.services.ledger import ledger_append
 from commitments.services.reports.content import decimal_text
 from commitments.services.reports.transitions import EDITABLE_STATES, report_lock, require_reviewer
+from commitments.vocabulary import LedgerEvent
 
 CARRIED_EVIDENCE_FIELDS = (
     "kind", "title", "effective_date", "visibility", "url", "original_name",
@@ -69,7 +71,7 @@ def report_create(
 
     carried_from = _carry_forward(report, acting_user) if carry_forward else None
     ledger_append(
-        event="report.created",
+        event=LedgerEvent.REPORT_CREATED,
         subject=report,
         actor=acting_user,
         report_id=report.pk,
@@ -103,7 +105,7 @@ def _carry_forward(report: ProgressReport, acting_user: User) -> dict[str, Any] 
     previous = {
         item.node.node_id: item
         for item in source.items.select_related("node").prefetch_related(
-            "metric_values__metric", "evidence__superseded_by"
+            "metric_values__metric", Prefetch("evidence", queryset=Evidence.objects.current())
         )
     }
     carried: dict[str, Any] = {}
@@ -130,7 +132,6 @@ def _carry_forward(report: ProgressReport, acting_user: User) -> dict[str, Any] 
                 **{name: getattr(entry, name) for name in CARRIED_EVIDENCE_FIELDS},
             )
             for entry in old.evidence.all()
-            if entry.is_current
         ]
         Evidence.objects.bulk_create(evidence)
         carried[item.node.node_id] = {
@@ -247,7 +248,7 @@ def item_update(
     current.save()
     if changes or metric_changes:
         ledger_append(
-            event="item.updated",
+            event=LedgerEvent.ITEM_UPDATED,
             subject=current,
             actor=acting_user,
             report_id=report.pk,
@@ -287,7 +288,7 @@ def item_verdict_record(
         reviewer=acting_user,
     )
     ledger_append(
-        event="item.verdict_recorded",
+        event=LedgerEvent.ITEM_VERDICT_RECORDED,
         subject=record,
         actor=acting_user,
         report_id=report.pk,

@@ -27,35 +27,32 @@ from accounts.models import User
 from commitments import access
 from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.markdown import plain_text_check
-from commitments.models import ItemResponse, ItemVerdict, ProgressReport, ReportStatus
+from commitments.models import ChangeRequest, ItemResponse, ProgressReport
 from commitments.services.ledger import ledger_append
 from commitments.services.notifications import report_notify
 from commitments.services.reports.content import report_content_digest, report_submission_problems
-
-# Items, evidence and metrics can be changed only in these states; they are also the states a
-# report is (re)submitted from.
-EDITABLE_STATES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
+from commitments.vocabulary import EDITABLE_STATES, LedgerEvent, ReportStatus
 
 
 @dataclass(frozen=True)
 class Transition:
     sources: tuple[ReportStatus, ...]
-    event: str  # the ledger event the move appends
+    event: LedgerEvent  # the ledger event the move appends
     action: str  # what the person does, as refusals say it: "Cannot {action} a report that is …"
 
 
 # Keyed by the state reached: each state is reached by one kind of move, and none leads back to draft.
 TRANSITIONS: Mapping[ReportStatus, Transition] = MappingProxyType(
     {
-        ReportStatus.SUBMITTED: Transition(EDITABLE_STATES, "report.submitted", "submit"),
+        ReportStatus.SUBMITTED: Transition(EDITABLE_STATES, LedgerEvent.REPORT_SUBMITTED, "submit"),
         ReportStatus.IN_REVIEW: Transition(
-            (ReportStatus.SUBMITTED,), "report.review_started", "start reviewing"
+            (ReportStatus.SUBMITTED,), LedgerEvent.REPORT_REVIEW_STARTED, "start reviewing"
         ),
         ReportStatus.CHANGES_REQUESTED: Transition(
-            (ReportStatus.IN_REVIEW,), "report.changes_requested", "request changes on"
+            (ReportStatus.IN_REVIEW,), LedgerEvent.REPORT_CHANGES_REQUESTED, "request changes on"
         ),
-        ReportStatus.VERIFIED: Transition((ReportStatus.IN_REVIEW,), "report.verified", "verify"),
-        ReportStatus.PUBLISHED: Transition((ReportStatus.VERIFIED,), "report.published", "publish"),
+        ReportStatus.VERIFIED: Transition((ReportStatus.IN_REVIEW,), LedgerEvent.REPORT_VERIFIED, "verify"),
+        ReportStatus.PUBLISHED: Transition((ReportStatus.VERIFIED,), LedgerEvent.REPORT_PUBLISHED, "publish"),
     }
 )
 
@@ -158,7 +155,7 @@ def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressRepor
         },
         data=lambda locked: {"content_sha256": report_content_digest(locked)},
     )
-    report_notify(report=submitted, event="submitted")
+    report_notify(report=submitted, event=ReportStatus.SUBMITTED)
     return submitted
 
 
@@ -190,27 +187,37 @@ def report_changes_request(
     *, report: ProgressReport, acting_user: User, items: Iterable[ItemResponse], message: str = ""
 ) -> ProgressReport:
     require_reviewer(acting_user, report)
-    node_ids = sorted({item.node.node_id for item in items if item.report_id == report.pk})
+    chosen = {item.pk: item for item in items if item.report_id == report.pk}
+    node_ids = sorted(item.node.node_id for item in chosen.values())
     if not node_ids:
         raise ValidationFailed("Name at least one item that needs changes.", {"items": ["Choose items."]})
     plain_text_check(message, field="message")
+    message = message.strip()
     sent_back = report_transition(
         report=report,
         to=ReportStatus.CHANGES_REQUESTED,
         acting_user=acting_user,
-        data={"items": node_ids, "message": message.strip()},
+        data={"items": node_ids, "message": message},
     )
-    report_notify(report=sent_back, event="changes_requested", message=message.strip())
+    # The row the pages and emails read, beside the ledger entry and in its transaction: the
+    # ledger records that it happened, the table holds what was asked.
+    change_request = ChangeRequest.objects.create(
+        report=sent_back, revision=sent_back.revision, requested_by=acting_user, message=message
+    )
+    change_request.items.set(list(chosen))
+    report_notify(report=sent_back, event=ReportStatus.CHANGES_REQUESTED, message=change_request.message)
     return sent_back
 
 
 def report_unreviewed_items(report: ProgressReport) -> list[str]:
-    reviewed = set(
-        ItemVerdict.objects.filter(item__report=report, report_revision=report.revision).values_list(
-            "item_id", flat=True
-        )
-    )
-    return [item.node.node_id for item in report.items.select_related("node") if item.pk not in reviewed]
+    """Node ids of the items with no verdict on the report's current submission."""
+    items = ItemResponse.objects.filter(report=report).select_related("node").with_verdicts()
+    unreviewed = []
+    for item in items:
+        item.report = report
+        if item.current_verdict is None:
+            unreviewed.append(item.node.node_id)
+    return unreviewed
 
 
 def _require_every_verdict(report: ProgressReport) -> None:
@@ -232,5 +239,5 @@ def report_verify(*, report: ProgressReport, acting_user: User) -> ProgressRepor
         guard=_require_every_verdict,
         fields={"verified_at": timezone.now()},
     )
-    report_notify(report=verified, event="verified")
+    report_notify(report=verified, event=ReportStatus.VERIFIED)
     return verified

@@ -410,13 +410,3 @@ def test_feed_lists_publications_newest_first_with_corrections(
     assert entries[0].find("a:link", ns).get("href") == "http://testserver/data/tiny/2026/"
     assert len({entry.find("a:id", ns).text for entry in entries}) == 3
     assert entries[0].find("a:updated", ns).text.startswith("2027-04-09")
-
-
-def test_plain_negative_numbers_stay_numbers_but_formulas_get_an_apostrophe():
-    from reports.opendata.exports import spreadsheet_safe
-
-    assert spreadsheet_safe("-3") == "-3"
-    assert spreadsheet_safe("-0.5") == "-0.5"
-    assert spreadsheet_safe("-3+A1") == "'-3+A1"
-    assert spreadsheet_safe("+1") == "'+1"
-    assert spreadsheet_safe("Plain text") == "Plain text"

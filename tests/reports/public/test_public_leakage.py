@@ -136,7 +136,7 @@ def test_unpublished_organisations_show_as_not_reported_in_the_matrix(client, wo
     rows = {row.organisation.name: row for row in response.context["m"].rows}
     for state in STATES:
         assert rows[f"Org {state}"].publication is None
-        assert {cell.level.key for cell in rows[f"Org {state}"].cells} == {"not_reported"}
+        assert {cell.level.value for cell in rows[f"Org {state}"].cells} == {"not_reported"}
 
 
 def test_a_published_item_edited_afterwards_still_shows_the_published_text(client, world, program_admin):
