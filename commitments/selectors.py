@@ -120,20 +120,17 @@ def dashboard_for_user(user: User, *, today: datetime.date | None = None) -> lis
     return sorted(boards.values(), key=lambda b: b.organisation.name)
 
 
-def report_for_editor(report_id: int) -> ProgressReport:
-    """The report with what its header needs; raises ProgressReport.DoesNotExist."""
+def reports_for_editor() -> QuerySet[ProgressReport]:
+    """Reports with what the editor's header needs (the access gate picks one from these)."""
     return _with_completion(
         ProgressReport.objects.select_related("organisation", "period__framework", "created_by")
-    ).get(pk=report_id)
+    )
 
 
-def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -> QuerySet[ItemResponse]:
-    """The report's items in framework order, with metrics and current evidence prefetched."""
-    items = report.items.all()
-    if item_ids is not None:
-        items = items.filter(pk__in=item_ids)
+def items_for_editor() -> QuerySet[ItemResponse]:
+    """Items in framework order, with metrics and current evidence prefetched."""
     return (
-        items.select_related("node", "updated_by")
+        ItemResponse.objects.select_related("node", "updated_by")
         .prefetch_related(
             "node__metrics",
             "metric_values__metric",
@@ -145,6 +142,14 @@ def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -
         )
         .order_by("node__position")
     )
+
+
+def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -> QuerySet[ItemResponse]:
+    """The report's items as the editor shows them."""
+    items = items_for_editor().filter(report=report)
+    if item_ids is not None:
+        items = items.filter(pk__in=item_ids)
+    return items
 
 
 def framework_headings(framework_id: int) -> QuerySet[FrameworkNode]:
