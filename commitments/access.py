@@ -119,6 +119,8 @@ def _rule(
     conflict: str = "",
 ) -> Rule:
     cells = (viewer, contributor, officer, reviewer, admin, auditor)
+    if Cell.OUTSIDE in (viewer, contributor, officer):
+        raise ValueError(f"{refusal!r}: OUTSIDE is for platform roles; members are inside by definition.")
     if Cell.OUTSIDE in cells and not conflict:
         raise ValueError(f"{refusal!r}: a rule with OUTSIDE cells says what members cannot do.")
     return Rule(MappingProxyType(dict(zip(Role, cells, strict=True))), refusal, conflict)
@@ -201,17 +203,18 @@ DOCUMENTS: Mapping[str, DocumentRule] = MappingProxyType(
 )
 
 
-def document_action(kind: str, action: Action | str) -> Action:
-    """The report or program action that reading (READ) or generating (REQUEST_PDF) this kind of PDF takes."""
-    document = DOCUMENTS[kind]
-    return document.read if _one_of(Action(action), ARTIFACT_ACTIONS) == Action.READ else document.request
-
-
-# The actions each loader takes: the parts of a report borrow its rules, a period the program's.
+# The actions on the parts: an item or evidence is asked as its report, a period as the program,
+# a PDF as DOCUMENTS says.
 ITEM_ACTIONS = (Action.READ, Action.EDIT, Action.COMMENT, Action.RESPOND, Action.REVIEW)
 EVIDENCE_ACTIONS = (Action.READ,)
 ARTIFACT_ACTIONS = (Action.READ, Action.REQUEST_PDF)
 PERIOD_ACTIONS = (Action.READ, Action.READ_DOCUMENTS, Action.REQUEST_PDF)
+
+
+def document_action(kind: str, action: Action | str) -> Action:
+    """The report or program action that reading (READ) or generating (REQUEST_PDF) this kind of PDF takes."""
+    document = DOCUMENTS[kind]
+    return document.read if _one_of(Action(action), ARTIFACT_ACTIONS) == Action.READ else document.request
 
 
 # --- who someone is ---------------------------------------------------------------------------------
@@ -292,8 +295,14 @@ class _Target:
     visible_by: tuple[Action, ...] | None = None  # None: any action of its kind makes it visible
 
 
-def _target(action: Action, obj: Any) -> _Target:
-    action = Action(action)
+def _target(action: Action | str, obj: Any) -> _Target:
+    target = _part(Action(action), obj)
+    if target.action not in RULES[target.kind]:
+        raise ValueError(f"{target.action} is not an action on {type(obj).__name__} ({target.kind} rules).")
+    return target
+
+
+def _part(action: Action, obj: Any) -> _Target:
     if obj is None or isinstance(obj, ReportingPeriod):
         return _Target(Kind.PROGRAM, None, action)
     if isinstance(obj, Organisation):
