@@ -129,7 +129,6 @@ def _editor_flags(request: HttpRequest, report: ProgressReport) -> dict[str, Any
         "editable": open_for_edits and access.can(request.user, Action.EDIT, report),
         "can_submit": open_for_edits and access.can(request.user, Action.SUBMIT, report),
         "open_for_edits": open_for_edits,
-        "role": access.membership_role(request.user, report.organisation),
     }
 
 
