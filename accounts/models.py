@@ -35,7 +35,8 @@ class User(AbstractUser):
     """A person who signs in with an email address.
 
     Organisation roles (officer, contributor, viewer) live on Membership; the platform role
-    says whether the person is program staff (admin, reviewer) or an independent auditor.
+    says whether the person is program staff (admin, reviewer) or an independent auditor. What
+    each role may do is the access gate's table (commitments.access), not properties here.
     """
 
     class PlatformRole(models.TextChoices):
@@ -61,19 +62,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.email
-
-    @property
-    def is_program_admin(self) -> bool:
-        return self.platform_role == self.PlatformRole.PROGRAM_ADMIN
-
-    @property
-    def is_reviewer(self) -> bool:
-        # Program admins are program staff too and may review.
-        return self.platform_role in (self.PlatformRole.REVIEWER, self.PlatformRole.PROGRAM_ADMIN)
-
-    @property
-    def is_auditor(self) -> bool:
-        return self.platform_role == self.PlatformRole.AUDITOR
 
     @property
     def second_factor_required(self) -> bool:

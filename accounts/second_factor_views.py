@@ -5,7 +5,6 @@ session that still owes its code may open."""
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +36,7 @@ from accounts.services import (
     totp_enrolment_confirm,
     totp_enrolment_start,
 )
+from commitments import access
 from commitments.errors import DomainError, NotAllowed, TooManyAttempts, ValidationFailed
 
 # New recovery codes wait here for the one page that shows them, which removes them.
@@ -231,8 +231,7 @@ def second_factor_turn_off_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def second_factor_reset_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_program_admin:
-        raise PermissionDenied("Only program admins can reset someone's second factor.")
+    access.program_for(request.user, action=access.Action.RESET_SECOND_FACTOR)
     form = SecondFactorResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = user_get_by_email(email=form.cleaned_data["email"])

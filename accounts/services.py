@@ -18,6 +18,7 @@ from accounts.models import Invitation, User
 from accounts.second_factor import CodeKind, code_kind
 from accounts.selectors import invitation_token_hash, second_factor_summary
 from accounts.throttles import security_log, wait_phrase
+from commitments import access
 from commitments.errors import NotAllowed, TooManyAttempts, ValidationFailed
 from commitments.models import Membership, Organisation
 from commitments.tasks import email_send_task
@@ -41,8 +42,7 @@ def invitation_create(
     platform_role: str = "",
 ) -> tuple[Invitation, str]:
     """Invite a person by email; returns the invitation and the raw token (only ever emailed)."""
-    if not (acting_user.is_authenticated and acting_user.is_program_admin):
-        raise NotAllowed("Only program admins can invite people.")
+    access.require(acting_user, access.Action.INVITE)
 
     problems: dict[str, list[str]] = {}
     email = _normalise_email(email or "")
@@ -284,8 +284,7 @@ def second_factor_reset(*, acting_user: User, user: User) -> None:
     before anything else opens; their current sessions lose their verification at once. They
     are told by email, in case it was not them who asked.
     """
-    if not (acting_user.is_authenticated and acting_user.is_program_admin):
-        raise NotAllowed("Only program admins can reset someone's second factor.")
+    access.require(acting_user, access.Action.RESET_SECOND_FACTOR)
     if acting_user.pk == user.pk:
         raise NotAllowed("Replace your own authenticator app from your Security page instead.")
     if second_factor_summary(user=user).authenticator is None:

@@ -30,6 +30,7 @@ from accounts.throttles import (
     too_many_response,
     wait_phrase,
 )
+from commitments import access
 from commitments.errors import NotAllowed, ValidationFailed
 
 # Invitation acceptance logs the new person in without going through authenticate().
@@ -120,8 +121,7 @@ def _add_problems(form, exc: ValidationFailed) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_program_admin:
-        raise PermissionDenied("Only program admins can invite people.")
+    access.program_for(request.user, action=access.Action.INVITE)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

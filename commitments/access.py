@@ -1,127 +1,483 @@
-"""Who may do what. Services call these and raise NotAllowed; views use them to 404/403.
+"""The access gate: who may do what, written once as a table, and the one way views, services and
+templates ask it.
 
-Views ask the `*_or_404` helpers at the end for the object an URL names. An object the user may
-not see is a 404 exactly like an id that does not exist (same status, same words), and that is
-decided before anything else: a 403, or a different message, would tell the ids apart. A 403 is
-for an object the user may see but not act on.
+RULES below is the table: for each kind of object and each action, which roles may. A role is
+what someone is to the object: their membership of its organisation (viewer, contributor,
+officer) or their platform role (reviewer, program admin, auditor). A platform role marked
+OUTSIDE counts only for organisations the person does not belong to (conflict of interest: a
+reviewer never reviews their own organisation's report). Items and evidence are parts of their
+report, periods part of the program, and each kind of signed PDF names the report or program
+action it takes (DOCUMENTS), so none of them has rules of its own.
+
+How it is asked:
+- Views load the object an URL names with `report_for`, `item_for`, `evidence_for`,
+  `artifact_for`, `period_for`, `organisation_for` (and `program_for` for program-wide pages).
+  An object the user may do nothing with is a 404 exactly like an id that does not exist (same
+  status, same words), decided before anything else: a 403, or another message, would tell the
+  ids apart. A 403 is for an object the user may see but not act on this way. Objects that
+  belong to no organisation (periods, the program) are the same for every id, so there the 403
+  comes first and a missing id is a 404 only for those allowed.
+- Services call `require`, which raises NotAllowed with the same words.
+- Templates ask `can` (the `{% can %}` tag in commitments/templatetags/access.py, or flags a view
+  computes with it) which buttons to show.
+- Lists ask `reports_where` for the reports a user may act on, as a query.
+
+Whether an action is open *now* (a report's state) is the state machine's rule, not this module's.
+
+Auditors keep today's reach until audit engagements exist (issue 14): every report's documents
+page and public PDFs, and the audit PDF of any organisation they do not belong to.
 """
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from types import MappingProxyType
+from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from commitments.models import Evidence, Membership, Organisation, ProgressReport
-
-
-def membership_role(user: User, organisation: Organisation) -> str | None:
-    if not user.is_authenticated:
-        return None
-    # Cached per request/user object: access checks run several times per page.
-    cache = user.__dict__.setdefault("_membership_roles", {})
-    if organisation.pk not in cache:
-        cache[organisation.pk] = (
-            Membership.objects.filter(user=user, organisation=organisation)
-            .values_list("role", flat=True)
-            .first()
-        )
-    return cache[organisation.pk]
-
-
-def is_member(user: User, organisation: Organisation) -> bool:
-    return membership_role(user, organisation) is not None
-
-
-def can_read_report(user: User, report: ProgressReport) -> bool:
-    if not user.is_authenticated:
-        return False
-    if is_member(user, report.organisation):
-        return True
-    # Program staff may read any report, except they never review their own organisation.
-    return user.is_reviewer or user.is_program_admin
-
-
-def can_edit_report(user: User, report: ProgressReport) -> bool:
-    """Officers and contributors draft their own organisation's items."""
-    return membership_role(user, report.organisation) in (
-        Membership.Role.OFFICER,
-        Membership.Role.CONTRIBUTOR,
-    )
-
-
-def can_submit_report(user: User, report: ProgressReport) -> bool:
-    return membership_role(user, report.organisation) == Membership.Role.OFFICER
-
-
-def can_review_report(user: User, report: ProgressReport) -> bool:
-    """Program reviewers, never for an organisation they belong to (conflict of interest)."""
-    return user.is_authenticated and user.is_reviewer and not is_member(user, report.organisation)
-
-
-def can_publish_report(user: User, report: ProgressReport) -> bool:
-    return user.is_authenticated and user.is_program_admin and not is_member(user, report.organisation)
-
-
-def can_read_audit_report(user: User, report: ProgressReport) -> bool:
-    """Audit reports (restricted evidence, verdicts, comments, ledger): reviewers, admins, auditors.
-
-    Never for someone who belongs to the organisation, and not for its officers: the audit report
-    carries reviewers' internal comments.
-    """
-    if not user.is_authenticated or not (user.is_reviewer or user.is_auditor):
-        return False
-    return not is_member(user, report.organisation)
-
-
-def can_see_program_documents(user: User) -> bool:
-    """Program staff and auditors: the documents index, the program summaries, any report's PDFs page."""
-    return user.is_authenticated and (user.is_reviewer or user.is_program_admin or user.is_auditor)
-
-
-def can_read_report_documents(user: User, report: ProgressReport) -> bool:
-    return can_read_report(user, report) or can_see_program_documents(user)
-
-
-# --- the object an URL names, or 404 -------------------------------------------------------------
+from commitments.errors import NotAllowed
+from commitments.models import (
+    Evidence,
+    ItemResponse,
+    Membership,
+    Organisation,
+    ProgressReport,
+    ReportingPeriod,
+)
+from reports.models import ArtifactKind, ReportArtifact
 
 NOT_FOUND = "Not found, or not visible to your account."
 
 
-def _load_report(report_id: int) -> ProgressReport:
-    return ProgressReport.objects.select_related("organisation", "period__framework").get(pk=report_id)
+class Role(StrEnum):
+    VIEWER = Membership.Role.VIEWER.value
+    CONTRIBUTOR = Membership.Role.CONTRIBUTOR.value
+    OFFICER = Membership.Role.OFFICER.value
+    REVIEWER = User.PlatformRole.REVIEWER.value
+    PROGRAM_ADMIN = User.PlatformRole.PROGRAM_ADMIN.value
+    AUDITOR = User.PlatformRole.AUDITOR.value
 
 
-def report_or_404(
-    user: User,
-    report_id: int,
-    *,
-    load: Callable[[int], ProgressReport] = _load_report,
-    may: Callable[[User, ProgressReport], bool] = can_read_report,
+MEMBER_ROLES = frozenset({Role.VIEWER, Role.CONTRIBUTOR, Role.OFFICER})
+
+
+class Action(StrEnum):
+    READ = "read"
+    EDIT = "edit"  # answer items, add evidence
+    SUBMIT = "submit"
+    COMMENT = "comment"
+    RESPOND = "respond"  # the company response beside a verdict
+    REVIEW = "review"  # start a review, record verdicts, request changes, verify
+    PUBLISH = "publish"
+    CORRECT = "correct"
+    READ_DOCUMENTS = "read_documents"  # a report's documents page and public PDFs; the program's
+    READ_AUDIT = "read_audit"  # the audit PDF: restricted evidence, verdicts, comments, ledger
+    REQUEST_PDF = "request_pdf"  # generate (or retry) a signed PDF
+    START_REPORT = "start_report"
+    REVIEW_QUEUE = "review_queue"
+    PROGRAM_OVERVIEW = "program_overview"
+    INVITE = "invite"
+    RESET_SECOND_FACTOR = "reset_second_factor"
+
+
+class Kind(StrEnum):
+    PROGRAM = "program"  # nothing of one organisation: program pages, reporting periods
+    ORGANISATION = "organisation"
+    REPORT = "report"  # with its items and evidence
+
+
+class Cell(Enum):
+    NO = "-"
+    YES = "yes"
+    OUTSIDE = "outside"  # yes, but never on an organisation they belong to
+
+
+@dataclass(frozen=True)
+class Rule:
+    cells: Mapping[Role, Cell]
+    refusal: str  # what someone who may see the object, but not do this, is told
+    # What members cannot do though their platform role could elsewhere: "…, so you cannot {conflict}."
+    conflict: str = ""
+    everyone: bool = False  # anyone at all, signed in or not
+
+
+_, Y, OUT = Cell.NO, Cell.YES, Cell.OUTSIDE
+
+
+def _rule(
+    viewer: Cell,
+    contributor: Cell,
+    officer: Cell,
+    reviewer: Cell,
+    admin: Cell,
+    auditor: Cell,
+    refusal: str,
+    conflict: str = "",
+) -> Rule:
+    cells = (viewer, contributor, officer, reviewer, admin, auditor)
+    if Cell.OUTSIDE in (viewer, contributor, officer):
+        raise ValueError(f"{refusal!r}: OUTSIDE is for platform roles; members are inside by definition.")
+    if Cell.OUTSIDE in cells and not conflict:
+        raise ValueError(f"{refusal!r}: a rule with OUTSIDE cells says what members cannot do.")
+    return Rule(MappingProxyType(dict(zip(Role, cells, strict=True))), refusal, conflict)
+
+
+EVERYONE = Rule(MappingProxyType(dict.fromkeys(Role, Y)), refusal="", everyone=True)
+
+# fmt: off
+RULES: Mapping[Kind, Mapping[Action, Rule]] = MappingProxyType({
+    Kind.REPORT: MappingProxyType({
+        #                           viewer contributor officer reviewer admin auditor
+        Action.READ:           _rule(Y,    Y,          Y,      Y,       Y,    _,
+            "You can see this report's signed PDFs, not the report itself."),
+        Action.EDIT:           _rule(_,    Y,          Y,      _,       _,    _,
+            "Only the organisation's officers and contributors can change its report."),
+        Action.SUBMIT:         _rule(_,    _,          Y,      _,       _,    _,
+            "Only the organisation's compliance officers can submit its report."),
+        Action.COMMENT:        _rule(_,    Y,          Y,      OUT,     OUT,  _,
+            "Only the report's reviewers and the organisation's officers and contributors can comment.",
+            "comment on its report as a reviewer"),
+        Action.RESPOND:        _rule(_,    _,          Y,      _,       _,    _,
+            "Only the organisation's compliance officers can write its response."),
+        Action.REVIEW:         _rule(_,    _,          _,      OUT,     OUT,  _,
+            "Only program reviewers can review reports.", "review its report"),
+        Action.PUBLISH:        _rule(_,    _,          _,      _,       OUT,  _,
+            "Only program admins publish reports.", "publish its report"),
+        Action.CORRECT:        _rule(_,    _,          _,      _,       OUT,  _,
+            "Only program admins correct published reports.", "correct its report"),
+        # Auditors: every report's documents page, until engagements limit them (issue 14).
+        Action.READ_DOCUMENTS: _rule(Y,    Y,          Y,      Y,       Y,    Y,
+            "You may not see this report's documents."),
+        Action.READ_AUDIT:     _rule(_,    _,          _,      OUT,     OUT,  OUT,
+            "Audit reports are for program reviewers, admins and auditors outside the organisation.",
+            "read or generate its audit report"),
+    }),
+    Kind.ORGANISATION: MappingProxyType({
+        #                           viewer contributor officer reviewer admin auditor
+        Action.READ:           _rule(Y,    Y,          Y,      _,       _,    _,
+            "You do not belong to this organisation."),
+        Action.START_REPORT:   _rule(_,    _,          Y,      _,       Y,    _,
+            "Only the organisation's compliance officers or a program admin can open a report."),
+    }),
+    Kind.PROGRAM: MappingProxyType({
+        #                           viewer contributor officer reviewer admin auditor
+        Action.READ:           EVERYONE,
+        Action.REVIEW_QUEUE:   _rule(_,    _,          _,      Y,       Y,    _,
+            "The review queue is for program reviewers."),
+        Action.PROGRAM_OVERVIEW: _rule(_,  _,          _,      Y,       Y,    _,
+            "The program overview is for program reviewers and admins."),
+        Action.READ_DOCUMENTS: _rule(_,    _,          _,      Y,       Y,    Y,
+            "Documents are for program reviewers, admins and auditors."),
+        Action.REQUEST_PDF:    _rule(_,    _,          _,      _,       Y,    _,
+            "Only program admins generate the program summary."),
+        Action.INVITE:         _rule(_,    _,          _,      _,       Y,    _,
+            "Only program admins can invite people."),
+        Action.RESET_SECOND_FACTOR: _rule(_, _,        _,      _,       Y,    _,
+            "Only program admins can reset someone's second factor."),
+    }),
+})
+# fmt: on
+
+
+@dataclass(frozen=True)
+class DocumentRule:
+    """What reading and generating one kind of signed PDF take, as actions of RULES."""
+
+    kind: Kind  # the report's rules, or the program's
+    read: Action
+    request: Action
+
+
+DOCUMENTS: Mapping[str, DocumentRule] = MappingProxyType(
+    {
+        ArtifactKind.PUBLIC: DocumentRule(Kind.REPORT, read=Action.READ_DOCUMENTS, request=Action.PUBLISH),
+        ArtifactKind.AUDIT: DocumentRule(Kind.REPORT, read=Action.READ_AUDIT, request=Action.READ_AUDIT),
+        ArtifactKind.SUMMARY: DocumentRule(
+            Kind.PROGRAM, read=Action.READ_DOCUMENTS, request=Action.REQUEST_PDF
+        ),
+    }
+)
+
+
+# The actions on the parts: an item or evidence is asked as its report, a period as the program,
+# a PDF as DOCUMENTS says.
+ITEM_ACTIONS = (Action.READ, Action.EDIT, Action.COMMENT, Action.RESPOND, Action.REVIEW)
+EVIDENCE_ACTIONS = (Action.READ,)
+ARTIFACT_ACTIONS = (Action.READ, Action.REQUEST_PDF)
+PERIOD_ACTIONS = (Action.READ, Action.READ_DOCUMENTS, Action.REQUEST_PDF)
+
+
+def document_action(kind: str, action: Action | str) -> Action:
+    """The report or program action that reading (READ) or generating (REQUEST_PDF) this kind of PDF takes."""
+    document = DOCUMENTS[kind]
+    return document.read if _one_of(Action(action), ARTIFACT_ACTIONS) == Action.READ else document.request
+
+
+# --- who someone is ---------------------------------------------------------------------------------
+
+
+def _memberships(user: Any) -> dict[int, str]:
+    """Organisation id → membership role, read once per user object (one query for every check)."""
+    if not user.is_authenticated:
+        return {}
+    cache = user.__dict__.get("_access_memberships")
+    if cache is None:
+        cache = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+        user.__dict__["_access_memberships"] = cache
+    return cache
+
+
+def membership_role(user: Any, organisation: Organisation | int) -> str | None:
+    """The user's role in the organisation (officer, contributor, viewer), or None."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    return _memberships(user).get(organisation_id)
+
+
+def _platform_role(user: Any) -> Role | None:
+    role = getattr(user, "platform_role", "") if user.is_authenticated else ""
+    return Role(role) if role else None
+
+
+# --- the table, asked -------------------------------------------------------------------------------
+
+
+def _allowed(user: Any, rule: Rule, organisation_id: int | None) -> bool:
+    if rule.everyone:
+        return True
+    if not user.is_authenticated:
+        return False
+    platform = _platform_role(user)
+    cell = rule.cells[platform] if platform else Cell.NO
+    if cell is Cell.YES:
+        return True
+    if organisation_id is None:  # nothing to belong to: OUTSIDE is YES
+        return cell is Cell.OUTSIDE
+    member = membership_role(user, organisation_id)
+    if member is not None:
+        return rule.cells[Role(member)] is Cell.YES
+    return cell is Cell.OUTSIDE
+
+
+def _conflict(user: Any, rule: Rule, organisation_id: int | None) -> str | None:
+    """The words for someone whose platform role would allow this, but who belongs to the organisation."""
+    platform = _platform_role(user)
+    if (
+        platform is not None
+        and rule.cells[platform] is Cell.OUTSIDE
+        and organisation_id is not None
+        and membership_role(user, organisation_id) is not None
+        and not _allowed(user, rule, organisation_id)
+    ):
+        return f"You belong to this organisation, so you cannot {rule.conflict}."
+    return None
+
+
+def _refusal(user: Any, rule: Rule, organisation_id: int | None) -> str:
+    return _conflict(user, rule, organisation_id) or rule.refusal
+
+
+def _sees(user: Any, kind: Kind, organisation_id: int | None) -> bool:
+    """Whether the user may do anything at all with an object of this kind and organisation."""
+    return any(_allowed(user, rule, organisation_id) for rule in RULES[kind].values())
+
+
+@dataclass(frozen=True)
+class _Target:
+    """An object as the table sees it: the rules it follows, its organisation, the action meant."""
+
+    kind: Kind
+    organisation_id: int | None
+    action: Action
+    visible_by: tuple[Action, ...] | None = None  # None: any action of its kind makes it visible
+
+
+def _target(action: Action | str, obj: Any) -> _Target:
+    target = _part(Action(action), obj)
+    if target.action not in RULES[target.kind]:
+        raise ValueError(f"{target.action} is not an action on {type(obj).__name__} ({target.kind} rules).")
+    return target
+
+
+def _part(action: Action, obj: Any) -> _Target:
+    if obj is None or isinstance(obj, ReportingPeriod):
+        return _Target(Kind.PROGRAM, None, action)
+    if isinstance(obj, Organisation):
+        return _Target(Kind.ORGANISATION, obj.pk, action)
+    if isinstance(obj, ProgressReport):
+        return _Target(Kind.REPORT, obj.organisation_id, action)
+    if isinstance(obj, ItemResponse):
+        return _Target(Kind.REPORT, obj.report.organisation_id, _one_of(action, ITEM_ACTIONS))
+    if isinstance(obj, Evidence):
+        _one_of(action, EVIDENCE_ACTIONS)
+        return _Target(Kind.REPORT, obj.item.report.organisation_id, Action.READ, (Action.READ,))
+    if isinstance(obj, ReportArtifact):
+        document = DOCUMENTS[obj.kind]
+        organisation_id = obj.report.organisation_id if document.kind == Kind.REPORT else None
+        return _Target(document.kind, organisation_id, document_action(obj.kind, action), (document.read,))
+    raise TypeError(f"The access gate has no rules for {type(obj).__name__}.")
+
+
+def _one_of(action: Action, actions: tuple[Action, ...]) -> Action:
+    if action not in actions:
+        raise ValueError(f"{action} is not an action on this kind of object ({', '.join(actions)}).")
+    return action
+
+
+def _visible(user: Any, target: _Target) -> bool:
+    if target.visible_by is None:
+        return _sees(user, target.kind, target.organisation_id)
+    rules = RULES[target.kind]
+    return any(_allowed(user, rules[action], target.organisation_id) for action in target.visible_by)
+
+
+def can(user: Any, action: Action | str, obj: Any = None) -> bool:
+    """Whether the user may do `action` on `obj` (None: the program itself)."""
+    target = _target(action, obj)
+    return _allowed(user, RULES[target.kind][target.action], target.organisation_id)
+
+
+def refusal(user: Any, action: Action | str, obj: Any = None) -> str | None:
+    """Why the user may not do `action` on `obj`, in words for them; None when they may."""
+    target = _target(action, obj)
+    rule = RULES[target.kind][target.action]
+    if _allowed(user, rule, target.organisation_id):
+        return None
+    return _refusal(user, rule, target.organisation_id)
+
+
+def conflict(user: Any, action: Action | str, obj: Any = None) -> str | None:
+    """Why the user may not do `action` on `obj` when it is only because they belong to its organisation."""
+    target = _target(action, obj)
+    return _conflict(user, RULES[target.kind][target.action], target.organisation_id)
+
+
+def can_document(user: Any, kind: str, action: Action | str, obj: Any = None) -> bool:
+    """Whether the user may read or generate (REQUEST_PDF) a PDF of this kind, of a report or period."""
+    return can(user, document_action(kind, action), obj)
+
+
+def require(user: Any, action: Action | str, obj: Any = None) -> None:
+    """For services: NotAllowed, with the refusal's words, unless the user may."""
+    reason = refusal(user, action, obj)
+    if reason is not None:
+        raise NotAllowed(reason)
+
+
+def reports_where(user: Any, action: Action) -> Q:
+    """The reports the user may do `action` on, as a filter (a subquery, no query of its own)."""
+    rule = RULES[Kind.REPORT][action]
+    platform = _platform_role(user)
+    cell = rule.cells[platform] if platform else Cell.NO
+    if cell is Cell.YES:
+        return Q()
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    mine = Membership.objects.filter(user=user)
+    roles = [role for role in MEMBER_ROLES if rule.cells[role] is Cell.YES]
+    allowed = Q(organisation__in=mine.filter(role__in=roles).values("organisation"))
+    if cell is Cell.OUTSIDE:
+        allowed |= ~Q(organisation__in=mine.values("organisation"))
+    return allowed
+
+
+# --- the gate: the object an URL names, or 404 / 403 ------------------------------------------------
+
+
+def _deny(user: Any, target: _Target) -> None:
+    rule = RULES[target.kind][target.action]
+    if not _allowed(user, rule, target.organisation_id):
+        raise PermissionDenied(_refusal(user, rule, target.organisation_id))
+
+
+def _seen(user: Any, obj: Any, action: Action) -> _Target:
+    """404 unless the user may see `obj` (None: it does not exist), alike in status and words."""
+    if obj is None:
+        raise Http404(NOT_FOUND)
+    target = _target(action, obj)
+    if not _visible(user, target):
+        raise Http404(NOT_FOUND)
+    return target
+
+
+def _open(user: Any, obj: Any, action: Action) -> Any:
+    """404 unless the user may see `obj`, then 403 unless they may do `action` on it."""
+    _deny(user, _seen(user, obj, action))
+    return obj
+
+
+def _reports() -> QuerySet[ProgressReport]:
+    return ProgressReport.objects.select_related("organisation", "period__framework")
+
+
+def report_for(
+    user: Any, pk: int, *, action: Action, queryset: QuerySet[ProgressReport] | None = None
 ) -> ProgressReport:
-    """The report if `may` lets this user see it; Http404 otherwise, as for an id never issued.
+    """The report, read with `queryset` (a selector's, for what the page shows)."""
+    queryset = _reports() if queryset is None else queryset
+    return _open(user, queryset.filter(pk=pk).first(), action)
 
-    `load` is the selector that reads it with what the page needs (raising DoesNotExist).
+
+def item_for(
+    user: Any,
+    report_pk: int,
+    item_pk: int,
+    *,
+    action: Action,
+    reports: QuerySet[ProgressReport] | None = None,
+    items: QuerySet[ItemResponse] | None = None,
+) -> ItemResponse:
+    """An item of the report, with `.report` set to the report as `reports` reads it.
+
+    The report is seen first, so an item's existence is told only to those who may see the report;
+    then a missing item is a 404, and an action the user may not do a 403.
     """
-    try:
-        report = load(report_id)
-    except ProgressReport.DoesNotExist:
-        raise Http404(NOT_FOUND) from None
-    if not may(user, report):
+    reports = _reports() if reports is None else reports
+    report = reports.filter(pk=report_pk).first()
+    target = _seen(user, report, _one_of(action, ITEM_ACTIONS))
+    if items is None:
+        items = ItemResponse.objects.select_related("node")
+    item = items.filter(pk=item_pk, report_id=report.pk).first()
+    if item is None:
         raise Http404(NOT_FOUND)
-    return report
+    _deny(user, target)
+    item.report = report
+    return item
 
 
-def evidence_or_404(user: User, evidence_id: int) -> Evidence:
-    """Evidence of a report this user may read (restricted files included: members see them)."""
-    evidence = Evidence.objects.select_related("item__report__organisation").filter(pk=evidence_id).first()
-    if evidence is None or not can_read_report(user, evidence.item.report):
+def evidence_for(user: Any, pk: int, *, action: Action = Action.READ) -> Evidence:
+    """Evidence of a report the user may read; restricted files included (members see them)."""
+    evidence = Evidence.objects.select_related("item__report__organisation").filter(pk=pk).first()
+    return _open(user, evidence, action)
+
+
+def artifact_for(user: Any, pk: int, *, action: Action) -> ReportArtifact:
+    """A signed PDF; one the user may not read is as unknown as an id never issued."""
+    artifact = (
+        ReportArtifact.objects.select_related("report__organisation", "report__period", "period")
+        .filter(pk=pk)
+        .first()
+    )
+    return _open(user, artifact, action)
+
+
+def organisation_for(user: Any, slug: str, *, action: Action) -> Organisation:
+    """An organisation by slug; one the user has nothing to do with is as unknown as a made-up slug."""
+    return _open(user, Organisation.objects.filter(slug=slug).first(), action)
+
+
+def program_for(user: Any, *, action: Action) -> None:
+    """Program-wide pages have no object to hide: 403 unless the user may."""
+    _deny(user, _target(action, None))
+
+
+def period_for(user: Any, pk: int, *, action: Action) -> ReportingPeriod:
+    """A reporting period. 403 comes before the lookup: the answer is the same for any id."""
+    _deny(user, _target(_one_of(action, PERIOD_ACTIONS), None))
+    period = ReportingPeriod.objects.select_related("framework").filter(pk=pk).first()
+    if period is None:
         raise Http404(NOT_FOUND)
-    return evidence
-
-
-def member_organisation_or_404(user: User, slug: str) -> Organisation:
-    """An organisation the user belongs to; another organisation is as unknown as a made-up slug."""
-    organisation = Organisation.objects.filter(slug=slug).first()
-    if organisation is None or not is_member(user, organisation):
-        raise Http404(NOT_FOUND)
-    return organisation
+    return period

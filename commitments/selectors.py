@@ -118,22 +118,17 @@ def dashboard_for_user(user: User, *, today: datetime.date | None = None) -> lis
     return sorted(boards.values(), key=lambda b: b.organisation.name)
 
 
-def report_for_editor(report_id: int) -> ProgressReport:
-    """The report with what its header needs; raises ProgressReport.DoesNotExist."""
-    return (
-        ProgressReport.objects.select_related("organisation", "period__framework", "created_by")
-        .with_completion()
-        .get(pk=report_id)
-    )
+def reports_for_editor() -> QuerySet[ProgressReport]:
+    """Reports with what the editor's header needs (the access gate picks one from these)."""
+    return ProgressReport.objects.select_related(
+        "organisation", "period__framework", "created_by"
+    ).with_completion()
 
 
-def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -> QuerySet[ItemResponse]:
-    """The report's items in framework order, with metrics, verdicts and current evidence prefetched."""
-    items = report.items.all()
-    if item_ids is not None:
-        items = items.filter(pk__in=item_ids)
+def items_for_editor() -> QuerySet[ItemResponse]:
+    """Items in framework order, with metrics, verdicts and current evidence prefetched."""
     return (
-        items.select_related("node", "updated_by")
+        ItemResponse.objects.select_related("node", "updated_by")
         .with_verdicts()
         .prefetch_related(
             "node__metrics",
@@ -146,6 +141,14 @@ def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -
         )
         .order_by("node__position")
     )
+
+
+def editor_items(report: ProgressReport, *, item_ids: list[int] | None = None) -> QuerySet[ItemResponse]:
+    """The report's items as the editor shows them."""
+    items = items_for_editor().filter(report=report)
+    if item_ids is not None:
+        items = items.filter(pk__in=item_ids)
+    return items
 
 
 def framework_headings(framework_id: int) -> QuerySet[FrameworkNode]:

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
+from commitments import access
 from commitments.models import (
     ChangeRequest,
     Comment,
@@ -32,22 +33,20 @@ from commitments.vocabulary import (
 def review_queue(*, user: User) -> QuerySet[ProgressReport]:
     """Submitted and in-review reports, oldest submission first.
 
-    Reports of organisations the reviewer belongs to are left out here, not only hidden in the
-    template: the conflict-of-interest rule is also enforced by the review services.
+    Only reports the user may review (access.reports_where): those of organisations a reviewer
+    belongs to are left out, by the same rule the review services enforce.
     """
     return (
         ProgressReport.objects.filter(status__in=UNDER_REVIEW)
-        .exclude(organisation__memberships__user=user)
+        .filter(access.reports_where(user, access.Action.REVIEW))
         .select_related("organisation", "period__framework", "reviewer")
         .order_by("submitted_at", "pk")
     )
 
 
-def report_for_review(*, report_id: int) -> ProgressReport:
-    """The report with what its header needs; raises DoesNotExist like a normal get."""
-    return ProgressReport.objects.select_related("organisation", "period__framework", "reviewer").get(
-        pk=report_id
-    )
+def reports_for_review() -> QuerySet[ProgressReport]:
+    """Reports with what the review page's header needs (the access gate picks one from these)."""
+    return ProgressReport.objects.select_related("organisation", "period__framework", "reviewer")
 
 
 def report_items_for_review(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commitments import access
-from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
+from commitments.errors import InvalidTransition, ValidationFailed
 from commitments.markdown import plain_text_check
 from commitments.models import ProgressReport, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
@@ -30,8 +30,7 @@ def report_publish(*, report: ProgressReport, acting_user: User, render_pdf: boo
 
     Returns the new Publication; its `.report` is the published report (the one given is left as it was).
     """
-    if not access.can_publish_report(acting_user, report):
-        raise NotAllowed("Only program admins who do not belong to the organisation can publish its report.")
+    access.require(acting_user, access.Action.PUBLISH, report)
     now = timezone.now()
     published = report_transition(
         report=report, to=ReportStatus.PUBLISHED, acting_user=acting_user, fields={"published_at": now}
@@ -68,8 +67,7 @@ def publication_correct(*, report: ProgressReport, acting_user: User, reason: st
     The superseded snapshot is never touched: it stays reachable by its version number, and the
     public corrections log shows the reason and what changed between the two.
     """
-    if not access.can_publish_report(acting_user, report):
-        raise NotAllowed("Only program admins who do not belong to the organisation can correct its report.")
+    access.require(acting_user, access.Action.CORRECT, report)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(

@@ -6,6 +6,10 @@ another organisation, and an anonymous visitor, must get the same answer for bot
 (404, or the same 403 / sign-in redirect where the page is closed to them whatever the id) and the
 same message. A new URL with an id fails `test_every_url_that_takes_an_id_is_listed` until it is
 added here.
+
+Each case also names the action its view asks the access gate (commitments.access) for; the pages
+answer every role of the ladder as the gate does for that action (tests/commitments/test_access_gate.py
+checks the gate itself against the table).
 """
 
 from collections.abc import Callable, Iterator
@@ -14,13 +18,18 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
+from commitments import access
+from commitments.access import Action
 from commitments.models import Evidence, ProgressReport
 from commitments.services.evidence import evidence_add
 from commitments.services.reports import report_create
+from tests.factories import MembershipFactory, UserFactory
 from tests.reports.pdf.verify_world import rendered_world
 from tests.reports.public_builders import EFFECTIVE, committed_org, officer_of
 
@@ -42,6 +51,7 @@ class World:
     outsider: Any  # an officer of Bluefin, another organisation
     own_report: ProgressReport  # Bluefin's report, a draft, with a public file
     own_evidence: Evidence
+    ladder: dict[str, Any]  # people of the access ladder, by role, for Northwind's report
 
     @property
     def period(self):
@@ -75,6 +85,13 @@ def world(django_db_setup, django_db_blocker, signing_key) -> Iterator[World]:
             outsider=outsider,
             own_report=own_report,
             own_evidence=own_evidence,
+            ladder={
+                "viewer": MembershipFactory(organisation=built.report.organisation, role="viewer").user,
+                "officer": officer_of(built.report.organisation),
+                "reviewer": UserFactory(platform_role="reviewer"),
+                "auditor": UserFactory(platform_role="auditor"),
+                "program_admin": built.admin,
+            },
         )
 
 
@@ -85,6 +102,9 @@ Pairs = Callable[[World], list[tuple[dict[str, Any], dict[str, Any]]]]
 class Case:
     methods: tuple[str, ...]
     pairs: Pairs  # (arguments naming another organisation's object, arguments naming nothing)
+    # What the view asks the access gate for (a function of the URL's arguments where they decide);
+    # None for the public site and /verify/, which answer from what is published, for everyone alike.
+    action: Action | Callable[[dict[str, Any]], Action] | None
     public: bool = False  # answered without signing in
     outsider: int = 404  # what another organisation's member gets, for both
 
@@ -132,44 +152,46 @@ CASES: dict[str, Case] = {
                 {"org_slug": NO_SUCH_ORGANISATION, "period_id": w.period.pk},
             )
         ],
+        Action.START_REPORT,
     ),
-    "commitments:report_edit": Case(("get",), _report),
-    "commitments:report_submit": Case(("post",), _report),
-    "commitments:item_save": Case(("post",), _item),
-    "commitments:item_preview": Case(("post",), _item),
-    "commitments:evidence_add": Case(("post",), _item),
+    "commitments:report_edit": Case(("get",), _report, Action.READ),
+    "commitments:report_submit": Case(("post",), _report, Action.SUBMIT),
+    "commitments:item_save": Case(("post",), _item, Action.EDIT),
+    "commitments:item_preview": Case(("post",), _item, Action.EDIT),
+    "commitments:evidence_add": Case(("post",), _item, Action.EDIT),
     "commitments:evidence_download": Case(
-        ("get",), lambda w: [({"evidence_id": w.evidence.pk}, {"evidence_id": ABSENT})]
+        ("get",), lambda w: [({"evidence_id": w.evidence.pk}, {"evidence_id": ABSENT})], Action.READ
     ),
     # Review pages.
-    "commitments:report_review": Case(("get",), _report),
-    "commitments:review_start": Case(("post",), _report),
-    "commitments:review_verify": Case(("post",), _report),
-    "commitments:review_request_changes": Case(("post",), _report),
-    "commitments:review_item_verdict": Case(("post",), _item),
-    "commitments:review_item_comment": Case(("post",), _item),
-    "commitments:review_item_response": Case(("post",), _item),
-    "commitments:report_history": Case(("get",), _report),
+    "commitments:report_review": Case(("get",), _report, Action.READ),
+    "commitments:review_start": Case(("post",), _report, Action.REVIEW),
+    "commitments:review_verify": Case(("post",), _report, Action.REVIEW),
+    "commitments:review_request_changes": Case(("post",), _report, Action.REVIEW),
+    "commitments:review_item_verdict": Case(("post",), _item, Action.REVIEW),
+    "commitments:review_item_comment": Case(("post",), _item, Action.COMMENT),
+    "commitments:review_item_response": Case(("post",), _item, Action.RESPOND),
+    "commitments:report_history": Case(("get",), _report, Action.READ),
     # Program staff.
-    "reports:report_publish": Case(("post",), _report),
-    "reports:report_correct": Case(("get", "post"), _report),
+    "reports:report_publish": Case(("post",), _report, Action.PUBLISH),
+    "reports:report_correct": Case(("get", "post"), _report, Action.CORRECT),
     # Signed PDFs in the web app. The period pages are closed to organisation members whatever the id.
-    "documents:report": Case(("get",), _report),
+    "documents:report": Case(("get",), _report, Action.READ_DOCUMENTS),
     "documents:generate": Case(
         ("post",),
         lambda w: [
             ({"report_id": w.report.pk, "kind": "audit"}, {"report_id": ABSENT, "kind": "audit"}),
             ({"report_id": w.report.pk, "kind": "public"}, {"report_id": ABSENT, "kind": "public"}),
         ],
+        lambda kwargs: access.document_action(kwargs["kind"], Action.REQUEST_PDF),
     ),
-    "documents:period": Case(("get",), _period, outsider=403),
-    "documents:generate_summary": Case(("post",), _period, outsider=403),
-    "documents:retry": Case(("post",), _artifact),
-    "documents:download": Case(("get",), _artifact),
+    "documents:period": Case(("get",), _period, Action.READ_DOCUMENTS, outsider=403),
+    "documents:generate_summary": Case(("post",), _period, Action.REQUEST_PDF, outsider=403),
+    "documents:retry": Case(("post",), _artifact, Action.REQUEST_PDF),
+    "documents:download": Case(("get",), _artifact, Action.READ),
     # The public site and /verify/.
-    "public:report_version": Case(("get",), _unpublished(version=1), public=True),
-    "public:item_version": Case(("get",), _unpublished(version=1, node_id="tiny.p1.m1"), public=True),
-    "public:item": Case(("get",), _unpublished(node_id="tiny.p1.m1"), public=True),
+    "public:report_version": Case(("get",), _unpublished(version=1), None, public=True),
+    "public:item_version": Case(("get",), _unpublished(version=1, node_id="tiny.p1.m1"), None, public=True),
+    "public:item": Case(("get",), _unpublished(node_id="tiny.p1.m1"), None, public=True),
     "public:evidence": Case(
         ("get",),
         lambda w: [
@@ -183,11 +205,13 @@ CASES: dict[str, Case] = {
                 w.public_report("bluefin-labs", evidence_id=ABSENT),
             ),
         ],
+        None,
         public=True,
     ),
     "verify:document": Case(
         ("get",),
         lambda w: [({"document_id": w.audit_pdf.document_id}, {"document_id": "PP-2026-987654-audit-v1"})],
+        None,
         public=True,
     ),
 }
@@ -264,3 +288,52 @@ def test_an_anonymous_visitor_cannot_tell_them_apart_either(client, world, name,
 
         assert answer == _answer(client, method, name, absent), theirs
         assert answer[: len(expected)] == expected, theirs
+
+
+# --- every role of the ladder gets what the gate says ------------------------------------------------
+
+
+def _ask_gate(user, action: Action, kwargs: dict[str, Any]) -> Any:
+    """The gate's loader for the object these URL arguments name, as the view calls it."""
+    if "item_id" in kwargs:
+        return access.item_for(user, kwargs["report_id"], kwargs["item_id"], action=action)
+    if "report_id" in kwargs:
+        return access.report_for(user, kwargs["report_id"], action=action)
+    if "evidence_id" in kwargs:
+        return access.evidence_for(user, kwargs["evidence_id"], action=action)
+    if "artifact_id" in kwargs:
+        return access.artifact_for(user, kwargs["artifact_id"], action=action)
+    if "org_slug" in kwargs:
+        return access.organisation_for(user, kwargs["org_slug"], action=action)
+    return access.period_for(user, kwargs["period_id"], action=action)
+
+
+def _gate(user, action: Action, kwargs: dict[str, Any]) -> int | None:
+    """What the gate answers: None (the view goes on), 403 or 404."""
+    try:
+        _ask_gate(user, action, kwargs)
+    except Http404:
+        return 404
+    except PermissionDenied:
+        return 403
+    return None
+
+
+GATED = [(name, method) for name, method in CALLS if CASES[name].action is not None]
+
+
+@pytest.mark.parametrize(("name", "method"), GATED)
+def test_each_role_gets_from_the_page_what_the_gate_says_for_its_action(client, world, name, method):
+    case = CASES[name]
+    for role, person in world.ladder.items():
+        client.force_login(person)
+        for theirs, _absent in case.pairs(world):
+            action = case.action(theirs) if callable(case.action) else case.action
+            expected = _gate(type(person).objects.get(pk=person.pk), action, theirs)
+
+            status = getattr(client, method)(reverse(name, kwargs=theirs)).status_code
+
+            if expected is None:
+                assert status not in (403, 404), (role, theirs)
+            else:
+                assert status == expected, (role, theirs)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from commitments import access
-from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
+from commitments.errors import InvalidTransition, ValidationFailed
 from commitments.evidence_storage import StoredBlob, delete_blob, open_blob, store_evidence_file
 from commitments.models import Evidence, ItemResponse, ProgressReport
 from commitments.services.ledger import ledger_append
@@ -159,8 +159,7 @@ def evidence_open(*, evidence: Evidence) -> File:
 def _require_editable(item: ItemResponse, acting_user: User) -> ProgressReport:
     # Locked so the report cannot be submitted between this check and the new evidence row.
     report = report_lock(item.report_id)
-    if not access.can_edit_report(acting_user, report):
-        raise NotAllowed("Only the organisation's officers and contributors can add evidence to its report.")
+    access.require(acting_user, access.Action.EDIT, report)
     if report.status not in EDITABLE_STATES:
         raise InvalidTransition(
             "Evidence can only be added while the report is a draft or has changes requested "

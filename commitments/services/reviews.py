@@ -4,9 +4,9 @@ from django.db import transaction
 
 from accounts.models import User
 from commitments import access
-from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
+from commitments.errors import InvalidTransition, ValidationFailed
 from commitments.markdown import plain_text_check
-from commitments.models import Comment, CompanyResponse, ItemResponse, Membership, ReportStatus
+from commitments.models import Comment, CompanyResponse, ItemResponse, ReportStatus
 from commitments.services.ledger import ledger_append
 from commitments.services.reports import report_lock
 from commitments.vocabulary import LedgerEvent
@@ -19,13 +19,7 @@ def comment_add(*, item: ItemResponse, acting_user: User, body: str) -> Comment:
     Comments are internal: never public, and not part of what the report says, so no ledger entry.
     """
     report = report_lock(item.report_id)
-    role = access.membership_role(acting_user, report.organisation)
-    may_comment = access.can_review_report(acting_user, report) or role in (
-        Membership.Role.OFFICER,
-        Membership.Role.CONTRIBUTOR,
-    )
-    if not may_comment:
-        raise NotAllowed("Only the report's reviewers and the organisation's officers can comment.")
+    access.require(acting_user, access.Action.COMMENT, report)
     if report.status == ReportStatus.PUBLISHED:
         raise InvalidTransition("The report is published; its review conversation is closed.")
     if not body.strip():
@@ -38,8 +32,7 @@ def comment_add(*, item: ItemResponse, acting_user: User, body: str) -> Comment:
 def company_response_add(*, item: ItemResponse, acting_user: User, body: str) -> CompanyResponse:
     """The officer's reply to the reviewer's verdict, shown beside it once published."""
     report = report_lock(item.report_id)
-    if not access.can_submit_report(acting_user, report):
-        raise NotAllowed("Only the organisation's compliance officers can write its response.")
+    access.require(acting_user, access.Action.RESPOND, report)
     if report.status != ReportStatus.VERIFIED:
         raise InvalidTransition("A company response can be added after verification and before publication.")
     if not body.strip():

@@ -9,22 +9,28 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from commitments import access
+from commitments.access import Action
 from commitments.errors import DomainError, InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
-from commitments.models import Evidence, ItemResponse, Membership, ProgressReport, ReportStatus, Verdict
+from commitments.models import (
+    Evidence,
+    ItemResponse,
+    ProgressReport,
+    ReportStatus,
+    Verdict,
+)
 from commitments.selectors_review import (
     ItemChanges,
     Resubmission,
-    report_for_review,
     report_history,
     report_items_for_review,
     report_resubmission_changes,
+    reports_for_review,
     review_queue,
 )
 from commitments.services.reports import (
@@ -46,25 +52,15 @@ def _error_status(exc: DomainError) -> int:
     return 400
 
 
-# --- access ---------------------------------------------------------------------------------
+# --- access: every object through the gate ------------------------------------------------------
 
 
-def _load(report_id: int) -> ProgressReport:
-    return report_for_review(report_id=report_id)
+def _report(request: HttpRequest, report_id: int, action: Action) -> ProgressReport:
+    return access.report_for(request.user, report_id, action=action, queryset=reports_for_review())
 
 
-def _readable_report(request: HttpRequest, report_id: int) -> ProgressReport:
-    """The report if the user may read it; 404 otherwise, so other organisations learn nothing."""
-    return access.report_or_404(request.user, report_id, load=_load)
-
-
-def _readable_item(request: HttpRequest, report_id: int, item_id: int) -> tuple[ProgressReport, ItemResponse]:
-    report = _readable_report(request, report_id)
-    item = ItemResponse.objects.select_related("node").filter(pk=item_id, report=report).first()
-    if item is None:
-        raise Http404(access.NOT_FOUND)
-    item.report = report
-    return report, item
+def _item(request: HttpRequest, report_id: int, item_id: int, action: Action) -> ItemResponse:
+    return access.item_for(request.user, report_id, item_id, action=action, reports=reports_for_review())
 
 
 # --- page state -----------------------------------------------------------------------------
@@ -72,25 +68,28 @@ def _readable_item(request: HttpRequest, report_id: int, item_id: int) -> tuple[
 
 @dataclass
 class Permissions:
+    """What the page offers: who may, from the access gate; whether it is open now, from the state."""
+
     can_review: bool
     reviewing: bool
     can_start: bool
     can_comment: bool
     can_respond: bool
     role: str | None
+    review_refusal: str | None  # why a reviewer may not review this one (they belong to it)
 
     @classmethod
     def for_user(cls, user: Any, report: ProgressReport) -> "Permissions":
+        can_review = access.can(user, Action.REVIEW, report)
         role = access.membership_role(user, report.organisation)
-        can_review = access.can_review_report(user, report)
         return cls(
             can_review=can_review,
             reviewing=can_review and report.status == ReportStatus.IN_REVIEW,
             can_start=can_review and report.status == ReportStatus.SUBMITTED,
-            can_comment=(can_review or role in (Membership.Role.OFFICER, Membership.Role.CONTRIBUTOR))
-            and report.status != ReportStatus.PUBLISHED,
-            can_respond=role == Membership.Role.OFFICER and report.status == ReportStatus.VERIFIED,
+            can_comment=access.can(user, Action.COMMENT, report) and report.status != ReportStatus.PUBLISHED,
+            can_respond=access.can(user, Action.RESPOND, report) and report.status == ReportStatus.VERIFIED,
             role=role,
+            review_refusal=access.conflict(user, Action.REVIEW, report),
         )
 
 
@@ -248,8 +247,7 @@ def _item_post(
 @require_GET
 @login_required
 def review_queue_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_reviewer:
-        raise PermissionDenied("The review queue is for program reviewers.")
+    access.program_for(request.user, action=Action.REVIEW_QUEUE)
     reports = list(review_queue(user=request.user))
     return render(
         request,
@@ -268,7 +266,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def report_review_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _readable_report(request, report_id)
+    report = _report(request, report_id, Action.READ)
     return _render_page(request, report)
 
 
@@ -288,7 +286,7 @@ def _report_action(request: HttpRequest, report: ProgressReport, action, success
 @require_POST
 @login_required
 def review_start_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _readable_report(request, report_id)
+    report = _report(request, report_id, Action.REVIEW)
     return _report_action(
         request,
         report,
@@ -301,7 +299,7 @@ def review_start_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def review_verify_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _readable_report(request, report_id)
+    report = _report(request, report_id, Action.REVIEW)
     return _report_action(
         request,
         report,
@@ -314,7 +312,7 @@ def review_verify_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def review_request_changes_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _readable_report(request, report_id)
+    report = _report(request, report_id, Action.REVIEW)
     wanted = {int(pk) for pk in request.POST.getlist("items") if pk.isdigit()}
     items = list(ItemResponse.objects.filter(report=report, pk__in=wanted).select_related("node"))
     message = request.POST.get("message", "")
@@ -339,7 +337,8 @@ def review_request_changes_view(request: HttpRequest, report_id: int) -> HttpRes
 @require_POST
 @login_required
 def review_item_verdict_view(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
-    report, item = _readable_item(request, report_id, item_id)
+    item = _item(request, report_id, item_id, Action.REVIEW)
+    report = item.report
 
     def action(values: dict[str, str]) -> None:
         item_verdict_record(
@@ -355,7 +354,8 @@ def review_item_verdict_view(request: HttpRequest, report_id: int, item_id: int)
 @require_POST
 @login_required
 def review_item_comment_view(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
-    report, item = _readable_item(request, report_id, item_id)
+    item = _item(request, report_id, item_id, Action.COMMENT)
+    report = item.report
 
     def action(values: dict[str, str]) -> None:
         comment_add(item=item, acting_user=request.user, body=values["body"])
@@ -366,7 +366,8 @@ def review_item_comment_view(request: HttpRequest, report_id: int, item_id: int)
 @require_POST
 @login_required
 def review_item_response_view(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
-    report, item = _readable_item(request, report_id, item_id)
+    item = _item(request, report_id, item_id, Action.RESPOND)
+    report = item.report
 
     def action(values: dict[str, str]) -> None:
         company_response_add(item=item, acting_user=request.user, body=values["body"])
@@ -382,7 +383,7 @@ def review_item_response_view(request: HttpRequest, report_id: int, item_id: int
 @require_GET
 @login_required
 def report_history_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _readable_report(request, report_id)
+    report = _report(request, report_id, Action.READ)
     return render(
         request,
         "review/history.html",

@@ -1,9 +1,9 @@
 """The officer workspace: dashboard, report editor, item saves, evidence and submission.
 
-Every view loads its object through commitments.access, which returns the object or raises: another
-organisation's report is a 404 like an id never issued (its existence is not revealed), a read-only
-member trying to write gets a 403. Writes go through the services; domain errors become form
-errors shown next to the input that caused them, with the input kept.
+Every view loads its object through the access gate (commitments.access), which returns the object
+or raises: another organisation's report is a 404 like an id never issued (its existence is not
+revealed), a read-only member trying to write gets a 403. Writes go through the services; domain
+errors become form errors shown next to the input that caused them, with the input kept.
 """
 
 from dataclasses import dataclass, field
@@ -13,11 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commitments import access
+from commitments.access import Action
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, UploadRefused, ValidationFailed
 from commitments.evidence_downloads import evidence_file_response
 from commitments.forms import EvidenceForm, ItemForm
@@ -26,45 +27,36 @@ from commitments.models import (
     ChangeRequest,
     Evidence,
     ItemResponse,
-    Membership,
-    Organisation,
     ProgressReport,
-    ReportingPeriod,
     ReportStatus,
 )
-from commitments.selectors import dashboard_for_user, editor_items, framework_headings, report_for_editor
+from commitments.selectors import (
+    dashboard_for_user,
+    editor_items,
+    framework_headings,
+    items_for_editor,
+    reports_for_editor,
+)
 from commitments.selectors_review import report_change_request
 from commitments.services.evidence import evidence_add, evidence_open
 from commitments.services.reports import EDITABLE_STATES, item_update, report_create, report_submit
 from commitments.vocabulary import UNDER_REVIEW
 
-# --- access helpers ---------------------------------------------------------------------------
+
+def _report(request: HttpRequest, report_id: int, action: Action) -> ProgressReport:
+    return access.report_for(request.user, report_id, action=action, queryset=reports_for_editor())
 
 
-def _get_report_for_user(request: HttpRequest, report_id: int, *, write: bool = False) -> ProgressReport:
-    """The report if the user may read it (404 otherwise); with write, 403 unless they may edit it."""
-    report = access.report_or_404(request.user, report_id, load=report_for_editor)
-    if write and not access.can_edit_report(request.user, report):
-        raise PermissionDenied("You can read this report but not change it.")
-    return report
-
-
-def _get_item_for_user(
-    request: HttpRequest, report_id: int, item_id: int, *, write: bool = False
-) -> tuple[ProgressReport, ItemResponse]:
-    report = _get_report_for_user(request, report_id, write=write)
-    item = editor_items(report, item_ids=[item_id]).first()
-    if item is None:
-        raise Http404(access.NOT_FOUND)
-    item.report = report
-    return report, item
-
-
-def _get_organisation_for_officer(request: HttpRequest, slug: str) -> Organisation:
-    organisation = access.member_organisation_or_404(request.user, slug)
-    if access.membership_role(request.user, organisation) != Membership.Role.OFFICER:
-        raise PermissionDenied("Only the organisation's compliance officers can open a report.")
-    return organisation
+def _item(request: HttpRequest, report_id: int, item_id: int) -> ItemResponse:
+    """An item to change: its report must be one the user may edit."""
+    return access.item_for(
+        request.user,
+        report_id,
+        item_id,
+        action=Action.EDIT,
+        reports=reports_for_editor(),
+        items=items_for_editor(),
+    )
 
 
 # --- dashboard --------------------------------------------------------------------------------
@@ -78,8 +70,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def report_start(request: HttpRequest, org_slug: str, period_id: int) -> HttpResponse:
-    organisation = _get_organisation_for_officer(request, org_slug)
-    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=period_id)
+    organisation = access.organisation_for(request.user, org_slug, action=Action.START_REPORT)
+    period = access.period_for(request.user, period_id, action=Action.READ)
     carry_forward = request.POST.get("carry_forward") == "1"
     try:
         report = report_create(
@@ -139,13 +131,11 @@ def _metric_rows(item: ItemResponse) -> list[tuple[Any, Any]]:
 
 def _editor_flags(request: HttpRequest, report: ProgressReport) -> dict[str, Any]:
     open_for_edits = report.status in EDITABLE_STATES
-    editable = open_for_edits and access.can_edit_report(request.user, report)
     return {
-        "editable": editable,
-        "can_submit": open_for_edits and access.can_submit_report(request.user, report),
+        "editable": open_for_edits and access.can(request.user, Action.EDIT, report),
+        "can_submit": open_for_edits and access.can(request.user, Action.SUBMIT, report),
         "open_for_edits": open_for_edits,
         "under_review": report.status in UNDER_REVIEW,
-        "role": access.membership_role(request.user, report.organisation),
     }
 
 
@@ -229,14 +219,15 @@ def _reload_item(report: ProgressReport, item: ItemResponse) -> ItemResponse:
 
 @login_required
 def report_edit(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _get_report_for_user(request, report_id)
+    report = _report(request, report_id, Action.READ)
     return _render_editor(request, report)
 
 
 @login_required
 @require_POST
 def item_save(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
-    report, item = _get_item_for_user(request, report_id, item_id, write=True)
+    item = _item(request, report_id, item_id)
+    report = item.report
     form = ItemForm(request.POST, item=item)
     if "preview" in request.POST:
         # The non-JavaScript "Preview": nothing is saved, the form comes back with the preview.
@@ -304,7 +295,7 @@ def _refused(request: HttpRequest, report: ProgressReport, item: ItemResponse, m
 @login_required
 @require_POST
 def narrative_preview(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
-    _report, item = _get_item_for_user(request, report_id, item_id, write=True)
+    item = _item(request, report_id, item_id)
     narrative = request.POST.get(f"item-{item.pk}-narrative", "")
     context = {"preview": render_markdown(narrative), "problems": markdown_problems(narrative)}
     return render(request, "workspace/_preview.html", context)
@@ -316,7 +307,8 @@ def narrative_preview(request: HttpRequest, report_id: int, item_id: int) -> Htt
 @login_required
 @require_POST
 def evidence_create(request: HttpRequest, report_id: int, item_id: int) -> HttpResponse:
-    report, item = _get_item_for_user(request, report_id, item_id, write=True)
+    item = _item(request, report_id, item_id)
+    report = item.report
     form = EvidenceForm(request.POST, request.FILES, item=item)
     if form.is_valid():
         data = form.cleaned_data
@@ -351,7 +343,7 @@ def evidence_create(request: HttpRequest, report_id: int, item_id: int) -> HttpR
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     """Stream a stored file as an attachment; never inline and never from MEDIA_URL. Its name is
     made from the title and hash, as on the public site; the uploader's file name is only a label."""
-    evidence = access.evidence_or_404(request.user, evidence_id)
+    evidence = access.evidence_for(request.user, evidence_id, action=Action.READ)
     if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
         raise Http404("This evidence is a link, not a file.")
     response = evidence_file_response(
@@ -370,9 +362,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
 @login_required
 @require_POST
 def report_submit_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _get_report_for_user(request, report_id, write=True)
-    if not access.can_submit_report(request.user, report):
-        raise PermissionDenied("Only the organisation's compliance officers can submit its report.")
+    report = _report(request, report_id, Action.SUBMIT)
     try:
         report_submit(report=report, acting_user=request.user)
     except NotAllowed as exc:

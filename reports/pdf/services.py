@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commitments import access
-from commitments.errors import InvalidTransition, NotAllowed
+from commitments.errors import InvalidTransition
 from commitments.evidence_storage import open_blob, store_bytes
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
@@ -52,24 +52,6 @@ def artifact_read(artifact: ReportArtifact) -> bytes:
         return handle.read()
 
 
-def can_read_artifact(user: User, artifact: ReportArtifact) -> bool:
-    if artifact.kind == ArtifactKind.AUDIT:
-        return access.can_read_audit_report(user, artifact.report)
-    if artifact.kind == ArtifactKind.PUBLIC:
-        return access.can_read_report_documents(user, artifact.report)
-    return access.can_see_program_documents(user)
-
-
-def can_request_artifact(user: User, kind: str, report: ProgressReport | None) -> bool:
-    if not user.is_authenticated:
-        return False
-    if kind == ArtifactKind.AUDIT:
-        return report is not None and access.can_read_audit_report(user, report)
-    if kind == ArtifactKind.PUBLIC:
-        return report is not None and access.can_publish_report(user, report)
-    return user.is_program_admin
-
-
 @transaction.atomic
 def artifact_request(
     *,
@@ -84,17 +66,17 @@ def artifact_request(
     `acting_user=None` is for the system itself (rendering on publication, admin commands).
     """
     kind = ArtifactKind(kind)
-    if acting_user is not None and not can_request_artifact(acting_user, kind, report):
-        raise NotAllowed(f"You may not generate the {kind.label.lower()} of this report.")
     publication = None
     if kind == ArtifactKind.SUMMARY:
         if period is None:
             raise ValueError("The program summary needs a period.")
+        _require_request(acting_user, kind, period)
         ReportingPeriod.objects.select_for_update().get(pk=period.pk)
         scope = ReportArtifact.objects.filter(kind=kind, period=period, report__isnull=True)
     else:
         if report is None:
             raise ValueError(f"The {kind.label.lower()} needs a report.")
+        _require_request(acting_user, kind, report)
         report = report_lock(report.pk)
         period = report.period
         if kind == ArtifactKind.PUBLIC:
@@ -117,6 +99,11 @@ def artifact_request(
     return artifact
 
 
+def _require_request(acting_user: User | None, kind: str, obj: ProgressReport | ReportingPeriod) -> None:
+    if acting_user is not None:  # None: the system itself
+        access.require(acting_user, access.document_action(kind, access.Action.REQUEST_PDF), obj)
+
+
 def _queue(artifact: ReportArtifact) -> None:
     from reports.tasks import artifact_render_task
 
@@ -127,8 +114,8 @@ def _queue(artifact: ReportArtifact) -> None:
 @transaction.atomic
 def artifact_retry(*, artifact: ReportArtifact, acting_user: User | None) -> ReportArtifact:
     artifact = ReportArtifact.objects.select_for_update().get(pk=artifact.pk)
-    if acting_user is not None and not can_request_artifact(acting_user, artifact.kind, artifact.report):
-        raise NotAllowed("You may not generate this PDF.")
+    if acting_user is not None:
+        access.require(acting_user, access.Action.REQUEST_PDF, artifact)
     if artifact.status != ArtifactStatus.FAILED:
         raise InvalidTransition(
             f"Only a failed PDF can be retried; this one is {artifact.get_status_display()}."
@@ -141,7 +128,11 @@ def artifact_retry(*, artifact: ReportArtifact, acting_user: User | None) -> Rep
 
 
 def artifact_render(artifact_id: int) -> ReportArtifact:
-    """Render, sign and store one pending artifact. Never raises for a rendering failure: it is recorded."""
+    """Render, sign and store one pending artifact. Never raises for a rendering failure: it is recorded.
+
+    It renders for whoever asked: if they may no longer have it (a role taken away, a membership
+    given while it waited), it is marked failed with the reason, and nothing is rendered.
+    """
     with transaction.atomic():
         artifact = ReportArtifact.objects.select_for_update().get(pk=artifact_id)
         if artifact.status != ArtifactStatus.PENDING:
@@ -149,8 +140,16 @@ def artifact_render(artifact_id: int) -> ReportArtifact:
         artifact.attempts += 1
         artifact.save(update_fields=["attempts"])
     artifact = ReportArtifact.objects.select_related(
-        "report__organisation", "report__period__framework", "period__framework", "publication"
+        "report__organisation",
+        "report__period__framework",
+        "period__framework",
+        "publication",
+        "requested_by",
     ).get(pk=artifact_id)
+    requester = artifact.requested_by
+    refused = requester and access.refusal(requester, access.Action.REQUEST_PDF, artifact)
+    if refused:
+        return _mark_failed(artifact_id, f"Not rendered for {requester.email}: {refused}")
     try:
         material = signing_material()
         document = document_build(artifact, signer_fingerprint=material.signer_fingerprint)

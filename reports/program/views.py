@@ -10,19 +10,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from commitments import access
+from commitments.access import Action
 from commitments.errors import DomainError, InvalidTransition, NotAllowed
-from commitments.models import Membership, ReportingPeriod, ReportStatus
+from commitments.models import ReportingPeriod, ReportStatus
 from commitments.vocabulary import UNDER_REVIEW
 from reports.program.exports import overview_csv_write
 from reports.program.forms import CorrectionForm
 from reports.program.selectors import correction_preview, period_choices, program_overview
 from reports.public.matrix import report_url
 from reports.services import publication_correct, report_publish
-
-
-def _require_program_staff(request: HttpRequest) -> None:
-    if not (request.user.is_reviewer or request.user.is_program_admin):
-        raise PermissionDenied("The program overview is for program reviewers and admins.")
 
 
 def _chosen_period(request: HttpRequest, periods: list[ReportingPeriod]) -> ReportingPeriod | None:
@@ -40,7 +36,7 @@ def _chosen_period(request: HttpRequest, periods: list[ReportingPeriod]) -> Repo
 @require_GET
 @login_required
 def overview_view(request: HttpRequest) -> HttpResponse:
-    _require_program_staff(request)
+    access.program_for(request.user, action=Action.PROGRAM_OVERVIEW)
     periods = period_choices()
     return _render_overview(request, periods, _chosen_period(request, periods))
 
@@ -49,20 +45,17 @@ def _render_overview(
     request: HttpRequest, periods: list[ReportingPeriod], period: ReportingPeriod | None, status: int = 200
 ) -> HttpResponse:
     rows = program_overview(period=period) if period else []
-    # One query instead of one access check per row: admins never publish their own organisation.
-    own_orgs = set(Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True))
+    user = request.user
     for row in rows:
         row.can_publish = (
-            request.user.is_program_admin
-            and row.report is not None
+            row.report is not None
             and row.report.status == ReportStatus.VERIFIED
-            and row.organisation.pk not in own_orgs
+            and access.can(user, Action.PUBLISH, row.report)
         )
         row.can_correct = (
-            request.user.is_program_admin
-            and row.report is not None
+            row.report is not None
             and row.report.status == ReportStatus.PUBLISHED
-            and row.organisation.pk not in own_orgs
+            and access.can(user, Action.CORRECT, row.report)
         )
     counts = {
         "committed": len(rows),
@@ -89,7 +82,7 @@ def _render_overview(
 @require_GET
 @login_required
 def overview_csv_view(request: HttpRequest) -> HttpResponse:
-    _require_program_staff(request)
+    access.program_for(request.user, action=Action.PROGRAM_OVERVIEW)
     periods = period_choices()
     period = _chosen_period(request, periods)
     if period is None:
@@ -104,9 +97,7 @@ def overview_csv_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access.report_or_404(request.user, report_id)
-    if not request.user.is_program_admin:
-        raise PermissionDenied("Only program admins publish reports.")
+    report = access.report_for(request.user, report_id, action=Action.PUBLISH)
     back = reverse("reports:overview") + f"?period={report.period_id}"
     try:
         publication = report_publish(report=report, acting_user=request.user)
@@ -129,9 +120,7 @@ def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def report_correct_view(request: HttpRequest, report_id: int) -> HttpResponse:
     """A published report's correction: a reason, a confirmation, then a new public version."""
-    report = access.report_or_404(request.user, report_id)
-    if not access.can_publish_report(request.user, report):
-        raise PermissionDenied("Only program admins outside the organisation correct its report.")
+    report = access.report_for(request.user, report_id, action=Action.CORRECT)
     preview = correction_preview(report)
     next_version = preview.current.version + 1 if preview.current else None
     form = CorrectionForm(request.POST if request.method == "POST" else None, next_version=next_version)

@@ -26,7 +26,6 @@ from commitments.services.reports.transitions import (
     report_transition,
     report_unreviewed_items,
     report_verify,
-    require_reviewer,
 )
 
 __all__ = [
@@ -47,5 +46,4 @@ __all__ = [
     "report_transition",
     "report_unreviewed_items",
     "report_verify",
-    "require_reviewer",
 ]

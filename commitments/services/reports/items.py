@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 
 from accounts.models import User
 from commitments import access
-from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
+from commitments.errors import InvalidTransition, StaleEdit, ValidationFailed
 from commitments.markdown import markdown_problems, plain_text_check, plain_text_problems
 from commitments.models import (
     Commitment,
@@ -30,7 +30,7 @@ from commitments.models import (
 )
 from commitments.services.ledger import ledger_append
 from commitments.services.reports.content import decimal_text
-from commitments.services.reports.transitions import EDITABLE_STATES, report_lock, require_reviewer
+from commitments.services.reports.transitions import EDITABLE_STATES, report_lock
 from commitments.vocabulary import LedgerEvent
 
 CARRIED_EVIDENCE_FIELDS = (
@@ -58,8 +58,7 @@ def report_create(
     With carry_forward, answers come from the organisation's latest published report on the
     same framework (matched by node id) and are marked unchanged until edited.
     """
-    if access.membership_role(acting_user, organisation) != "officer" and not acting_user.is_program_admin:
-        raise NotAllowed("Only the organisation's compliance officers or a program admin can open a report.")
+    access.require(acting_user, access.Action.START_REPORT, organisation)
     if not Commitment.objects.filter(organisation=organisation, framework__key=period.framework.key).exists():
         raise ValidationFailed(f"{organisation} has not signed {period.framework.title}.")
     if ProgressReport.objects.filter(organisation=organisation, period=period).exists():
@@ -174,8 +173,7 @@ def item_update(
     Refused with StaleEdit when someone saved it since `expected_version`.
     """
     report = report_lock(item.report_id)
-    if not access.can_edit_report(acting_user, report):
-        raise NotAllowed("Only the organisation's officers and contributors can edit its report.")
+    access.require(acting_user, access.Action.EDIT, report)
     if report.status not in EDITABLE_STATES:
         raise InvalidTransition(
             f"The report is {report.get_status_display().lower()}; items can be edited only in a draft "
@@ -270,7 +268,7 @@ def item_verdict_record(
     *, item: ItemResponse, acting_user: User, verdict: str, justification: str
 ) -> ItemVerdict:
     report = report_lock(item.report_id)
-    require_reviewer(acting_user, report)
+    access.require(acting_user, access.Action.REVIEW, report)
     if report.status != ReportStatus.IN_REVIEW:
         raise InvalidTransition("Verdicts can be recorded only while the report is in review.")
     if verdict not in Verdict.values:

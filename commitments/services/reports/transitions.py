@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commitments import access
-from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
+from commitments.errors import InvalidTransition, ValidationFailed
 from commitments.markdown import plain_text_check
 from commitments.models import ChangeRequest, ItemResponse, ProgressReport
 from commitments.services.ledger import ledger_append
@@ -140,8 +140,7 @@ def _require_submittable(report: ProgressReport) -> None:
 @transaction.atomic
 def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressReport:
     """Draft or changes requested → submitted. Refused with every problem listed per item."""
-    if not access.can_submit_report(acting_user, report):
-        raise NotAllowed("Only the organisation's compliance officers can submit its report.")
+    access.require(acting_user, access.Action.SUBMIT, report)
     now = timezone.now()
     submitted = report_transition(
         report=report,
@@ -162,17 +161,9 @@ def report_submit(*, report: ProgressReport, acting_user: User) -> ProgressRepor
 # --- review -----------------------------------------------------------------------------------
 
 
-def require_reviewer(acting_user: User, report: ProgressReport) -> None:
-    """NotAllowed unless the user may review this report (a reviewer outside its organisation)."""
-    if not access.can_review_report(acting_user, report):
-        if acting_user.is_authenticated and acting_user.is_reviewer:
-            raise NotAllowed("You belong to this organisation, so you cannot review its report.")
-        raise NotAllowed("Only program reviewers can review reports.")
-
-
 @transaction.atomic
 def report_review_start(*, report: ProgressReport, acting_user: User) -> ProgressReport:
-    require_reviewer(acting_user, report)
+    access.require(acting_user, access.Action.REVIEW, report)
     return report_transition(
         report=report,
         to=ReportStatus.IN_REVIEW,
@@ -186,7 +177,7 @@ def report_review_start(*, report: ProgressReport, acting_user: User) -> Progres
 def report_changes_request(
     *, report: ProgressReport, acting_user: User, items: Iterable[ItemResponse], message: str = ""
 ) -> ProgressReport:
-    require_reviewer(acting_user, report)
+    access.require(acting_user, access.Action.REVIEW, report)
     chosen = {item.pk: item for item in items if item.report_id == report.pk}
     node_ids = sorted(item.node.node_id for item in chosen.values())
     if not node_ids:
@@ -231,7 +222,7 @@ def _require_every_verdict(report: ProgressReport) -> None:
 
 @transaction.atomic
 def report_verify(*, report: ProgressReport, acting_user: User) -> ProgressReport:
-    require_reviewer(acting_user, report)
+    access.require(acting_user, access.Action.REVIEW, report)
     verified = report_transition(
         report=report,
         to=ReportStatus.VERIFIED,

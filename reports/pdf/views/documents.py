@@ -1,9 +1,10 @@
 """Signed PDF documents in the web app: list, generate, watch while pending, retry, download.
 
-Who sees what: a report's public PDF is for anyone who may read the report (and is public once
+Who sees what is the access gate's (commitments.access, its DOCUMENTS rules): a report's public
+PDF for anyone who may read the report or the program's documents (and it is public once
 published, see /verify/); its audit PDF only for reviewers, program admins and auditors outside
-the organisation; the program summary of a period is listed here for program staff and auditors
-(it holds only published data, so anyone may download it from /verify/documents/).
+the organisation; the program summary of a period for program staff and auditors (it holds only
+published data, so anyone may download it from /verify/documents/).
 """
 
 from __future__ import annotations
@@ -12,35 +13,27 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from commitments import access
+from commitments.access import Action
 from commitments.errors import DomainError
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from reports.models import ArtifactKind, ArtifactStatus, ReportArtifact
-from reports.pdf.services import (
-    artifact_open,
-    artifact_request,
-    artifact_retry,
-    can_read_artifact,
-    can_request_artifact,
-)
+from reports.pdf.services import artifact_open, artifact_request, artifact_retry
 
 # How often a page with a pending PDF asks again, in seconds (htmx, or a meta refresh without JS).
 POLL_SECONDS = 2
 
 
+REPORT_KINDS = (ArtifactKind.PUBLIC, ArtifactKind.AUDIT)
+
+
 def _visible_kinds(user, report: ProgressReport) -> list[ArtifactKind]:
-    kinds = []
-    if access.can_read_report_documents(user, report):
-        kinds.append(ArtifactKind.PUBLIC)
-    if access.can_read_audit_report(user, report):
-        kinds.append(ArtifactKind.AUDIT)
-    return kinds
+    return [kind for kind in REPORT_KINDS if access.can_document(user, kind, Action.READ, report)]
 
 
 @dataclass
@@ -57,8 +50,6 @@ class KindPanel:
 
 def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
     kinds = _visible_kinds(user, report)
-    if not kinds:
-        raise PermissionDenied("You may not see this report's documents.")
     artifacts = list(
         ReportArtifact.objects.filter(report=report, kind__in=kinds)
         .select_related("report__period", "period", "publication")
@@ -75,16 +66,11 @@ def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
             KindPanel(
                 kind=kind,
                 artifacts=[a for a in artifacts if a.kind == kind],
-                can_generate=not blocked and can_request_artifact(user, kind, report),
+                can_generate=not blocked and access.can_document(user, kind, Action.REQUEST_PDF, report),
                 blocked_reason=blocked,
             )
         )
     return panels
-
-
-def _report_for(request: HttpRequest, report_id: int) -> ProgressReport:
-    # Other organisations' reports are not even acknowledged.
-    return access.report_or_404(request.user, report_id, may=access.can_read_report_documents)
 
 
 def _poll_context(panels) -> dict:
@@ -94,7 +80,7 @@ def _poll_context(panels) -> dict:
 @require_GET
 @login_required
 def report_documents_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report_for(request, report_id)
+    report = access.report_for(request.user, report_id, action=Action.READ_DOCUMENTS)
     panels = _report_panels(request.user, report)
     context = {"report": report, "panels": panels, **_poll_context(panels)}
     if request.htmx:
@@ -105,11 +91,10 @@ def report_documents_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def report_document_generate_view(request: HttpRequest, report_id: int, kind: str) -> HttpResponse:
-    report = _report_for(request, report_id)
-    if kind not in (ArtifactKind.PUBLIC, ArtifactKind.AUDIT):
+    if kind not in REPORT_KINDS:
         raise Http404("No such document kind.")
-    if not can_request_artifact(request.user, kind, report):
-        raise PermissionDenied(f"You may not generate the {ArtifactKind(kind).label.lower()} of this report.")
+    action = access.document_action(kind, Action.REQUEST_PDF)
+    report = access.report_for(request.user, report_id, action=action)
     try:
         artifact = artifact_request(kind=kind, acting_user=request.user, report=report)
     except DomainError as exc:
@@ -130,7 +115,7 @@ def _summary_panel(user, period: ReportingPeriod) -> KindPanel:
     return KindPanel(
         kind=ArtifactKind.SUMMARY,
         artifacts=artifacts,
-        can_generate=can_request_artifact(user, ArtifactKind.SUMMARY, None),
+        can_generate=access.can_document(user, ArtifactKind.SUMMARY, Action.REQUEST_PDF, period),
         blocked_reason="",
     )
 
@@ -139,8 +124,7 @@ def _summary_panel(user, period: ReportingPeriod) -> KindPanel:
 @login_required
 def documents_index_view(request: HttpRequest) -> HttpResponse:
     """Program staff and auditors: verified and published reports and each period's summary."""
-    if not access.can_see_program_documents(request.user):
-        raise PermissionDenied("Documents are for program reviewers, admins and auditors.")
+    access.program_for(request.user, action=Action.READ_DOCUMENTS)
     periods = list(ReportingPeriod.objects.select_related("framework").order_by("-starts_on", "-pk"))
     reports = list(
         ProgressReport.objects.filter(status__in=[ReportStatus.VERIFIED, ReportStatus.PUBLISHED])
@@ -155,7 +139,7 @@ def documents_index_view(request: HttpRequest) -> HttpResponse:
             "report": report,
             "public": ready.get((report.pk, ArtifactKind.PUBLIC)),
             "audit": ready.get((report.pk, ArtifactKind.AUDIT))
-            if access.can_read_audit_report(request.user, report)
+            if access.can_document(request.user, ArtifactKind.AUDIT, Action.READ, report)
             else None,
         }
         for report in reports
@@ -166,9 +150,8 @@ def documents_index_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def period_documents_view(request: HttpRequest, period_id: int) -> HttpResponse:
-    if not access.can_see_program_documents(request.user):
-        raise PermissionDenied("The program summary is for program reviewers, admins and auditors.")
-    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=period_id)
+    action = access.document_action(ArtifactKind.SUMMARY, Action.READ)
+    period = access.period_for(request.user, period_id, action=action)
     panels = [_summary_panel(request.user, period)]
     context = {"period": period, "panels": panels, **_poll_context(panels)}
     if request.htmx:
@@ -179,26 +162,13 @@ def period_documents_view(request: HttpRequest, period_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def period_summary_generate_view(request: HttpRequest, period_id: int) -> HttpResponse:
-    # Who may comes first, so that the answer is the same whether the period exists or not.
-    if not can_request_artifact(request.user, ArtifactKind.SUMMARY, None):
-        raise PermissionDenied("Only program admins generate the program summary.")
-    period = get_object_or_404(ReportingPeriod, pk=period_id)
+    action = access.document_action(ArtifactKind.SUMMARY, Action.REQUEST_PDF)
+    period = access.period_for(request.user, period_id, action=action)
     artifact = artifact_request(kind=ArtifactKind.SUMMARY, acting_user=request.user, period=period)
     messages.success(
         request, f"{artifact.document_id} is being generated; this page updates when it is ready."
     )
     return redirect("documents:period", period_id=period.pk)
-
-
-def _artifact_for(request: HttpRequest, artifact_id: int) -> ReportArtifact:
-    artifact = (
-        ReportArtifact.objects.select_related("report__organisation", "report__period", "period")
-        .filter(pk=artifact_id)
-        .first()
-    )
-    if artifact is None or not can_read_artifact(request.user, artifact):
-        raise Http404(access.NOT_FOUND)
-    return artifact
 
 
 def _back(artifact: ReportArtifact) -> str:
@@ -210,9 +180,7 @@ def _back(artifact: ReportArtifact) -> str:
 @require_POST
 @login_required
 def artifact_retry_view(request: HttpRequest, artifact_id: int) -> HttpResponse:
-    artifact = _artifact_for(request, artifact_id)
-    if not can_request_artifact(request.user, artifact.kind, artifact.report):
-        raise PermissionDenied("You may not generate this document.")
+    artifact = access.artifact_for(request.user, artifact_id, action=Action.REQUEST_PDF)
     try:
         artifact_retry(artifact=artifact, acting_user=request.user)
     except DomainError as exc:
@@ -225,7 +193,7 @@ def artifact_retry_view(request: HttpRequest, artifact_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def artifact_download_view(request: HttpRequest, artifact_id: int) -> FileResponse:
-    artifact = _artifact_for(request, artifact_id)
+    artifact = access.artifact_for(request.user, artifact_id, action=Action.READ)
     if artifact.status != ArtifactStatus.READY:
         raise Http404("This document is not ready.")
     response = FileResponse(

@@ -214,3 +214,20 @@ def test_officers_find_their_published_reports_signed_pdf_from_the_dashboard(cli
     dashboard = client.get(reverse("commitments:dashboard"))
     assert _page(pub) in dashboard.text
     assert client.get(_page(pub)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "index_link", "review_link"),
+    [("viewer", False, True), ("auditor", True, False), ("reviewer", True, True)],
+)
+def test_the_report_documents_page_links_only_to_pages_the_person_may_open(
+    client, pub, request, who, index_link, review_link
+):
+    client.force_login(request.getfixturevalue(who))
+    index, review = reverse("documents:index"), reverse("commitments:report_review", args=[pub.pk])
+
+    page = client.get(_page(pub)).text
+
+    assert (f'href="{index}"' in page, f'href="{review}"' in page) == (index_link, review_link)
+    assert (client.get(index).status_code == 200) is index_link
+    assert (client.get(review).status_code == 200) is review_link
