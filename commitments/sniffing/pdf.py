@@ -15,6 +15,10 @@ A PDF is accepted only when two readers agree that it is a plain document:
 
 Any failure of either reader becomes an UploadRefused with a message for the person uploading;
 nothing the file contains can raise anything else out of `check_pdf`.
+
+Why one module of ~600 lines: the walk over the file is one pass whose steps share the reader's
+position and limits; split further, an auditor would have to follow the pass across files.
+(The syntax it reads is in pdf_syntax.py and what it refuses in pdf_rules.py.)
 """
 
 from __future__ import annotations

@@ -1,3 +1,9 @@
+"""The loader's specification, from a valid file through every rule it enforces.
+
+Why ~590 lines: one specification of one loader; hostile files are in
+test_framework_files_hostile.py.
+"""
+
 import datetime
 import json
 from io import StringIO
