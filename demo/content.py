@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-from commitments.models import ImplementationStatus, ItemResponse
+from commitments.models import Evidence, ImplementationStatus, ItemResponse, Verdict
 from commitments.services.evidence import evidence_add
 from commitments.services.reports import MetricInput, item_update
 
@@ -43,7 +43,7 @@ def example_item_fill(
             acting_user=officer,
             title=f"{title} — {'internal procedure' if restricted else 'public policy'} ({year})",
             effective_date=datetime.date(int(year), 3, 1),
-            visibility="restricted" if restricted else "public",
+            visibility=Evidence.Visibility.RESTRICTED if restricted else Evidence.Visibility.PUBLIC,
             upload=document(),
         )
 
@@ -53,10 +53,10 @@ def example_verdict(status: str, rng: random.Random | None = None) -> tuple[str,
     one implemented item in ten turns out to cover the main product only."""
     if status == ImplementationStatus.IMPLEMENTED:
         if rng is None or rng.random() < 0.9:
-            return "verified", "The evidence shows the control in operation during the period."
-        return "partially_verified", "The control runs on the main product only."
+            return Verdict.VERIFIED, "The evidence shows the control in operation during the period."
+        return Verdict.PARTIALLY_VERIFIED, "The control runs on the main product only."
     if status == ImplementationStatus.IN_PROGRESS:
-        return "partially_verified", "The plan is credible; roll-out is not complete."
+        return Verdict.PARTIALLY_VERIFIED, "The plan is credible; roll-out is not complete."
     if status == ImplementationStatus.NOT_APPLICABLE:
-        return "verified", "The organisation runs no service this applies to."
-    return "not_verified", "Nothing in place yet; the item is only planned."
+        return Verdict.VERIFIED, "The organisation runs no service this applies to."
+    return Verdict.NOT_VERIFIED, "Nothing in place yet; the item is only planned."
