@@ -8,6 +8,7 @@ variable, rather than running half-configured.
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -17,6 +18,8 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 from django.core.exceptions import ImproperlyConfigured
+
+from config.log_format import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -109,7 +112,33 @@ SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 # --- end of secret key ---------------------------------------------------------------------------
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+
+
+def trusted_origin_fault(origin: str) -> str:
+    """Why `origin` cannot be a CSRF trusted origin, or "" if it can. Django compares origins as
+    sent by browsers: a scheme and a host (a leading `*.` for subdomains), nothing after them."""
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 (raises for a port that is not a number)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "must start with https:// (or http://)"
+    if not parts.hostname:
+        return "has no host name"
+    if parts.path not in ("",) or parts.query or parts.fragment or parts.username or parts.password:
+        return "must be a scheme and a host only, with no path, query, user or trailing slash"
+    return ""
+
+
+# Origins (scheme and host) allowed to send forms besides the site's own address, e.g. when the
+# proxy in front passes another Host than the browser's: https://pledgeproof.example.org
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if _fault := trusted_origin_fault(_origin):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS: {_origin!r} {_fault}; e.g. https://pledgeproof.example.org"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,7 +165,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, and the response says which it was.
+    "config.request_id.RequestIdMiddleware",
+    # /healthz and /readyz, before host validation and the HTTPS redirect (probes come direct).
+    "config.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off, straight after the HTTPS redirect, as WhiteNoise asks.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -187,15 +222,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Public pages are cached until the next publication (reports.cache). The default memory cache
 # is per process; with several web processes set CACHE_URL=redis://... so a publication
 # invalidates every process at once.
+# Losing the cache degrades the site, never breaks it (config.cache): public pages are rendered
+# uncached, and rate limits count through the "counters" alias, which falls back to this process's
+# memory while Redis cannot be reached. Short socket timeouts keep a Redis that swallows packets
+# from holding every request.
 _cache_url = env_str("CACHE_URL")
 if not _cache_url:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pledgeproof"}
-    }
+    _shared_cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pledgeproof"}
 elif _cache_url.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    _shared_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _cache_url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 else:
     raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL, or unset.")
+CACHES = {"default": _shared_cache, "counters": {"BACKEND": "config.cache.CountersCache"}}
+RATELIMIT_USE_CACHE = "counters"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -213,8 +256,16 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `manage.py collectstatic` copies every static file here; WhiteNoise serves them from it.
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic stores each file under a name holding its hash, plus gzip and Brotli copies;
+    # WhiteNoise sends hashed names with a one-year immutable Cache-Control. With DEBUG on, pages
+    # link the plain names and WhiteNoise finds them in STATICFILES_DIRS, so no collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media-not-served/"  # evidence is served only through permission-checked views
@@ -380,11 +431,13 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+# Every line has time, level, logger and request id (config.log_format); LOG_FORMAT=json for a
+# log collector, text (the default) for people.
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")).upper()
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+LOGGING = logging_config(
+    log_format=LOG_FORMAT,
+    level=LOG_LEVEL,
     # WeasyPrint reports each rendering step at INFO; only its warnings (e.g. refused URLs) matter.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
-}
+    extra_loggers={"weasyprint.progress": {"level": "WARNING"}},
+)
