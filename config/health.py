@@ -54,7 +54,10 @@ def broker_check() -> None:
     with app.connection_for_write(
         url=settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT_SECONDS
     ) as connection:
-        connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+        # One attempt and one immediate retry: a probe must answer quickly, and is repeated anyway.
+        connection.ensure_connection(
+            max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=BROKER_TIMEOUT_SECONDS
+        )
 
 
 def storage_check() -> None:

@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 from config.log_format import request_id_var
@@ -26,7 +27,12 @@ def safe_request_id(incoming: str | None) -> str:
 
 
 class RequestIdMiddleware:
-    """First in MIDDLEWARE, so that everything after it, redirects and errors included, logs the id."""
+    """First in MIDDLEWARE, so that everything after it, redirects and errors included, logs the id.
+
+    The id stays set until the response is finished (request_finished), not only while the
+    middleware runs: Django logs "Not Found" and "Internal Server Error" after the whole middleware
+    chain has returned.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -34,10 +40,14 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = safe_request_id(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def _request_id_forget(**kwargs) -> None:
+    request_id_var.set("-")
+
+
+request_finished.connect(_request_id_forget, dispatch_uid="pledgeproof-request-id-forget")

@@ -261,9 +261,10 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # collectstatic stores each file under a name holding its hash, plus gzip and Brotli copies;
-    # WhiteNoise sends hashed names with a one-year immutable Cache-Control. With DEBUG on, pages
-    # link the plain names and WhiteNoise finds them in STATICFILES_DIRS, so no collectstatic.
+    # collectstatic stores each file under a name holding its hash, plus a gzip copy (and Brotli,
+    # if the brotli package is installed); WhiteNoise sends hashed names with a one-year immutable
+    # Cache-Control. With DEBUG on, pages link the plain names and WhiteNoise finds them in
+    # STATICFILES_DIRS, so no collectstatic.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
