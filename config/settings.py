@@ -20,6 +20,7 @@ from django.core.checks.security.base import (
 from django.core.exceptions import ImproperlyConfigured
 
 from config.log_format import logging_config
+from config.proxy import proxy_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -140,6 +141,11 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"CSRF_TRUSTED_ORIGINS: {_origin!r} {_fault}; e.g. https://pledgeproof.example.org"
         )
 
+# Addresses or networks of the reverse proxies in front (e.g. 10.0.0.0/8). From them, the client's
+# address is read from X-Forwarded-For (config.proxy); from anyone else the header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+proxy_networks(TRUSTED_PROXIES)  # a malformed entry stops start-up, naming it
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -165,7 +171,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line of the request carries its id, and the response says which it was.
+    # First: the client's address behind TRUSTED_PROXIES, for everything that counts per address.
+    "config.proxy.ClientAddressMiddleware",
+    # Every log line of the request carries its id, and the response says which it was.
     "config.request_id.RequestIdMiddleware",
     # /healthz and /readyz, before host validation and the HTTPS redirect (probes come direct).
     "config.health.HealthProbeMiddleware",
