@@ -23,7 +23,7 @@ request can be followed from the proxy's log through gunicorn's to the applicati
 import multiprocessing
 import os
 
-from config.log_format import logging_config
+from config.log_format import FORMATTERS, logging_config
 
 
 def _int(name: str, default: int, minimum: int = 1) -> int:
@@ -61,8 +61,11 @@ accesslog = "-"
 errorlog = "-"
 # Client, request line, status, bytes, duration in ms, referrer, user agent, request id.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s" request_id=%({x-request-id}o)s'
+_log_format = os.environ.get("LOG_FORMAT", "").strip().lower() or "text"
+if _log_format not in FORMATTERS:
+    raise SystemExit(f"LOG_FORMAT must be one of {', '.join(FORMATTERS)}; got {_log_format!r}.")
 logconfig_dict = logging_config(
-    log_format=os.environ.get("LOG_FORMAT", "text").strip().lower() or "text",
+    log_format=_log_format,
     level=os.environ.get("LOG_LEVEL", "info").strip().upper() or "INFO",
     extra_loggers={
         "gunicorn.error": {"level": "INFO", "propagate": True},
