@@ -447,6 +447,12 @@ LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
 LOGGING = logging_config(
     log_format=LOG_FORMAT,
     level=LOG_LEVEL,
-    # WeasyPrint reports each rendering step at INFO; only its warnings (e.g. refused URLs) matter.
-    extra_loggers={"weasyprint.progress": {"level": "WARNING"}},
+    extra_loggers={
+        # WeasyPrint reports each rendering step at INFO; only its warnings (e.g. refused URLs) matter.
+        "weasyprint.progress": {"level": "WARNING"},
+        # Django's own handlers (its plain console with DEBUG on, runserver's request lines) give
+        # way to the one above, so that every line has the same format, and none is printed twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 )
