@@ -146,6 +146,8 @@ def test_a_failed_check_is_logged_with_its_reason(client, caplog):
     assert "Connection refused" in record.getMessage()
 
 
+# Marked postgres so that it runs in CI's pass with services (PostgreSQL and Redis), not the SQLite one.
+@pytest.mark.postgres
 def test_readyz_passes_with_a_real_redis_cache_and_broker(client):
     url = os.environ.get("PLEDGEPROOF_TEST_REDIS_URL", "")
     if not url:
