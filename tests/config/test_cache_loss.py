@@ -12,7 +12,6 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from commitments.models import Evidence
-from config.cache import CountersCache
 from reports.models import ReportArtifact
 from reports.pdf.services import artifact_read
 from tests.builders import period_for, small_framework
@@ -212,7 +211,6 @@ def test_sign_in_and_password_reset_work_with_the_cache_dead(
 
 def test_with_the_cache_dead_sign_in_limits_still_hold_counted_in_this_process(site, cache_outage, settings):
     settings.SIGN_IN_FAILURES_PER_ADDRESS = 3
-    CountersCache("", {})._local.clear()
     with _dead_cache():
         client = Client(REMOTE_ADDR="203.0.113.9")
         for n in range(3):
@@ -232,7 +230,6 @@ def test_with_the_cache_dead_sign_in_limits_still_hold_counted_in_this_process(s
 
 def test_with_the_cache_dead_the_pdf_upload_limit_still_holds(site, cache_outage, settings):
     settings.PDF_VERIFY_UPLOADS_PER_MINUTE = 2
-    CountersCache("", {})._local.clear()
 
     def upload(client):
         return client.post(
