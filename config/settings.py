@@ -297,12 +297,43 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+# At-least-once delivery: a message is acknowledged only when its task has finished (acks late),
+# and put back on the queue when the process running it dies (reject on worker lost: a SIGKILL or
+# the OOM killer), so a crash re-delivers the job instead of losing it. Every task therefore runs
+# twice now and then and must be idempotent: rendering holds a claim on its artifact (reports.pdf.
+# services), reminders record each one sent. Prefetch 1: a worker holds one unstarted message at
+# most, so a killed worker strands only that one.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Time limits, in seconds, the one place they are set: past the soft limit a task gets an exception
+# it can record (a PDF is marked failed with the reason), at the hard limit its process is killed.
+# Every task has the default except PDF rendering, the longest job (reports.tasks). A soft limit
+# is a tenth (at least 5 s) before the hard one.
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(5, CELERY_TASK_TIME_LIMIT // 10)
+PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 660, minimum=10)
+PDF_RENDER_SOFT_TIME_LIMIT = PDF_RENDER_TIME_LIMIT - max(5, PDF_RENDER_TIME_LIMIT // 10)
+# A failed email is retried with exponential backoff up to this many seconds (commitments.tasks);
+# meanwhile its worker holds the message unacknowledged.
+EMAIL_RETRY_BACKOFF_MAX = 600
+# Redis does not know a worker died: a message taken but never acknowledged (the whole worker was
+# killed, or its machine lost) comes back only after this visibility timeout. Kombu's default is an
+# hour; it must stay longer than the longest a worker holds a message (the longest job, or a retry's
+# wait), or one still running would be delivered twice.
+TASK_LONGEST_HOLD = max(CELERY_TASK_TIME_LIMIT, PDF_RENDER_TIME_LIMIT, EMAIL_RETRY_BACKOFF_MAX)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TASK_LONGEST_HOLD + 60}
 CELERY_TIMEZONE = TIME_ZONE
+# Every periodic job, in one place: `celery -A config beat` sends them to the workers in production;
+# with no broker, `manage.py run_scheduler` (started by `make run`) runs the same entries in-process.
+# Each job is idempotent and catches up after a missed run, so running it late or twice is harmless.
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {"task": "commitments.tasks.reminders_send_due_task", "schedule": 60 * 60 * 6},
+    # PDFs pending longer than PDF_RENDER_TIME_LIMIT (their worker died) are queued again.
+    "pdf-sweep-stale": {"task": "reports.tasks.artifact_sweep_stale_task", "schedule": 60 * 5},
 }
+# Where run_scheduler remembers when each entry last ran, so a restart neither repeats nor skips one.
+SCHEDULER_STATE_FILE = Path(env_str("SCHEDULER_STATE_FILE") or BASE_DIR / "var" / "scheduler.json")
 
 # Signed PDF reports (issue 5). `manage.py init_signing_key` writes a private root and a
 # report-signing certificate into PLEDGEPROOF_SIGNING_DIR for local use; in production point the
@@ -323,6 +354,9 @@ PLEDGEPROOF_SIGNING_KEY_PASSPHRASE = env_str("PLEDGEPROOF_SIGNING_KEY_PASSPHRASE
 PLEDGEPROOF_TSA_URL = env_str("PLEDGEPROOF_TSA_URL")
 # Queue the public PDF when a report is published or corrected.
 PDF_RENDER_ON_PUBLISH = env_bool("PDF_RENDER_ON_PUBLISH", True)
+# A rendering whose process died is started again (by re-delivery or the sweep) this many times in
+# all; then the PDF is marked failed with the reason, and staff may retry it.
+PDF_RENDER_MAX_ATTEMPTS = env_int("PDF_RENDER_MAX_ATTEMPTS", 3, minimum=1)
 PDF_MAX_VERIFY_UPLOAD_BYTES = env_int("PDF_MAX_VERIFY_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 # Checking an uploaded PDF's signature costs real CPU: uploads to /verify/ from one IP address are
 # limited to this many a minute (django-ratelimit, counting in the default cache; with several
