@@ -131,6 +131,9 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "reports",
+    # Side effects of state changes (emails, PDF jobs, cache refresh), recorded in the change's
+    # transaction and dispatched after commit (issue 12).
+    "outbox",
     # Fictional demo and scale data, with seed_demo, seed_scale and otp_code; the apps above never import it.
     "demo",
 ]
@@ -240,8 +243,23 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing a task happens in requests (after commit, from the outbox): a broker that is down or
+# hangs must cost a request a few seconds, not forever (the default: no socket timeout). Refused:
+# about 0.4 s; accepting connections but never answering: about 3 s (docs/benchmarks.md). The
+# outbox row stays pending and is published again later. Workers' BRPOP answers within 1 s, well
+# inside the socket timeout.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {"task": "commitments.tasks.reminders_send_due_task", "schedule": 60 * 60 * 6},
+    # Retries side effects whose dispatch after commit failed (outbox.services).
+    "outbox-dispatch-due": {"task": "outbox.tasks.outbox_dispatch_due_task", "schedule": 60},
 }
 
 # Signed PDF reports (issue 5). `manage.py init_signing_key` writes a private root and a
