@@ -59,6 +59,7 @@ HANDOFF_WAIT = datetime.timedelta(minutes=30)
 # three side effects then waits for a dead broker once, not three times.
 BROKER_PAUSE_SECONDS = 30
 MAX_ERROR_LENGTH = 2000
+MAX_KEY_LENGTH = OutboxEntry._meta.get_field("key").max_length
 BROKER_ERRORS = (BrokerOperationalError, OSError)
 
 
@@ -88,6 +89,8 @@ def record(kind: OutboxKind | str, payload: dict, *, key: str | None = None) -> 
         )
     kind = OutboxKind(kind)
     key = key or f"{kind}:{uuid.uuid4().hex}"
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValueError(f"An outbox key is at most {MAX_KEY_LENGTH} characters; name the side effect by ids.")
     existing = OutboxEntry.objects.filter(key=key).first()
     if existing is not None:
         return existing
