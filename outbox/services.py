@@ -90,7 +90,7 @@ def record(kind: OutboxKind | str, payload: dict, *, key: str | None = None) -> 
     kind = OutboxKind(kind)
     key = key or f"{kind}:{uuid.uuid4().hex}"
     if len(key) > MAX_KEY_LENGTH:
-        raise ValueError(f"An outbox key is at most {MAX_KEY_LENGTH} characters; name the side effect by ids.")
+        raise ValueError(f"An outbox key is at most {MAX_KEY_LENGTH} characters; build it from ids.")
     existing = OutboxEntry.objects.filter(key=key).first()
     if existing is not None:
         return existing

@@ -37,7 +37,8 @@ def test_submitting_with_the_broker_down_succeeds_and_the_email_follows_once_it_
 
     assert response.status_code == 302
     assert response["Location"] == reverse("commitments:report_edit", kwargs={"report_id": report.pk})
-    assert [m.message for m in get_messages(response.wsgi_request)][0].startswith("Report submitted for review.")
+    shown = [m.message for m in get_messages(response.wsgi_request)]
+    assert shown[0].startswith("Report submitted for review.")
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED
     assert mail.outbox == []
@@ -63,7 +64,14 @@ def test_submitting_with_the_broker_down_succeeds_and_the_email_follows_once_it_
 
 
 def test_publishing_with_the_broker_down_succeeds_and_the_email_and_pdf_follow_once_it_is_back(
-    client, settings, officer, reviewer, program_admin, report, broker_down, django_capture_on_commit_callbacks
+    client,
+    settings,
+    officer,
+    reviewer,
+    program_admin,
+    report,
+    broker_down,
+    django_capture_on_commit_callbacks,
 ):
     settings.PDF_RENDER_ON_PUBLISH = True
     broker_back()
