@@ -129,18 +129,21 @@ def entry_dispatch(entry_id: int, *, due_only: bool = True) -> OutboxEntry | Non
         return None
     entry = OutboxEntry.objects.get(pk=entry_id)
     mine = OutboxEntry.objects.filter(pk=entry_id, claimed_until=lease)
-    handler = HANDLERS[entry.kind]
+    handler = HANDLERS.get(entry.kind)
     try:
+        if handler is None:  # a row written by a release that knew a kind this one does not
+            raise LookupError(f"No handler for the outbox kind {entry.kind!r}")
         if handler.via_broker:
             _broker_check()
         handler.run(entry)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row for a retry
-        if handler.via_broker and isinstance(exc, BROKER_ERRORS):
+        if handler is not None and handler.via_broker and isinstance(exc, BROKER_ERRORS):
             _broker_pause(exc)
         _failure_record(mine, entry, _reason(exc))
     else:
         if handler.completes:
-            mine.update(status=OutboxStatus.DONE, done_at=timezone.now(), claimed_until=None)
+            finished = timezone.now()
+            mine.update(status=OutboxStatus.DONE, done_at=finished, claimed_until=None, updated_at=finished)
         else:
             # Handed to a worker, which marks the row done (in-process, it already has). Unless the
             # worker recorded a failure, wait for it before publishing again.
