@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 15
 BACKOFF_FIRST = datetime.timedelta(seconds=30)
-BACKOFF_CAP = datetime.timedelta(hours=1)  # 15 attempts span about 9 hours, an outage over a night
+BACKOFF_CAP = datetime.timedelta(hours=1)  # 15 attempts span about 8 hours, an outage over a night
 # How long a dispatcher may hold a row; longer than a PDF rendered in-process (time limit 660 s).
 CLAIM_LEASE = datetime.timedelta(minutes=15)
 # How long a row handed to a worker (an email task) waits before it is published again.
