@@ -4,6 +4,14 @@ from django.conf import settings
 from commitments.emails import email_send
 
 
+@shared_task  # time limits: the default (config/settings.py)
+def email_outbox_send_task(entry_id: int) -> bool:
+    """Send the email of one outbox row, unless it is sent already; retries belong to the outbox."""
+    from outbox.services import entry_complete_once
+
+    return entry_complete_once(entry_id, lambda payload: email_send(**payload))
+
+
 # Time limits: the default (config/settings.py), which also sizes the broker's visibility timeout
 # on the longest wait between retries.
 @shared_task(
@@ -13,7 +21,7 @@ from commitments.emails import email_send
     max_retries=5,
 )
 def email_send_task(*, template: str, to: list[str], context: dict) -> None:
-    """Context must be JSON-serialisable: pass ids and strings, not model instances."""
+    """Only drains messages queued before the outbox (issue 12); nothing queues it any more."""
     email_send(template=template, to=to, context=context)
 
 

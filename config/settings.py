@@ -166,6 +166,9 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "reports",
+    # Side effects of state changes (emails, PDF jobs, cache refresh), recorded in the change's
+    # transaction and dispatched after commit (issue 12).
+    "outbox",
     # Fictional demo and scale data, with seed_demo, seed_scale and otp_code; the apps above never import it.
     "demo",
 ]
@@ -314,7 +317,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(5, CELERY_TASK_TIME_LIMIT // 10)
 PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 660, minimum=10)
 PDF_RENDER_SOFT_TIME_LIMIT = PDF_RENDER_TIME_LIMIT - max(5, PDF_RENDER_TIME_LIMIT // 10)
-# A failed email is retried with exponential backoff up to this many seconds (commitments.tasks);
+# A failed email of the pre-outbox task (commitments.tasks.email_send_task) is retried with
+# exponential backoff up to this many seconds;
 # meanwhile its worker holds the message unacknowledged.
 EMAIL_RETRY_BACKOFF_MAX = 600
 # Redis does not know a worker died: a message taken but never acknowledged (the whole worker was
@@ -322,8 +326,25 @@ EMAIL_RETRY_BACKOFF_MAX = 600
 # hour; it must stay longer than the longest a worker holds a message (the longest job, or a retry's
 # wait), or one still running would be delivered twice.
 TASK_LONGEST_HOLD = max(CELERY_TASK_TIME_LIMIT, PDF_RENDER_TIME_LIMIT, EMAIL_RETRY_BACKOFF_MAX)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TASK_LONGEST_HOLD + 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_LONGEST_HOLD + 60,
+    # Publishing: see CELERY_BROKER_CONNECTION_TIMEOUT below.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing a task happens in requests (after commit, from the outbox): a broker that is down or
+# hangs must cost a request a few seconds, not forever (the default: no socket timeout). Refused:
+# about 0.4 s; accepting connections but never answering: about 3 s (docs/benchmarks.md). The
+# outbox row stays pending and is published again later. Workers' BRPOP answers within 1 s, well
+# inside the socket timeout.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 # Every periodic job, in one place: `celery -A config beat` sends them to the workers in production;
 # with no broker, `manage.py run_scheduler` (started by `make run`) runs the same entries in-process.
 # Each job is idempotent and catches up after a missed run, so running it late or twice is harmless.
@@ -331,6 +352,8 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {"task": "commitments.tasks.reminders_send_due_task", "schedule": 60 * 60 * 6},
     # PDFs pending longer than PDF_RENDER_TIME_LIMIT (their worker died) are queued again.
     "pdf-sweep-stale": {"task": "reports.tasks.artifact_sweep_stale_task", "schedule": 60 * 5},
+    # Retries side effects whose dispatch after commit failed (outbox.services).
+    "outbox-dispatch-due": {"task": "outbox.tasks.outbox_dispatch_due_task", "schedule": 60},
 }
 # Where run_scheduler remembers when each entry last ran, so a restart neither repeats nor skips one.
 SCHEDULER_STATE_FILE = Path(env_str("SCHEDULER_STATE_FILE") or BASE_DIR / "var" / "scheduler.json")

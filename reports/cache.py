@@ -2,8 +2,9 @@
 
 Page fragments are stored under a key that includes the current generation, so a publication
 or correction makes every cached public page stale at once without finding and deleting keys.
-The bump runs on commit: a rolled-back publication must not invalidate anything, and a page
-rendered between the bump and the commit must not be cached under the new generation.
+The bump runs on commit (an outbox row, outbox.services): a rolled-back publication must not
+invalidate anything, and a page rendered between the bump and the commit must not be cached
+under the new generation.
 
 With the default per-process memory cache, other processes see a bump only through their own
 entries' timeout; production with several processes sets CACHE_URL to a shared Redis.
@@ -29,11 +30,12 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 
 from config.cache import with_shared_cache
+from outbox.models import OutboxKind
+from outbox.services import record
 
 GENERATION_KEY = "public:generation"
 PAGE_TIMEOUT = 300  # seconds; a backstop, publications invalidate at once through the generation
@@ -59,7 +61,9 @@ def public_generation_bump() -> None:
 
 
 def public_cache_invalidate_on_commit() -> None:
-    transaction.on_commit(public_generation_bump)
+    """Bump the generation once the current transaction commits, through the outbox: a bump
+    that fails (the cache unreachable) is retried instead of lost."""
+    record(OutboxKind.PUBLIC_CACHE_BUMP, {})
 
 
 def public_cached(name: str, parts: dict[str, str], build: Callable[[], T]) -> T:

@@ -1,6 +1,7 @@
 """Signed PDF artifacts: request, render (in a Celery task or synchronously), retry, sweep.
 
-A request creates a `pending` artifact and queues its rendering once the transaction commits.
+A request creates a `pending` artifact and records its rendering in the outbox, queued once the
+transaction commits.
 Rendering builds the document, renders it with WeasyPrint, signs it, and stores the file through
 the same content-addressed storage as evidence (commitments.evidence_storage.store_bytes: a
 scratch file moved into place), then marks the artifact `ready` and appends a ledger entry in one
@@ -42,6 +43,8 @@ from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from commitments.services.ledger import canonical_json, ledger_append
 from commitments.services.reports import report_lock
 from commitments.vocabulary import LedgerEvent
+from outbox.models import OutboxKind
+from outbox.services import record
 from reports.cache import public_cache_invalidate_on_commit
 from reports.models import ArtifactKind, ArtifactStatus, Publication, ReportArtifact
 from reports.pdf.documents import document_build
@@ -121,10 +124,7 @@ def _require_request(acting_user: User | None, kind: str, obj: ProgressReport | 
 
 
 def _queue(artifact: ReportArtifact) -> None:
-    from reports.tasks import artifact_render_task
-
-    artifact_id = artifact.pk
-    transaction.on_commit(lambda: artifact_render_task.delay(artifact_id))
+    record(OutboxKind.PDF_RENDER, {"artifact_id": artifact.pk})
 
 
 @transaction.atomic
