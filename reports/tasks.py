@@ -7,3 +7,11 @@ def artifact_render_task(artifact_id: int) -> str:
     from reports.pdf.services import artifact_render
 
     return artifact_render(artifact_id).status
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=330)
+def opendata_rebuild_task(period_id: int) -> None:
+    """Build and store the open-data files of one period (reports.opendata.services)."""
+    from reports.opendata.services import opendata_rebuild
+
+    opendata_rebuild(period_id)
