@@ -43,7 +43,6 @@ def fetch(client, url, **headers):
     """GET `url`; a file's streamed bytes are read once into `response.body` (pages' too)."""
     response = client.get(url, headers=headers)
     response.body = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
     return response
 
 
