@@ -56,15 +56,24 @@ def public_cache_invalidate_on_commit() -> None:
     transaction.on_commit(public_generation_bump)
 
 
+def _fragment_key(name: str, parts: dict[str, str]) -> str:
+    digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:32]
+    return f"public:page:{public_generation()}:{name}:{digest}"
+
+
 def public_cached(name: str, parts: dict[str, str], build: Callable[[], T]) -> T:
     """`build()`, or what it returned for the same page and parameters since the last publication."""
-    digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:32]
-    key = f"public:page:{public_generation()}:{name}:{digest}"
+    key = _fragment_key(name, parts)
     found = cache.get(key)
     if found is None:
         found = build()
         cache.set(key, found, PAGE_TIMEOUT)
     return found
+
+
+def public_cache_set(name: str, parts: dict[str, str], value: object) -> None:
+    """Replace what public_cached holds for `name` and `parts`, found out of date by its user."""
+    cache.set(_fragment_key(name, parts), value, PAGE_TIMEOUT)
 
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")

@@ -11,7 +11,8 @@ def artifact_render_task(artifact_id: int) -> str:
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=330)
 def opendata_rebuild_task(period_id: int) -> None:
-    """Build and store the open-data files of one period (reports.opendata.services)."""
+    """Build and store the open-data files of one period (reports.opendata.services), unless a
+    request found them stale and built them from this publication (or a newer one) first."""
     from reports.opendata.services import opendata_rebuild
 
-    opendata_rebuild(period_id)
+    opendata_rebuild(period_id, only_if_stale=True)

@@ -21,14 +21,14 @@ import hashlib
 import logging
 from functools import partial
 
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max
 from django.utils import timezone
 
 from commitments.models import ReportingPeriod
+from reports.cache import public_cache_invalidate_on_commit
 from reports.models import OpenDataFile, OpenDataSet, Publication
 from reports.opendata import exports
 
@@ -81,7 +81,10 @@ def opendata_rebuild(period_id: int, *, only_if_stale: bool = False) -> OpenData
         if only_if_stale and _current(dataset, previous, latest):
             return dataset
         period = ReportingPeriod.objects.select_related("framework").get(pk=period_id)
-        unused = _store_and_switch(dataset, exports.period_files(period=period), previous)
+        unused, changed = _store_and_switch(dataset, exports.period_files(period=period), previous)
+        if changed:
+            # Served files are looked up through the public cache: its entries now name old files.
+            public_cache_invalidate_on_commit()
         dataset.source_publication_id = latest
         dataset.built_at = timezone.now()
         dataset.save(update_fields=["source_publication_id", "built_at"])
@@ -93,10 +96,14 @@ def opendata_rebuild(period_id: int, *, only_if_stale: bool = False) -> OpenData
 
 def _store_and_switch(
     dataset: OpenDataSet, files: dict[str, bytes], previous: dict[str, OpenDataFile]
-) -> set[str]:
-    """Store each file under its own name, point the rows at them; the storage names now unused."""
+) -> tuple[set[str], bool]:
+    """Store each file under its own name and point the rows at them.
+
+    Returns the storage names no longer used, and whether any row changed.
+    """
     now = timezone.now()
     stored_names = set()
+    changed = set(previous) != set(files)
     for name, content in files.items():
         sha256 = hashlib.sha256(content).hexdigest()
         storage_name = _store(
@@ -106,6 +113,7 @@ def _store_and_switch(
         kept = previous.get(name)
         if kept is not None and kept.storage_name == storage_name:
             continue  # the same bytes: keep their build time, which Last-Modified tells clients
+        changed = True
         OpenDataFile.objects.update_or_create(
             dataset=dataset,
             name=name,
@@ -117,7 +125,7 @@ def _store_and_switch(
             },
         )
     OpenDataFile.objects.filter(dataset=dataset).exclude(name__in=files).delete()
-    return {stored.storage_name for stored in previous.values()} - stored_names
+    return {stored.storage_name for stored in previous.values()} - stored_names, changed
 
 
 def _current(dataset: OpenDataSet, stored: dict[str, OpenDataFile], latest: int | None) -> bool:
@@ -151,64 +159,3 @@ def _delete_unreferenced(storage_names: set[str]) -> None:
             default_storage.delete(name)
         except OSError:
             logger.warning("Could not delete the superseded open-data file %s", name, exc_info=True)
-
-
-# --- serving ---------------------------------------------------------------------------------
-
-
-def _file_row(period_id: int, name: str) -> OpenDataFile | None:
-    """The stored file, or None when the period has none or its files predate its newest publication."""
-    latest = Publication.objects.filter(report__period_id=OuterRef("dataset__period_id")).order_by("-pk")
-    found = (
-        OpenDataFile.objects.filter(dataset__period_id=period_id, name=name)
-        .select_related("dataset")
-        .annotate(latest_publication_id=Subquery(latest.values("pk")[:1]))
-        .first()
-    )
-    if found is None or found.dataset.source_publication_id is None:
-        return None
-    if (
-        found.latest_publication_id is not None
-        and found.dataset.source_publication_id < found.latest_publication_id
-    ):
-        return None
-    return found
-
-
-def opendata_file(*, period: ReportingPeriod, name: str) -> OpenDataFile:
-    """The period's stored file `name` (one of exports.FILE_NAMES), built first if missing or stale."""
-    found = _file_row(period.pk, name)
-    if found is None:
-        opendata_rebuild(period.pk, only_if_stale=True)
-        found = OpenDataFile.objects.select_related("dataset").get(dataset__period_id=period.pk, name=name)
-    return found
-
-
-def opendata_open(*, period: ReportingPeriod, stored: OpenDataFile) -> tuple[OpenDataFile, File]:
-    """The stored file opened for reading (the caller closes it), rebuilt once if it vanished from storage."""
-    try:
-        return stored, default_storage.open(stored.storage_name, "rb")
-    except FileNotFoundError:
-        # A build switched the rows and deleted this file since it was looked up, or storage lost it.
-        logger.warning("Open-data file %s missing from storage; rebuilding if needed", stored.storage_name)
-    opendata_rebuild(period.pk, only_if_stale=True)
-    stored = OpenDataFile.objects.select_related("dataset").get(
-        dataset__period_id=period.pk, name=stored.name
-    )
-    return stored, default_storage.open(stored.storage_name, "rb")
-
-
-def opendata_checksums(periods: list[ReportingPeriod]) -> dict[int, dict[str, OpenDataFile]]:
-    """For the index page: each period's current stored files by name (none for a stale period)."""
-    latest = Publication.objects.filter(report__period_id=OuterRef("period_id")).order_by("-pk")
-    datasets = (
-        OpenDataSet.objects.filter(period__in=periods, source_publication_id__isnull=False)
-        .annotate(latest_publication_id=Subquery(latest.values("pk")[:1]))
-        .prefetch_related("files")
-    )
-    return {
-        dataset.period_id: {stored.name: stored for stored in dataset.files.all()}
-        for dataset in datasets
-        if dataset.latest_publication_id is None
-        or dataset.source_publication_id >= dataset.latest_publication_id
-    }

@@ -328,6 +328,7 @@ def test_files_never_built_are_built_once_by_the_first_request(
 
 
 def test_a_file_missing_from_storage_is_rebuilt_once(client, published, builds):
+    fetch(client, file_url("items.csv"))  # looked up and cached
     default_storage.delete(stored("items.csv").storage_name)
 
     first = fetch(client, file_url("items.csv"))
@@ -424,6 +425,23 @@ def test_build_opendata_rebuilds_every_published_period(published, period, build
     assert builds == [period.pk]
     assert stored("items.csv").sha256 in out.getvalue()
     assert "Built the open data of 1 period(s)." in out.getvalue()
+
+
+def test_after_build_opendata_the_next_download_serves_the_new_files(
+    client, published, period, django_capture_on_commit_callbacks
+):
+    before = fetch(client, file_url("matrix.csv"))
+    organisation = published.organisation
+    organisation.name = "Renamed Without Correction"  # a change no publication announces
+    organisation.save(update_fields=["name"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("build_opendata", "--period", str(period.pk), stdout=StringIO())
+    after = fetch(client, file_url("matrix.csv"))
+
+    assert b"Renamed Without Correction" not in before.body
+    assert b"Renamed Without Correction" in after.body
+    assert after["ETag"] != before["ETag"]
 
 
 def test_build_opendata_for_one_period_and_its_refusals(published, period, framework, builds):
