@@ -34,6 +34,7 @@ from commitments.models import (
 from commitments.services.reports import MetricInput, report_create
 from demo.content import example_item_fill, example_verdict
 from demo.walk import People, report_walk
+from reports.opendata.services import opendata_rebuild
 
 SCALE_DOMAIN = "scale.pledgeproof.test"
 SCALE_ORG_PREFIX = "Scale Test Org"
@@ -123,6 +124,8 @@ def scale_seed(
                 result.reports_created += 1
             if progress is not None:
                 progress(done, total)
+    for period in years:
+        opendata_rebuild(period.pk)
     return result
 
 
@@ -242,4 +245,6 @@ def _published_report(
         verdict=lambda position, _item: example_verdict(statuses[position], rng),
         # Rendering a PDF for each of hundreds of reports would dominate seeding; render_report does it.
         render_pdf=False,
+        # Each publication would rebuild its period's files from every report so far; built once below.
+        rebuild_open_data=False,
     )

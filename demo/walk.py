@@ -86,6 +86,7 @@ def report_walk(
     changes_message: str = "More detail",
     verified: Step | None = None,
     render_pdf: bool = True,
+    rebuild_open_data: bool = True,
 ) -> ProgressReport:
     """Move `report` from its state to `to` through the transition services; return it as it is then.
 
@@ -97,7 +98,8 @@ def report_walk(
     - requesting changes names the item at index `changes_item` (framework order) with `changes_message`;
     - before verifying, every item gets `verdict(index, item)` (by default verified);
     - `verified(report)` runs once verified, before publishing (a company response);
-    - publishing queues the public PDF unless `render_pdf` is false (bulk seeding).
+    - publishing queues the public PDF unless `render_pdf` is false, and the period's open-data
+      files unless `rebuild_open_data` is false (bulk seeding).
     """
     verdict = verdict or every_item_verified()
     route = report_route(ProgressReport.objects.values_list("status", flat=True).get(pk=report.pk), to)
@@ -134,5 +136,10 @@ def report_walk(
             if verified is not None:
                 verified(report)
         elif state == ReportStatus.PUBLISHED:
-            report = report_publish(report=report, acting_user=by.admin, render_pdf=render_pdf).report
+            report = report_publish(
+                report=report,
+                acting_user=by.admin,
+                render_pdf=render_pdf,
+                rebuild_open_data=rebuild_open_data,
+            ).report
     return report

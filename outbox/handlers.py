@@ -35,6 +35,14 @@ def _pdf_render(entry: OutboxEntry) -> None:
     artifact_render_task.delay(entry.payload["artifact_id"])
 
 
+def _opendata_rebuild(entry: OutboxEntry) -> None:
+    # A rebuild from the same or a newer publication is a no-op (only_if_stale), so a second copy
+    # builds nothing; and a file found stale by a request is rebuilt then, whatever this row does.
+    from reports.tasks import opendata_rebuild_task
+
+    opendata_rebuild_task.delay(entry.payload["period_id"])
+
+
 def _public_cache_bump(entry: OutboxEntry) -> None:
     from reports.cache import public_generation_bump
 
@@ -44,5 +52,6 @@ def _public_cache_bump(entry: OutboxEntry) -> None:
 HANDLERS: dict[str, Handler] = {
     OutboxKind.EMAIL: Handler(_email, completes=False, via_broker=True),
     OutboxKind.PDF_RENDER: Handler(_pdf_render, completes=True, via_broker=True),
+    OutboxKind.OPENDATA_REBUILD: Handler(_opendata_rebuild, completes=True, via_broker=True),
     OutboxKind.PUBLIC_CACHE_BUMP: Handler(_public_cache_bump, completes=True, via_broker=False),
 }

@@ -66,13 +66,17 @@ def public_cache_invalidate_on_commit() -> None:
     record(OutboxKind.PUBLIC_CACHE_BUMP, {})
 
 
+def _fragment_key(name: str, parts: dict[str, str], generation: int) -> str:
+    digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:32]
+    return f"public:page:{generation}:{name}:{digest}"
+
+
 def public_cached(name: str, parts: dict[str, str], build: Callable[[], T]) -> T:
     """`build()`, or what it returned for the same page and parameters since the last publication."""
     generation = _generation_if_reachable()
     if generation is None:
         return build()
-    digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:32]
-    key = f"public:page:{generation}:{name}:{digest}"
+    key = _fragment_key(name, parts, generation)
     found = with_shared_cache(lambda: cache.get(key), during="reading a public page", otherwise=_none)
     if found is None:
         found = build()
@@ -90,6 +94,14 @@ def _none() -> None:
 
 def _store(write: Callable[[], object]) -> None:
     with_shared_cache(write, during="storing a public page", otherwise=_none)
+
+
+def public_cache_set(name: str, parts: dict[str, str], value: object) -> None:
+    """Replace what public_cached holds for `name` and `parts`, found out of date by its user."""
+    generation = _generation_if_reachable()
+    if generation is not None:
+        key = _fragment_key(name, parts, generation)
+        _store(lambda: cache.set(key, value, PAGE_TIMEOUT))
 
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")

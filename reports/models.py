@@ -174,3 +174,41 @@ class ReportArtifact(models.Model):
     @property
     def file_name(self) -> str:
         return f"pledgeproof-{self.document_id}.pdf"
+
+
+class OpenDataSet(models.Model):
+    """A period's open-data files as last built: the row each build of the period locks and switches.
+
+    `source_publication_id` is the newest publication of the period the build had seen when it
+    read the data (the data may be newer still, never older); a newer publication makes the
+    files stale, whether or not its rebuild was queued.
+    """
+
+    period = models.OneToOneField(
+        "commitments.ReportingPeriod", on_delete=models.PROTECT, related_name="open_data"
+    )
+    source_publication_id = models.PositiveBigIntegerField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Open data of period {self.period_id}"
+
+
+class OpenDataFile(models.Model):
+    """One file of a period's open data, stored under a name no other content ever gets."""
+
+    dataset = models.ForeignKey(OpenDataSet, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(
+        max_length=50, help_text="The name it is served and listed under, e.g. items.csv."
+    )
+    storage_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dataset", "name"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="open_data_file_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} of period {self.dataset.period_id}"

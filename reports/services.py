@@ -21,12 +21,17 @@ from commitments.services.reports import report_lock, report_transition
 from commitments.vocabulary import LedgerEvent
 from reports.cache import public_cache_invalidate_on_commit
 from reports.models import Publication
+from reports.opendata.services import opendata_rebuild_on_commit
 from reports.selectors import report_public_snapshot
 
 
 @transaction.atomic
-def report_publish(*, report: ProgressReport, acting_user: User, render_pdf: bool = True) -> Publication:
-    """Publish a verified report; `render_pdf=False` skips queueing its public PDF (bulk seeding).
+def report_publish(
+    *, report: ProgressReport, acting_user: User, render_pdf: bool = True, rebuild_open_data: bool = True
+) -> Publication:
+    """Publish a verified report; `render_pdf=False` skips queueing its public PDF and
+    `rebuild_open_data=False` its period's open-data files (bulk seeding, which builds them once
+    at the end; a request finding them stale would rebuild them too).
 
     Returns the new Publication; its `.report` is the published report (the one given is left as it was).
     """
@@ -55,6 +60,8 @@ def report_publish(*, report: ProgressReport, acting_user: User, render_pdf: boo
     )
     report_notify(report=published, event=ReportStatus.PUBLISHED)
     public_cache_invalidate_on_commit()
+    if rebuild_open_data:
+        opendata_rebuild_on_commit(published.period_id)
     if render_pdf:
         _public_pdf_queue(published)
     return publication
@@ -111,6 +118,7 @@ def publication_correct(*, report: ProgressReport, acting_user: User, reason: st
         },
     )
     public_cache_invalidate_on_commit()
+    opendata_rebuild_on_commit(locked.period_id)
     _public_pdf_queue(locked)
     return publication
 

@@ -23,3 +23,12 @@ def artifact_sweep_stale_task() -> dict:
 
     outcome = artifact_sweep_stale()
     return {"requeued": outcome.requeued, "failed": outcome.failed}
+
+
+@shared_task
+def opendata_rebuild_task(period_id: int) -> None:
+    """Build and store the open-data files of one period (reports.opendata.services), unless a
+    request found them stale and built them from this publication (or a newer one) first."""
+    from reports.opendata.services import opendata_rebuild
+
+    opendata_rebuild(period_id, only_if_stale=True)

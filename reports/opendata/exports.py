@@ -276,6 +276,9 @@ FILE_BUILDERS = {
     "LICENSE.txt": licence_txt,
 }
 
+# Every file a period has, as served, stored and listed.
+FILE_NAMES = [*FILE_BUILDERS, "checksums.txt"]
+
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".json": "application/json",

@@ -1,26 +1,33 @@
 """Open data under /data/: the index page, the files of each period, the JSON Schema and the feed.
 
 Anonymous and read-only. The files are built by reports.opendata.exports from current
-publications only.
+publications only, once per publication or correction (reports.opendata.services), and served
+from storage with their SHA-256 as ETag and their build time as Last-Modified.
 """
 
-import hashlib
 from pathlib import Path
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from commitments.models import ReportingPeriod
 from reports.models import Publication
 from reports.opendata import exports
 from reports.opendata.dataset import open_data_period_find, open_data_periods
+from reports.opendata.serving import ServedFile, opendata_checksums, opendata_open, opendata_served
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "open-data.schema.json"
 FEED_SIZE = 100
+# Files change only with a publication; a client or proxy may reuse one for a minute, then asks
+# again with If-None-Match and gets a 304 while it is unchanged.
+FILE_CACHE_CONTROL = "public, max-age=60"
+FILE_BLOCK_SIZE = 64 * 1024
 
 
 def _period_or_404(framework_key: str, label: str) -> ReportingPeriod:
@@ -39,19 +46,25 @@ def _docs() -> dict:
         "licence_url": exports.LICENCE_URL,
         "schema_url": reverse("data:schema"),
         "feed_url": reverse("data:feed"),
-        "file_names": list(exports.FILE_BUILDERS) + ["checksums.txt"],
+        "file_names": exports.FILE_NAMES,
     }
 
 
 def _datasets(periods: list[ReportingPeriod]) -> list[dict]:
+    stored = opendata_checksums(periods)
     return [
         {
             "period": period,
             "url": reverse("data:period", args=[period.framework.key, period.label]),
             "attribution": exports.attribution(period),
             "files": [
-                {"name": name, "url": reverse("data:file", args=[period.framework.key, period.label, name])}
-                for name in [*exports.FILE_BUILDERS, "checksums.txt"]
+                {
+                    "name": name,
+                    "url": reverse("data:file", args=[period.framework.key, period.label, name]),
+                    # None until the files are built (the first download builds them).
+                    "stored": stored.get(period.pk, {}).get(name),
+                }
+                for name in exports.FILE_NAMES
             ],
         }
         for period in periods
@@ -70,22 +83,38 @@ def period_view(request: HttpRequest, framework: str, period: str) -> HttpRespon
     return render(request, "data/index.html", {"datasets": _datasets([found]), "single": True, **_docs()})
 
 
-def _download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # The name is the one checksums.txt lists, so `sha256sum -c` works on a folder of downloads.
-    response["ETag"] = f'"{hashlib.sha256(content).hexdigest()}"'
+def _file_headers(response: HttpResponse, served: ServedFile) -> HttpResponse:
+    response["ETag"] = f'"{served.sha256}"'
+    response["Last-Modified"] = http_date(served.built_at_timestamp)
+    response["Cache-Control"] = FILE_CACHE_CONTROL
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 @require_safe
 def file_view(request: HttpRequest, framework: str, period: str, filename: str) -> HttpResponse:
-    if filename not in exports.FILE_BUILDERS and filename != "checksums.txt":
+    if filename not in exports.FILE_NAMES:
         raise Http404("No such file.")
-    found = _period_or_404(framework, period)
-    files = exports.period_files(period=found)
-    return _download(files[filename], filename=filename, content_type=exports.content_type(filename))
+    served = opendata_served(framework_key=framework, label=period, name=filename)
+    if served is None:
+        raise Http404("No published data for this framework and period.")
+    unchanged = get_conditional_response(
+        request, etag=f'"{served.sha256}"', last_modified=int(served.built_at_timestamp)
+    )
+    if unchanged is not None:  # 304 Not Modified, or 412 for a failed If-Match / If-Unmodified-Since
+        return _file_headers(unchanged, served)
+    content_type = exports.content_type(filename)
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=content_type)
+    else:
+        served, handle = opendata_open(served, framework_key=framework, label=period)
+        response = FileResponse(handle, content_type=content_type)
+        # Larger blocks than FileResponse's 4 KiB: far fewer writes for a file of a megabyte.
+        response.block_size = FILE_BLOCK_SIZE
+    response["Content-Length"] = str(served.size_bytes)
+    # The name is the one checksums.txt lists, so `sha256sum -c` works on a folder of downloads.
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _file_headers(response, served)
 
 
 @require_safe
