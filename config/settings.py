@@ -18,6 +18,8 @@ from django.core.checks.security.base import (
 )
 from django.core.exceptions import ImproperlyConfigured
 
+from config.storage import default_storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -218,6 +220,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media-not-served/"  # evidence is served only through permission-checked views
+# Evidence and signed PDFs: MEDIA_ROOT, or an S3-compatible bucket with STORAGE_BACKEND=s3
+# (S3_BUCKET, S3_ENDPOINT_URL, S3_REGION...; config/storage.py).
+STORAGES = {
+    "default": default_storage_from_env(os.environ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Evidence uploads
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
