@@ -172,8 +172,10 @@ class BucketFiles(StoredFiles):
         return self.client.get_object(Bucket=self.bucket, Key=name)["Body"].read()
 
     def empty(self) -> None:
-        for key in self.keys():
-            self.client.delete_object(Bucket=self.bucket, Key=key)
+        """Every version too, for tests that switch versioning on."""
+        for page in self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket):
+            for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                self.client.delete_object(Bucket=self.bucket, Key=entry["Key"], VersionId=entry["VersionId"])
 
 
 @pytest.fixture(params=["folder"])
