@@ -27,10 +27,10 @@ S3_VARIABLES = ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX", "S3_AD
 
 # The rules AWS gives for a bucket name (3-63 characters, lower-case letters, digits, dots and
 # hyphens, starting and ending with a letter or digit, not shaped like an IP address).
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}")
 
 # Fail fast when the server is unreachable (a readiness probe should not hang), but let a slow
 # transfer of a large file go on.
@@ -66,24 +66,31 @@ def s3_options(environ: Mapping[str, str], *, max_attempts: int = MAX_ATTEMPTS) 
     bucket = environ.get("S3_BUCKET", "").strip()
     if not bucket:
         raise ImproperlyConfigured("S3_BUCKET must be set when STORAGE_BACKEND=s3 (the bucket's name).")
-    if not _BUCKET.match(bucket) or ".." in bucket or _IP_ADDRESS.match(bucket):
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket or _IP_ADDRESS.fullmatch(bucket):
         raise ImproperlyConfigured(
             f"S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, dots and hyphens); "
             f"got {bucket!r}."
         )
     endpoint = environ.get("S3_ENDPOINT_URL", "").strip()
     if endpoint:
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        try:
+            parts = urlsplit(endpoint)
+            usable = (
+                parts.scheme in ("http", "https") and parts.hostname and not (parts.query or parts.fragment)
+            )
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            usable = False
+        if not usable:
             raise ImproperlyConfigured(
                 f"S3_ENDPOINT_URL must be an http:// or https:// address such as "
                 f"https://minio.internal:9000; got {endpoint!r}."
             )
     region = environ.get("S3_REGION", "").strip()
-    if region and not _REGION.match(region):
+    if region and not _REGION.fullmatch(region):
         raise ImproperlyConfigured(f"S3_REGION must be a region name such as eu-west-1; got {region!r}.")
     prefix = environ.get("S3_PREFIX", "").strip().strip("/")
-    if prefix and (not _PREFIX.match(prefix) or ".." in prefix.split("/")):
+    if prefix and (not _PREFIX.fullmatch(prefix) or ".." in prefix.split("/")):
         raise ImproperlyConfigured(
             f"S3_PREFIX must be a folder-like key prefix such as pledgeproof/media; got {prefix!r}."
         )
