@@ -27,14 +27,18 @@ node_modules/.installed: package.json package-lock.json
 	fi
 
 # DEBUG is off unless set (config/settings.py); a local run wants it on: the development secret key,
-# static files served by runserver, and seed_demo's known demo passwords.
+# static files served by runserver, and seed_demo's known demo passwords. The periodic jobs (deadline
+# reminders, the stuck-PDF sweep) run in run_scheduler beside runserver, in one shell that stops it
+# however runserver ends; with no broker, nothing else would run them.
 run: export DEBUG = 1
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_frameworks
 	$(PY) manage.py init_signing_key
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with the periodic jobs (run_scheduler) beside it (Ctrl-C stops both)"
+	@$(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv node

@@ -19,9 +19,9 @@ from accounts.second_factor import CodeKind, code_kind
 from accounts.selectors import invitation_token_hash, second_factor_summary
 from accounts.throttles import security_log, wait_phrase
 from commitments import access
+from commitments.emails import email_queue
 from commitments.errors import NotAllowed, TooManyAttempts, ValidationFailed
 from commitments.models import Membership, Organisation
-from commitments.tasks import email_send_task
 
 
 def _normalise_email(email: str) -> str:
@@ -96,7 +96,7 @@ def invitation_create(
         "organisation": str(organisation) if organisation else "",
         "expires_at": timezone.localtime(invitation.expires_at).strftime("%d %B %Y, %H:%M %Z"),
     }
-    transaction.on_commit(lambda: email_send_task.delay(template="invitation", to=[email], context=context))
+    email_queue(template="invitation", to=[email], context=context, key=f"invitation:{invitation.pk}")
     return invitation, raw_token
 
 
@@ -158,8 +158,8 @@ def invitation_accept(
 def password_reset_email_queue(*, user: User, reset_url: str) -> None:
     """Send the password-reset link once the surrounding transaction (if any) commits."""
     context = {"reset_url": reset_url, "name": user.full_name or user.email, "email": user.email}
-    to = [user.email]
-    transaction.on_commit(lambda: email_send_task.delay(template="password_reset", to=to, context=context))
+    with transaction.atomic():  # the outbox row is the whole change when no transaction surrounds it
+        email_queue(template="password_reset", to=[user.email], context=context)
 
 
 # --- Second factor -------------------------------------------------------------------------------
@@ -304,10 +304,7 @@ def second_factor_reset(*, acting_user: User, user: User) -> None:
         "required": user.second_factor_required,
         "security_url": settings.SITE_URL + reverse("accounts:security"),
     }
-    to = [user.email]
-    transaction.on_commit(
-        lambda: email_send_task.delay(template="second_factor_reset", to=to, context=context)
-    )
+    email_queue(template="second_factor_reset", to=[user.email], context=context)
 
 
 def _recovery_codes_replace(user: User) -> list[str]:

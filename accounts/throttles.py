@@ -7,8 +7,9 @@ requests per IP address and per email address.
 
 A count runs for one period from the first event it counts; the event that reaches the limit
 pauses the client for a whole period from then, so "try again at 09:15" is exact. Counts and
-pauses live in the default cache (atomic add and incr; with several web processes set
-CACHE_URL so that they share them).
+pauses live in the "counters" cache (atomic add and incr; with several web processes set
+CACHE_URL so that they share them). While that cannot be reached they are kept per process
+(config.cache says why neither fail-open nor fail-closed).
 """
 
 import datetime
@@ -20,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -69,7 +70,7 @@ class Throttle:
         `key` is what events are counted by (e.g. an email address); None for the client's IP
         address.
         """
-        until = cache.get(self._cache_key("pause", request, key))
+        until = caches["counters"].get(self._cache_key("pause", request, key))
         if until is None:
             return None
         return max(1, math.ceil(until - time.time()))
@@ -78,14 +79,15 @@ class Throttle:
         """Count one event; the one that reaches the limit pauses the client for a period."""
         seconds = int(self.period.total_seconds())
         count_key = self._cache_key("count", request, key)
-        cache.add(count_key, 0, timeout=seconds)
+        counters = caches["counters"]
+        counters.add(count_key, 0, timeout=seconds)
         try:
-            events = cache.incr(count_key)
+            events = counters.incr(count_key)
         except ValueError:  # expired between add and incr
-            cache.set(count_key, 1, timeout=seconds)
+            counters.set(count_key, 1, timeout=seconds)
             events = 1
         if events >= self.limit:
-            cache.add(self._cache_key("pause", request, key), time.time() + seconds, timeout=seconds)
+            counters.add(self._cache_key("pause", request, key), time.time() + seconds, timeout=seconds)
 
 
 SIGN_IN_FAILURES_PER_ADDRESS = Throttle(

@@ -8,6 +8,7 @@ variable, rather than running half-configured.
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -18,6 +19,8 @@ from django.core.checks.security.base import (
 )
 from django.core.exceptions import ImproperlyConfigured
 
+from config.log_format import logging_config
+from config.proxy import proxy_networks
 from config.storage import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -111,7 +114,38 @@ SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 # --- end of secret key ---------------------------------------------------------------------------
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+
+
+def trusted_origin_fault(origin: str) -> str:
+    """Why `origin` cannot be a CSRF trusted origin, or "" if it can. Django compares origins as
+    sent by browsers: a scheme and a host (a leading `*.` for subdomains), nothing after them."""
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 (raises for a port that is not a number)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "must start with https:// (or http://)"
+    if not parts.hostname:
+        return "has no host name"
+    if parts.path not in ("",) or parts.query or parts.fragment or parts.username or parts.password:
+        return "must be a scheme and a host only, with no path, query, user or trailing slash"
+    return ""
+
+
+# Origins (scheme and host) allowed to send forms besides the site's own address, e.g. when the
+# proxy in front passes another Host than the browser's: https://pledgeproof.example.org
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if _fault := trusted_origin_fault(_origin):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS: {_origin!r} {_fault}; e.g. https://pledgeproof.example.org"
+        )
+
+# Addresses or networks of the reverse proxies in front (e.g. 10.0.0.0/8). From them, the client's
+# address is read from X-Forwarded-For (config.proxy); from anyone else the header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+proxy_networks(TRUSTED_PROXIES)  # a malformed entry stops start-up, naming it
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -133,12 +167,23 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "reports",
+    # Side effects of state changes (emails, PDF jobs, cache refresh), recorded in the change's
+    # transaction and dispatched after commit (issue 12).
+    "outbox",
     # Fictional demo and scale data, with seed_demo, seed_scale and otp_code; the apps above never import it.
     "demo",
 ]
 
 MIDDLEWARE = [
+    # First: the client's address behind TRUSTED_PROXIES, for everything that counts per address.
+    "config.proxy.ClientAddressMiddleware",
+    # Every log line of the request carries its id, and the response says which it was.
+    "config.request_id.RequestIdMiddleware",
+    # /healthz and /readyz, before host validation and the HTTPS redirect (probes come direct).
+    "config.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off, straight after the HTTPS redirect, as WhiteNoise asks.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -189,15 +234,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Public pages are cached until the next publication (reports.cache). The default memory cache
 # is per process; with several web processes set CACHE_URL=redis://... so a publication
 # invalidates every process at once.
+# Losing the cache degrades the site, never breaks it (config.cache): public pages are rendered
+# uncached, and rate limits count through the "counters" alias, which falls back to this process's
+# memory while Redis cannot be reached. Short socket timeouts keep a Redis that swallows packets
+# from holding every request.
 _cache_url = env_str("CACHE_URL")
 if not _cache_url:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pledgeproof"}
-    }
+    _shared_cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pledgeproof"}
 elif _cache_url.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    _shared_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _cache_url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 else:
     raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL, or unset.")
+CACHES = {"default": _shared_cache, "counters": {"BACKEND": "config.cache.CountersCache"}}
+RATELIMIT_USE_CACHE = "counters"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -215,17 +268,22 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `manage.py collectstatic` copies every static file here; WhiteNoise serves them from it.
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    # Evidence and signed PDFs: MEDIA_ROOT, or an S3-compatible bucket with STORAGE_BACKEND=s3
+    # (S3_BUCKET, S3_ENDPOINT_URL, S3_REGION...; config/storage.py).
+    "default": default_storage_from_env(os.environ),
+    # collectstatic stores each file under a name holding its hash, plus a gzip copy (and Brotli,
+    # if the brotli package is installed); WhiteNoise sends hashed names with a one-year immutable
+    # Cache-Control. With DEBUG on, pages link the plain names and WhiteNoise finds them in
+    # STATICFILES_DIRS, so no collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media-not-served/"  # evidence is served only through permission-checked views
-# Evidence and signed PDFs: MEDIA_ROOT, or an S3-compatible bucket with STORAGE_BACKEND=s3
-# (S3_BUCKET, S3_ENDPOINT_URL, S3_REGION...; config/storage.py).
-STORAGES = {
-    "default": default_storage_from_env(os.environ),
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 
 # Evidence uploads
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
@@ -245,12 +303,63 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+# At-least-once delivery: a message is acknowledged only when its task has finished (acks late),
+# and put back on the queue when the process running it dies (reject on worker lost: a SIGKILL or
+# the OOM killer), so a crash re-delivers the job instead of losing it. Every task therefore runs
+# twice now and then and must be idempotent: rendering holds a claim on its artifact (reports.pdf.
+# services), reminders record each one sent. Prefetch 1: a worker holds one unstarted message at
+# most, so a killed worker strands only that one.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Time limits, in seconds, the one place they are set: past the soft limit a task gets an exception
+# it can record (a PDF is marked failed with the reason), at the hard limit its process is killed.
+# Every task has the default except PDF rendering, the longest job (reports.tasks). A soft limit
+# is a tenth (at least 5 s) before the hard one.
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(5, CELERY_TASK_TIME_LIMIT // 10)
+PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 660, minimum=10)
+PDF_RENDER_SOFT_TIME_LIMIT = PDF_RENDER_TIME_LIMIT - max(5, PDF_RENDER_TIME_LIMIT // 10)
+# A failed email of the pre-outbox task (commitments.tasks.email_send_task) is retried with
+# exponential backoff up to this many seconds;
+# meanwhile its worker holds the message unacknowledged.
+EMAIL_RETRY_BACKOFF_MAX = 600
+# Redis does not know a worker died: a message taken but never acknowledged (the whole worker was
+# killed, or its machine lost) comes back only after this visibility timeout. Kombu's default is an
+# hour; it must stay longer than the longest a worker holds a message (the longest job, or a retry's
+# wait), or one still running would be delivered twice.
+TASK_LONGEST_HOLD = max(CELERY_TASK_TIME_LIMIT, PDF_RENDER_TIME_LIMIT, EMAIL_RETRY_BACKOFF_MAX)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_LONGEST_HOLD + 60,
+    # Publishing: see CELERY_BROKER_CONNECTION_TIMEOUT below.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing a task happens in requests (after commit, from the outbox): a broker that is down or
+# hangs must cost a request a few seconds, not forever (the default: no socket timeout). Refused:
+# about 0.4 s; accepting connections but never answering: about 3 s (docs/benchmarks.md). The
+# outbox row stays pending and is published again later. Workers' BRPOP answers within 1 s, well
+# inside the socket timeout.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Every periodic job, in one place: `celery -A config beat` sends them to the workers in production;
+# with no broker, `manage.py run_scheduler` (started by `make run`) runs the same entries in-process.
+# Each job is idempotent and catches up after a missed run, so running it late or twice is harmless.
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {"task": "commitments.tasks.reminders_send_due_task", "schedule": 60 * 60 * 6},
+    # PDFs pending longer than PDF_RENDER_TIME_LIMIT (their worker died) are queued again.
+    "pdf-sweep-stale": {"task": "reports.tasks.artifact_sweep_stale_task", "schedule": 60 * 5},
+    # Retries side effects whose dispatch after commit failed (outbox.services).
+    "outbox-dispatch-due": {"task": "outbox.tasks.outbox_dispatch_due_task", "schedule": 60},
 }
+# Where run_scheduler remembers when each entry last ran, so a restart neither repeats nor skips one.
+SCHEDULER_STATE_FILE = Path(env_str("SCHEDULER_STATE_FILE") or BASE_DIR / "var" / "scheduler.json")
 
 # Signed PDF reports (issue 5). `manage.py init_signing_key` writes a private root and a
 # report-signing certificate into PLEDGEPROOF_SIGNING_DIR for local use; in production point the
@@ -271,6 +380,9 @@ PLEDGEPROOF_SIGNING_KEY_PASSPHRASE = env_str("PLEDGEPROOF_SIGNING_KEY_PASSPHRASE
 PLEDGEPROOF_TSA_URL = env_str("PLEDGEPROOF_TSA_URL")
 # Queue the public PDF when a report is published or corrected.
 PDF_RENDER_ON_PUBLISH = env_bool("PDF_RENDER_ON_PUBLISH", True)
+# A rendering whose process died is started again (by re-delivery or the sweep) this many times in
+# all; then the PDF is marked failed with the reason, and staff may retry it.
+PDF_RENDER_MAX_ATTEMPTS = env_int("PDF_RENDER_MAX_ATTEMPTS", 3, minimum=1)
 PDF_MAX_VERIFY_UPLOAD_BYTES = env_int("PDF_MAX_VERIFY_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 # Checking an uploaded PDF's signature costs real CPU: uploads to /verify/ from one IP address are
 # limited to this many a minute (django-ratelimit, counting in the default cache; with several
@@ -388,11 +500,19 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each rendering step at INFO; only its warnings (e.g. refused URLs) matter.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
-}
+# Every line has time, level, logger and request id (config.log_format); LOG_FORMAT=json for a
+# log collector, text (the default) for people.
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")).upper()
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+LOGGING = logging_config(
+    log_format=LOG_FORMAT,
+    level=LOG_LEVEL,
+    extra_loggers={
+        # WeasyPrint reports each rendering step at INFO; only its warnings (e.g. refused URLs) matter.
+        "weasyprint.progress": {"level": "WARNING"},
+        # Django's own handlers (its plain console with DEBUG on, runserver's request lines) give
+        # way to the one above, so that every line has the same format, and none is printed twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
+)

@@ -31,3 +31,10 @@ PLEDGEPROOF_TSA_URL = ""
 PDF_VERIFY_UPLOADS_PER_MINUTE = 10_000
 # Publishing queues the public PDF in production; tests that want it switch this on.
 PDF_RENDER_ON_PUBLISH = False
+# Pages link static files by their plain names, so the suite needs no collectstatic; one test
+# (tests/test_static_files.py) collects them with the production storage and serves them.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="pledgeproof-test-static-"))

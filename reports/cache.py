@@ -2,8 +2,9 @@
 
 Page fragments are stored under a key that includes the current generation, so a publication
 or correction makes every cached public page stale at once without finding and deleting keys.
-The bump runs on commit: a rolled-back publication must not invalidate anything, and a page
-rendered between the bump and the commit must not be cached under the new generation.
+The bump runs on commit (an outbox row, outbox.services): a rolled-back publication must not
+invalidate anything, and a page rendered between the bump and the commit must not be cached
+under the new generation.
 
 With the default per-process memory cache, other processes see a bump only through their own
 entries' timeout; production with several processes sets CACHE_URL to a shared Redis.
@@ -13,6 +14,10 @@ keyed by the full path, so a hit renders no template at all; that is safe becaus
 rendered for an anonymous visitor holds nothing of the visitor (no CSRF token, no name, no
 messages), and it is checked on every store. Signed-in users always get a fresh render around
 the cached page fragments, which are rendered without the request.
+
+When the cache cannot be reached, pages are rendered for every request instead (config.cache):
+slower, never an error page. The generation bump itself still raises then, so that whoever
+dispatches it after a publication knows to try again.
 """
 
 import gzip
@@ -25,9 +30,12 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
+
+from config.cache import with_shared_cache
+from outbox.models import OutboxKind
+from outbox.services import record
 
 GENERATION_KEY = "public:generation"
 PAGE_TIMEOUT = 300  # seconds; a backstop, publications invalidate at once through the generation
@@ -53,18 +61,35 @@ def public_generation_bump() -> None:
 
 
 def public_cache_invalidate_on_commit() -> None:
-    transaction.on_commit(public_generation_bump)
+    """Bump the generation once the current transaction commits, through the outbox: a bump
+    that fails (the cache unreachable) is retried instead of lost."""
+    record(OutboxKind.PUBLIC_CACHE_BUMP, {})
 
 
 def public_cached(name: str, parts: dict[str, str], build: Callable[[], T]) -> T:
     """`build()`, or what it returned for the same page and parameters since the last publication."""
+    generation = _generation_if_reachable()
+    if generation is None:
+        return build()
     digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:32]
-    key = f"public:page:{public_generation()}:{name}:{digest}"
-    found = cache.get(key)
+    key = f"public:page:{generation}:{name}:{digest}"
+    found = with_shared_cache(lambda: cache.get(key), during="reading a public page", otherwise=_none)
     if found is None:
         found = build()
-        cache.set(key, found, PAGE_TIMEOUT)
+        _store(lambda: cache.set(key, found, PAGE_TIMEOUT))
     return found
+
+
+def _generation_if_reachable() -> int | None:
+    return with_shared_cache(public_generation, during="reading the pages' generation", otherwise=_none)
+
+
+def _none() -> None:
+    return None
+
+
+def _store(write: Callable[[], object]) -> None:
+    with_shared_cache(write, during="storing a public page", otherwise=_none)
 
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -86,18 +111,24 @@ def public_response_cached(
         return render()
     if not _anonymous_without_messages(request):
         return render()
+    generation = _generation_if_reachable()
+    if generation is None:
+        return render()
     # The path and query string as sent: the full path, without the cost of re-quoting it.
     digest = hashlib.sha256(f"{request.path}?{query_string}".encode()).hexdigest()[:32]
-    key = f"public:response:{public_generation()}:{digest}"
+    key = f"public:response:{generation}:{digest}"
     encoding = "gzip" if _ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
     # Each encoding is its own entry, so a gzip hit does not unpickle the uncompressed body too.
-    found = cache.get(f"{key}:{encoding}")
+    found = with_shared_cache(
+        lambda: cache.get(f"{key}:{encoding}"), during="reading a public page", otherwise=_none
+    )
     if found is None:
         response = render()
         if not _replayable(request, response):
             return response
         variants = _variants(response)
-        cache.set_many({f"{key}:{name}": value for name, value in variants.items()}, PAGE_TIMEOUT)
+        entries = {f"{key}:{name}": value for name, value in variants.items()}
+        _store(lambda: cache.set_many(entries, PAGE_TIMEOUT))
         found = variants[encoding]
     body, headers = found
     if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MATCH" in request.META:

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from commitments.models import ProgressReport, ReportStatus
 
@@ -71,6 +74,26 @@ class ReportArtifactQuerySet(models.QuerySet):
             )
         )
 
+    def stuck(self, now=None):
+        """Pending, with nothing heard of it for longer than a rendering may take.
+
+        Neither requested, queued nor claimed by a worker within PDF_RENDER_TIME_LIMIT: its message
+        was lost or the process rendering it died (a live one is killed at that limit). The sweep
+        queues these again, and staff may retry them (the one rule for both).
+        """
+        cutoff = (now or timezone.now()) - timedelta(seconds=settings.PDF_RENDER_TIME_LIMIT)
+        return self.filter(
+            models.Q(queued_at__isnull=True) | models.Q(queued_at__lt=cutoff),
+            models.Q(claimed_at__isnull=True) | models.Q(claimed_at__lt=cutoff),
+            status=ArtifactStatus.PENDING,
+            requested_at__lt=cutoff,
+        )
+
+    def with_stuck_flag(self, now=None):
+        """Each artifact with `is_stuck`, decided by `stuck()`."""
+        stuck = self.model.objects.stuck(now).filter(pk=models.OuterRef("pk"))
+        return self.annotate(is_stuck=models.Exists(stuck))
+
     def with_public_flag(self):
         """Each artifact with `is_public`, decided by `public()` (one subquery, no second rule)."""
         public = self.model.objects.public().filter(pk=models.OuterRef("pk"))
@@ -97,7 +120,16 @@ class ReportArtifact(models.Model):
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=ArtifactStatus.choices, default=ArtifactStatus.PENDING)
     failure_reason = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="Renderings started since it was requested or last retried."
+    )
+    # The claim (lease) of the one rendering that may finish it: set under the row lock when a worker
+    # starts; a rendering whose claim was taken over (its process presumed dead) is discarded.
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True, help_text="host:pid of the rendering process.")
+    claim_task_id = models.CharField(max_length=64, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When rendering was last queued.")
     storage_name = models.CharField(max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)

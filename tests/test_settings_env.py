@@ -50,6 +50,8 @@ def strong_key() -> str:
             "PDF_VERIFY_UPLOADS_PER_MINUTE must be at least 1; got 0.",
         ),
         ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "PDF_RENDER_TIME_LIMIT": "5"}, "PDF_RENDER_TIME_LIMIT must be at least 10; got 5."),
+        ({"DEBUG": "1", "PDF_RENDER_MAX_ATTEMPTS": "many"}, "PDF_RENDER_MAX_ATTEMPTS must be a whole number"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_the_variable(env, message):

@@ -1,10 +1,10 @@
 """Who is told what, by email, when a report moves; and the deadline reminders job.
 
-Emails are queued with transaction.on_commit, so a change that rolls back sends nothing.
+Emails are recorded in the outbox inside the change's transaction and sent once it commits, so a
+change that rolls back sends nothing (commitments.emails.email_queue).
 """
 
 import datetime
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from commitments.emails import email_queue
 from commitments.models import (
     Commitment,
     Membership,
@@ -21,7 +22,6 @@ from commitments.models import (
     ReportingPeriod,
     ReportStatus,
 )
-from commitments.tasks import email_send_task
 from commitments.vocabulary import EDITABLE_STATES
 
 # Reports in these states have been handed in: no reminder is due for them.
@@ -58,24 +58,25 @@ def _report_context(report: ProgressReport, *, path: str) -> dict:
     }
 
 
-def _queue(template: str, to: list[str], context: dict) -> None:
-    if to:
-        transaction.on_commit(partial(email_send_task.delay, template=template, to=to, context=context))
-
-
 def report_notify(*, report: ProgressReport, event: ReportStatus, message: str = "") -> None:
     """Queue the email that goes with the report's move to the state `event`. Call inside the
     transition's transaction."""
     review_path = reverse("commitments:report_review", kwargs={"report_id": report.pk})
     editor_path = reverse("commitments:report_edit", kwargs={"report_id": report.pk})
+    # Each move happens once per submission (revision) of a report.
+    key = f"report_{event}:{report.pk}:r{report.revision}"
     if event == ReportStatus.SUBMITTED:
         context = _report_context(report, path=review_path)
-        _queue("report_submitted", _reviewer_emails(report.organisation_id), context)
+        email_queue(
+            template="report_submitted", to=_reviewer_emails(report.organisation_id), context=context, key=key
+        )
     elif event in (ReportStatus.CHANGES_REQUESTED, ReportStatus.VERIFIED, ReportStatus.PUBLISHED):
         # Changes are made in the editor; verdicts are read, and answered, on the report page.
         path = editor_path if event == ReportStatus.CHANGES_REQUESTED else review_path
         context = {**_report_context(report, path=path), "message": message}
-        _queue(f"report_{event}", _officer_emails(report.organisation_id), context)
+        email_queue(
+            template=f"report_{event}", to=_officer_emails(report.organisation_id), context=context, key=key
+        )
     else:
         raise ValueError(f"No notification for {event!r}")
 
@@ -131,7 +132,12 @@ def reminders_send_due(*, today: datetime.date | None = None) -> int:
                         "days_left": (period.due_on - today).days,
                         "report_url": f"{settings.SITE_URL}{reverse('commitments:dashboard')}",
                     }
-                    _queue("deadline_reminder", _officer_emails(organisation.pk), context)
+                    email_queue(
+                        template="deadline_reminder",
+                        to=_officer_emails(organisation.pk),
+                        context=context,
+                        key=f"deadline_reminder:{organisation.pk}:{period.pk}:{kind}",
+                    )
             except IntegrityError:
                 continue  # already sent by an earlier or concurrent run
             sent += 1

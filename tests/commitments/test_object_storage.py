@@ -58,3 +58,16 @@ def test_the_readiness_check_leaves_nothing_in_a_versioned_bucket(media):
 
     versions = media.client.list_object_versions(Bucket=media.bucket)
     assert "Versions" not in versions and "DeleteMarkers" not in versions
+
+
+def test_readyz_is_ready_with_the_bucket_and_not_when_its_server_is_down(client, media, request):
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["storage"]["status"] == "ok"
+
+    request.getfixturevalue("broken_storage")
+    down = client.get("/readyz")
+
+    assert down.status_code == 503
+    storage = down.json()["checks"]["storage"]
+    assert (storage["status"], storage["error"]) == ("fail", "StorageUnavailable")

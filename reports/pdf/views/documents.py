@@ -1,5 +1,8 @@
 """Signed PDF documents in the web app: list, generate, watch while pending, retry, download.
 
+Retry is offered for a failed PDF and for one stuck pending (`ReportArtifact.objects.stuck()`: its
+rendering died), to whoever may generate that kind of PDF.
+
 Who sees what is the access gate's (commitments.access, its DOCUMENTS rules): a report's public
 PDF for anyone who may read the report or the program's documents (and it is public once
 published, see /verify/); its audit PDF only for reviewers, program admins and auditors outside
@@ -56,6 +59,7 @@ def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
     kinds = _visible_kinds(user, report)
     artifacts = list(
         ReportArtifact.objects.filter(report=report, kind__in=kinds)
+        .with_stuck_flag()
         .select_related("report__period", "period", "publication")
         .order_by("-version")
     )
@@ -113,6 +117,7 @@ def report_document_generate_view(request: HttpRequest, report_id: int, kind: st
 def _summary_panel(user, period: ReportingPeriod) -> KindPanel:
     artifacts = list(
         ReportArtifact.objects.filter(kind=ArtifactKind.SUMMARY, period=period, report__isnull=True)
+        .with_stuck_flag()
         .select_related("period")
         .order_by("-version")
     )

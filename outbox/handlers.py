@@ -1,0 +1,48 @@
+"""The one registry of side effects: what dispatching each kind of outbox row does.
+
+A handler either completes the side effect itself (the row is done when it returns), or hands it
+to a Celery task that completes the row (`completes=False`): the email task marks its row done
+in the transaction that found it still pending, so that a second copy of the task sends nothing.
+`via_broker` handlers publish to the broker, so they wait while it was just found unreachable.
+
+Handlers import what they call when they run: the apps that record side effects import the
+outbox, not the other way round.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from outbox.models import OutboxEntry, OutboxKind
+
+
+@dataclass(frozen=True)
+class Handler:
+    run: Callable[[OutboxEntry], None]
+    completes: bool
+    via_broker: bool
+
+
+def _email(entry: OutboxEntry) -> None:
+    from commitments.tasks import email_outbox_send_task
+
+    email_outbox_send_task.delay(entry.pk)
+
+
+def _pdf_render(entry: OutboxEntry) -> None:
+    # Rendering does nothing unless the artifact is still pending, so a second copy renders nothing.
+    from reports.tasks import artifact_render_task
+
+    artifact_render_task.delay(entry.payload["artifact_id"])
+
+
+def _public_cache_bump(entry: OutboxEntry) -> None:
+    from reports.cache import public_generation_bump
+
+    public_generation_bump()
+
+
+HANDLERS: dict[str, Handler] = {
+    OutboxKind.EMAIL: Handler(_email, completes=False, via_broker=True),
+    OutboxKind.PDF_RENDER: Handler(_pdf_render, completes=True, via_broker=True),
+    OutboxKind.PUBLIC_CACHE_BUMP: Handler(_public_cache_bump, completes=True, via_broker=False),
+}
