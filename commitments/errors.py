@@ -39,3 +39,7 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class StorageFailed(UploadRefused):
+    """An acceptable upload could not be stored (storage unreachable or full); nothing was saved."""

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from django.http import FileResponse
 from django.utils.text import slugify
 
+from commitments.evidence_storage import blob_response
 from commitments.sniffing import EXTENSIONS
 
 _UNKNOWN_TYPE = "application/octet-stream"
@@ -27,7 +28,7 @@ def evidence_file_response(handle: BinaryIO, *, title: str, sha256: str, media_t
     if media_type not in EXTENSIONS:
         # Rows stored before the current checks may carry another type; it is not repeated.
         media_type = _UNKNOWN_TYPE
-    response = FileResponse(
+    response = blob_response(
         handle,
         as_attachment=True,
         filename=evidence_download_name(title=title, sha256=sha256, media_type=media_type),

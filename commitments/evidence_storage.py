@@ -1,10 +1,17 @@
 """Streaming, content-addressed storage for evidence files (and, through store_bytes, the signed PDFs).
 
-An upload is copied in fixed-size chunks to a scratch file inside MEDIA_ROOT while its SHA-256
-and size are computed and its content is sniffed, so memory does not grow with the file and a
-refused upload is stopped at the chunk that gave it away. Accepted bytes are stored under
-`evidence/<sha[:2]>/<sha>`: the name is the hash, so the same document uploaded twice is
-stored once and a stored file can never be replaced by different bytes.
+An upload is copied in fixed-size chunks to a local scratch file while its SHA-256 and size are
+computed and its content is sniffed, so memory does not grow with the file and a refused upload
+is stopped at the chunk that gave it away. Only accepted bytes are then stored, under
+`evidence/<sha[:2]>/<sha>`: the name is the hash, so the same document uploaded twice is stored
+once and a stored file can never be replaced by different bytes.
+
+Everything goes through Django's default storage (STORAGES["default"], config/storage.py): a
+folder (MEDIA_ROOT) or an S3-compatible bucket (commitments.object_storage). Nothing here asks a
+storage for a local path or renames a stored file. On a folder the scratch file sits inside it,
+so storing it is a rename; on a bucket it sits in FILE_UPLOAD_TEMP_DIR and is uploaded from there,
+and the object appears only once the upload completes. Either way no stored name ever holds part
+of a file, and the scratch file is gone when the call returns, whatever happened.
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import FileResponse
 
-from commitments.errors import UploadRefused
+from commitments.errors import StorageFailed, UploadRefused
 from commitments.sniffing import ContentSniffer
 
 logger = logging.getLogger(__name__)
@@ -88,7 +96,8 @@ def store_evidence_file(upload: Any, *, name: str | None = None) -> StoredBlob:
     """Hash, size-check, sniff and store `upload` (an UploadedFile or any binary stream).
 
     Raises UploadRefused for a bad name, an oversized file or content that is not a permitted
-    document; on that or any other error nothing is left behind in storage or MEDIA_ROOT.
+    document, and StorageFailed (an UploadRefused) when accepted bytes could not be stored; on
+    that or any other error nothing is left behind in storage or in the scratch folder.
     """
     original_name = clean_original_name(name if name is not None else getattr(upload, "name", ""))
     limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
@@ -98,10 +107,7 @@ def store_evidence_file(upload: Any, *, name: str | None = None) -> StoredBlob:
             f"This file is too large ({_megabytes(declared)} MB); the limit is {_megabytes(limit)} MB."
         )
 
-    scratch_dir = Path(settings.MEDIA_ROOT)
-    scratch_dir.mkdir(parents=True, exist_ok=True)
-    # Same file system as the storage root, so storing the accepted file is a rename, not a copy.
-    fd, scratch_path = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=scratch_dir)
+    fd, scratch_path = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=scratch_dir())
     try:
         digest = hashlib.sha256()
         size = 0
@@ -124,7 +130,14 @@ def store_evidence_file(upload: Any, *, name: str | None = None) -> StoredBlob:
             os.fsync(out.fileno())
         media_type = sniffer.finish(size=size, reopen=partial(open, scratch_path, "rb"))
         sha256 = digest.hexdigest()
-        storage_name, created = _store(scratch_path, content_address(sha256))
+        try:
+            storage_name, created = _store(scratch_path, content_address(sha256))
+        except Exception as exc:
+            logger.exception("Could not store an accepted evidence file in %s", storage_description())
+            raise StorageFailed(
+                "The file was accepted but could not be stored just now, so nothing was saved. "
+                "Please try again in a few minutes."
+            ) from exc
     finally:
         with suppress(FileNotFoundError):
             os.unlink(scratch_path)
@@ -141,25 +154,29 @@ def store_evidence_file(upload: Any, *, name: str | None = None) -> StoredBlob:
 def check_stored_blob(storage_name: str, *, name: str = "") -> str:
     """Run today's upload checks over a file already in storage: its media type, or UploadRefused.
 
-    Raises FileNotFoundError when the blob is missing. Reads it twice at most (as an upload is
-    read while it streams in, then again for the whole-file checks), never into memory whole.
+    Raises FileNotFoundError when the blob is missing. The blob is read once, in chunks, into a
+    local scratch file (as an upload is), and the whole-file checks read that copy.
     """
     sniffer = ContentSniffer(name=name)
     size = 0
-    with open_blob(storage_name) as handle:
-        for chunk in _chunks(handle):
-            size += len(chunk)
-            sniffer.feed(chunk)
-    return sniffer.finish(size=size, reopen=partial(open_blob, storage_name))
+    fd, scratch_path = tempfile.mkstemp(prefix=".recheck-", suffix=".part", dir=scratch_dir())
+    try:
+        with os.fdopen(fd, "wb") as out, open_blob(storage_name) as handle:
+            for chunk in _chunks(handle):
+                size += len(chunk)
+                sniffer.feed(chunk)
+                out.write(chunk)
+        return sniffer.finish(size=size, reopen=partial(open, scratch_path, "rb"))
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(scratch_path)
 
 
 def store_bytes(data: bytes, name: str) -> str:
     """Store bytes the platform made itself (e.g. a signed PDF) under `name`, as uploads are stored:
-    written to a scratch file in MEDIA_ROOT and moved into place, so a stored name never holds part
+    written to a scratch file and moved or uploaded into place, so a stored name never holds part
     of a file; a name that already exists is kept (the name is the content's hash)."""
-    scratch_dir = Path(settings.MEDIA_ROOT)
-    scratch_dir.mkdir(parents=True, exist_ok=True)
-    fd, scratch_path = tempfile.mkstemp(prefix=".store-", suffix=".part", dir=scratch_dir)
+    fd, scratch_path = tempfile.mkstemp(prefix=".store-", suffix=".part", dir=scratch_dir())
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -173,7 +190,19 @@ def store_bytes(data: bytes, name: str) -> str:
 
 
 def open_blob(storage_name: str) -> File:
+    """The stored file, opened for reading in chunks (from a bucket: as it arrives). FileNotFoundError
+    when it is missing. The caller closes it."""
     return default_storage.open(storage_name, "rb")
+
+
+def blob_response(handle: Any, **kwargs: Any) -> FileResponse:
+    """A FileResponse streaming an opened blob, with its length even when it cannot be measured by
+    seeking (an object read as it arrives from a bucket)."""
+    response = FileResponse(handle, **kwargs)
+    size = getattr(handle, "size", None)
+    if "Content-Length" not in response and isinstance(size, int):
+        response["Content-Length"] = str(size)
+    return response
 
 
 def delete_blob(storage_name: str) -> None:
@@ -181,8 +210,59 @@ def delete_blob(storage_name: str) -> None:
     default_storage.delete(storage_name)
 
 
+class StorageUnavailable(Exception):
+    """The default storage cannot be used; the message names it and says why."""
+
+
+STORAGE_PROBE_PREFIX = ".readiness-probe"
+
+
+def storage_check() -> None:
+    """Raise StorageUnavailable unless the default storage can be used, for readiness checks.
+
+    A folder must exist (or be creatable) and take a file. A bucket must answer a listing of an
+    empty prefix, which fails for an unreachable server, a missing bucket or refused credentials.
+    Nothing is written to a bucket: with versioning on, a probe every few seconds would pile up
+    versions.
+    """
+    try:
+        if isinstance(default_storage, FileSystemStorage):
+            folder = Path(default_storage.location)
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=STORAGE_PROBE_PREFIX, dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        else:
+            default_storage.listdir(STORAGE_PROBE_PREFIX)
+    except Exception as exc:
+        raise StorageUnavailable(
+            f"Storage ({storage_description()}) is not usable: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def storage_description() -> str:
+    """Which storage is in use, for messages and logs (never a credential)."""
+    describe = getattr(default_storage, "describe", None)
+    if describe is not None:
+        return describe()
+    if isinstance(default_storage, FileSystemStorage):
+        return f"folder {default_storage.location}"
+    return type(default_storage).__name__
+
+
+def scratch_dir() -> Path:
+    """Where files wait before they are stored: inside the storage folder when there is one, so
+    that storing is a rename; otherwise the upload temporary folder."""
+    if isinstance(default_storage, FileSystemStorage):
+        folder = Path(default_storage.location)
+    else:
+        folder = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 class _ScratchFile(File):
-    """Lets FileSystemStorage move the scratch file into place instead of copying it."""
+    """Lets the storage move (a folder) or upload by path (a bucket) the scratch file, not copy it."""
 
     def __init__(self, file: BinaryIO, path: str):
         super().__init__(file, name=os.path.basename(path))

@@ -3,8 +3,9 @@
 - `/healthz`: the process is up and answering (touches nothing else), so a stuck process can be
   restarted without a database outage restarting every process.
 - `/readyz`: every service a request may need answers: the database, the cache, the Celery broker
-  (when one is configured) and file storage (a small file written, read back and deleted, as
-  django-health-check does). JSON with each check's status and time in milliseconds; 200 when all
+  (when one is configured) and file storage (commitments.evidence_storage.storage_check: a
+  folder takes a file; a bucket answers a listing, since a write every few seconds would pile up
+  versions in a versioned bucket). JSON with each check's status and time in milliseconds; 200 when all
   pass, 503 otherwise, so traffic goes elsewhere until they do.
 
 Both are answered by a middleware near the top of MIDDLEWARE, before host validation and the HTTPS
@@ -20,16 +21,15 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
+from commitments.evidence_storage import storage_check
+
 log = logging.getLogger("pledgeproof.health")
 
 BROKER_TIMEOUT_SECONDS = 2
-STORAGE_PROBE_PREFIX = "readyz"
 
 
 def database_check() -> None:
@@ -58,17 +58,6 @@ def broker_check() -> None:
         connection.ensure_connection(
             max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=BROKER_TIMEOUT_SECONDS
         )
-
-
-def storage_check() -> None:
-    content = uuid.uuid4().hex.encode()
-    name = default_storage.save(f"{STORAGE_PROBE_PREFIX}/{uuid.uuid4().hex}.txt", ContentFile(content))
-    try:
-        with default_storage.open(name, "rb") as handle:
-            if handle.read() != content:
-                raise RuntimeError("storage did not return what was just written")
-    finally:
-        default_storage.delete(name)
 
 
 def readiness_checks() -> dict[str, Callable[[], None]]:

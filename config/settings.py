@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.log_format import logging_config
 from config.proxy import proxy_networks
+from config.storage import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -271,7 +272,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence and signed PDFs: MEDIA_ROOT, or an S3-compatible bucket with STORAGE_BACKEND=s3
+    # (S3_BUCKET, S3_ENDPOINT_URL, S3_REGION...; config/storage.py).
+    "default": default_storage_from_env(os.environ),
     # collectstatic stores each file under a name holding its hash, plus a gzip copy (and Brotli,
     # if the brotli package is installed); WhiteNoise sends hashed names with a one-year immutable
     # Cache-Control. With DEBUG on, pages link the plain names and WhiteNoise finds them in

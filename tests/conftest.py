@@ -18,6 +18,10 @@ settings.register_profile(
 settings.load_profile("pledgeproof")
 
 
+# Storage on a folder or an S3-compatible server started for the run (tests/storage_backends.py).
+from tests.storage_backends import broken_storage, media, s3_endpoint, storage_backend  # noqa: E402, F401
+
+
 @pytest.fixture(scope="session", autouse=True)
 def signing_key():
     """Every run signs with its own throwaway key (config.test_settings points at a temp folder)."""

@@ -6,6 +6,7 @@ revealed), a read-only member trying to write gets a 403. Writes go through the 
 errors become form errors shown next to the input that caused them, with the input kept.
 """
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,8 @@ from commitments.selectors_review import report_change_request
 from commitments.services.evidence import evidence_add, evidence_open
 from commitments.services.reports import EDITABLE_STATES, item_update, report_create, report_submit
 from commitments.vocabulary import UNDER_REVIEW
+
+logger = logging.getLogger(__name__)
 
 
 def _report(request: HttpRequest, report_id: int, action: Action) -> ProgressReport:
@@ -346,8 +349,13 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = access.evidence_for(request.user, evidence_id, action=Action.READ)
     if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
         raise Http404("This evidence is a link, not a file.")
+    try:
+        handle = evidence_open(evidence=evidence)
+    except FileNotFoundError:
+        logger.error("The stored file of evidence #%s is missing: %s", evidence.pk, evidence.storage_name)
+        raise Http404("This evidence file is not available.") from None
     response = evidence_file_response(
-        evidence_open(evidence=evidence),
+        handle,
         title=evidence.title,
         sha256=evidence.sha256,
         media_type=evidence.media_type,

@@ -295,7 +295,12 @@ def _remove_unless_referenced(storage_name: str) -> None:
     """Remove a stored PDF no artifact refers to. Called under the row lock of the artifact whose
     rendering stored it, after that row was updated, so no claim of it can be relying on the file."""
     if not ReportArtifact.objects.filter(storage_name=storage_name).exists():
-        delete_blob(storage_name)
+        try:
+            delete_blob(storage_name)
+        except Exception:
+            # Storage down: the outcome (failed, taken over) must still be recorded, and an
+            # unreferenced PDF left behind is harmless (its name is its hash; nothing links to it).
+            logger.exception("Could not remove the unreferenced PDF %s", storage_name)
 
 
 def _queue_again(artifact: ReportArtifact) -> None:

@@ -1,4 +1,6 @@
-"""recheck_evidence: every stored file judged again under today's rules, nothing changed."""
+"""recheck_evidence: every stored file judged again under today's rules, nothing changed.
+
+On a folder and on a bucket alike."""
 
 import datetime
 import hashlib
@@ -15,6 +17,7 @@ from commitments.models import Evidence
 from commitments.services.evidence import evidence_add
 from tests.commitments.hostile_corpus import image_pdf
 from tests.samples import pdf_bytes
+from tests.storage_backends import on_both_backends  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -80,7 +83,7 @@ def test_it_lists_what_would_now_be_refused_and_exits_1_changing_nothing(item, o
     svg = legacy_row(item, officer, "notes.txt", SVG_AFTER_PADDING, "Quarterly notes")
     picture = legacy_row(item, officer, "scan.pdf", image_pdf(), "Scanned policy")
     before = list(Evidence.objects.values())
-    files_before = sorted(p.name for p in media.rglob("*") if p.is_file())
+    files_before = media.names()
 
     status, out, summary = run()
 
@@ -96,7 +99,7 @@ def test_it_lists_what_would_now_be_refused_and_exits_1_changing_nothing(item, o
         "Nothing was changed."
     )
     assert list(Evidence.objects.values()) == before
-    assert sorted(p.name for p in media.rglob("*") if p.is_file()) == files_before
+    assert media.names() == files_before
 
 
 def test_a_missing_file_is_reported_not_a_crash(item, officer):
@@ -119,3 +122,21 @@ def test_a_csv_that_is_no_longer_a_table_is_listed(item, officer):
     assert status == 1
     assert f"Evidence #{ragged.pk} · " in out
     assert "line 2 has 1 field where the first row has 2" in out
+
+
+def test_an_unusable_storage_stops_it_before_checking_anything(item, officer, media, settings, request):
+    add(item, officer, "policy.pdf", pdf_bytes())
+    if media.backend == "bucket":
+        request.getfixturevalue("broken_storage")  # the server is down
+    else:
+        # A folder that cannot be created, since a file stands in its place.
+        blocker = settings.MEDIA_ROOT.parent / "not-a-folder"
+        blocker.write_text("")
+        settings.MEDIA_ROOT = blocker / "media"
+
+    status, out, summary = run()
+
+    assert status == 1
+    assert out == ""
+    assert summary.startswith("Storage (")
+    assert "is not usable" in summary and summary.endswith("Nothing was checked.")

@@ -1,12 +1,14 @@
-import os
+"""The officer's evidence form and the members' download, on a folder and on a bucket alike."""
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments.models import Evidence, LedgerEntry
 from commitments.services.evidence import evidence_add
 from tests.samples import elf_bytes
+from tests.storage_backends import on_both_backends  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -33,10 +35,6 @@ def evidence_data(item, *, upload=None, **overrides):
         data[f"{prefix}-upload"] = upload
     data.update({f"{prefix}-{key}": value for key, value in overrides.items()})
     return data
-
-
-def stored_files(root):
-    return [os.path.join(folder, name) for folder, _dirs, files in os.walk(root) for name in files]
 
 
 @pytest.fixture
@@ -116,7 +114,7 @@ def test_an_executable_renamed_pdf_is_refused_with_a_clear_message_and_nothing_s
     assert 'value="2026-03-01"' in page
     assert not Evidence.objects.exists()
     assert not LedgerEntry.objects.filter(event="evidence.added").exists()
-    assert stored_files(media) == []
+    assert media.names() == set()
 
 
 def test_missing_title_and_date_are_shown_next_to_the_form(client, officer, item):
@@ -167,7 +165,37 @@ def test_a_member_downloads_evidence_as_an_attachment(client, viewer, stored):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
     assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Content-Length"] == str(len(POLICY))
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_file_missing_from_storage_is_a_clean_404_and_logged(client, viewer, stored, media, caplog):
+    default_storage.delete(stored.storage_name)
+    assert not media.exists(stored.storage_name)
+    client.force_login(viewer)
+
+    response = client.get(download_url(stored))
+
+    assert response.status_code == 404
+    assert f"The stored file of evidence #{stored.pk} is missing: {stored.storage_name}" in caplog.text
+
+
+def test_when_storage_fails_the_form_says_so_and_nothing_is_saved(
+    client, officer, item, media, broken_storage
+):
+    client.force_login(officer)
+
+    response = client.post(
+        add_url(item),
+        evidence_data(item, upload=SimpleUploadedFile("policy.txt", POLICY)),
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 400
+    assert "could not be stored just now, so nothing was saved" in response.content.decode()
+    assert 'value="Hash-matching policy"' in response.content.decode()  # what was typed is kept
+    assert not Evidence.objects.exists()
+    assert media.names() == set()
 
 
 @pytest.mark.parametrize("name", ["evil.html", "diagram.svg", "setup.hta", "page.xhtml", "noextension"])

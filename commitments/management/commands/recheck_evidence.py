@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.errors import UploadRefused
-from commitments.evidence_storage import check_stored_blob
+from commitments.evidence_storage import StorageUnavailable, check_stored_blob, storage_check
 from commitments.selectors import stored_evidence_files
 
 PROGRESS_EVERY = 100
@@ -15,6 +15,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        try:
+            storage_check()  # otherwise every file would be reported missing
+        except StorageUnavailable as exc:
+            raise CommandError(f"{exc} Nothing was checked.") from None
         # One check per stored file and name suffix: identical uploads share a blob, and only
         # the suffix (.csv, .json, .md) changes what the checks ask of it.
         verdicts: dict[tuple[str, str], str | None] = {}

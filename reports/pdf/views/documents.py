@@ -12,6 +12,7 @@ published data, so anyone may download it from /verify/documents/).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -24,9 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 from commitments import access
 from commitments.access import Action
 from commitments.errors import DomainError
+from commitments.evidence_storage import blob_response
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from reports.models import ArtifactKind, ArtifactStatus, ReportArtifact
 from reports.pdf.services import artifact_open, artifact_request, artifact_retry
+
+logger = logging.getLogger(__name__)
 
 # How often a page with a pending PDF asks again, in seconds (htmx, or a meta refresh without JS).
 POLL_SECONDS = 2
@@ -201,8 +205,13 @@ def artifact_download_view(request: HttpRequest, artifact_id: int) -> FileRespon
     artifact = access.artifact_for(request.user, artifact_id, action=Action.READ)
     if artifact.status != ArtifactStatus.READY:
         raise Http404("This document is not ready.")
-    response = FileResponse(
-        artifact_open(artifact),  # FileResponse closes it
+    try:
+        handle = artifact_open(artifact)  # FileResponse closes it
+    except FileNotFoundError:
+        logger.error("The stored file of %s is missing: %s", artifact.document_id, artifact.storage_name)
+        raise Http404("This document's file is not available.") from None
+    response = blob_response(
+        handle,
         as_attachment=True,
         filename=artifact.file_name,
         content_type="application/pdf",

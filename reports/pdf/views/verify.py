@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
+from commitments.evidence_storage import blob_response
 from reports.models import ArtifactKind
 from reports.pdf.documents import MANIFEST_SCHEMA_FILE
 from reports.pdf.services import artifact_open
@@ -274,7 +275,7 @@ def document_download_view(request: HttpRequest, document_id: str) -> FileRespon
         handle = artifact_open(artifact)  # FileResponse closes it
     except FileNotFoundError:
         raise Http404("This document's file is not available.") from None
-    response = FileResponse(
+    response = blob_response(
         handle, as_attachment=True, filename=artifact.file_name, content_type="application/pdf"
     )
     response["X-Content-Type-Options"] = "nosniff"

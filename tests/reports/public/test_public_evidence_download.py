@@ -1,4 +1,6 @@
-"""Public files of published reports can be downloaded by anyone, checked against their hash."""
+"""Public files of published reports can be downloaded by anyone, checked against their hash.
+
+From a folder and from a bucket alike."""
 
 import base64
 import hashlib
@@ -12,8 +14,9 @@ from commitments.models import Evidence
 from reports.services import publication_correct
 from tests.builders import period_for
 from tests.reports.public_builders import EFFECTIVE, committed_org, published
+from tests.storage_backends import on_both_backends  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 REPORT = ["acme-labs", "tiny", "2025"]
 
@@ -126,3 +129,15 @@ def test_a_file_only_in_a_superseded_version_stays_downloadable(client, report, 
     assert b"".join(old_response.streaming_content) == b"Child safety policy for tiny.p1.m1\n"
     old_item = client.get(reverse("public:item_version", args=[*REPORT, 1, "tiny.p1.m1"]))
     assert _url(old.pk) in old_item.content.decode()
+
+
+def test_a_published_file_missing_from_storage_is_a_clean_404(client, report, media):
+    from django.core.files.storage import default_storage
+
+    evidence = _file(report)
+    default_storage.delete(evidence.storage_name)
+    assert not media.exists(evidence.storage_name)
+
+    response = client.get(_url(evidence.pk))
+
+    assert response.status_code == 404
