@@ -240,8 +240,15 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# How often the scheduler signs a checkpoint of the transparency log (idempotent: nothing new, no
+# new checkpoint); a state change signs one as well.
+PLEDGEPROOF_LOG_CHECKPOINT_SECONDS = env_int("PLEDGEPROOF_LOG_CHECKPOINT_SECONDS", 300, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {"task": "commitments.tasks.reminders_send_due_task", "schedule": 60 * 60 * 6},
+    "log-checkpoint": {
+        "task": "commitments.tasks.checkpoint_sign_task",
+        "schedule": PLEDGEPROOF_LOG_CHECKPOINT_SECONDS,
+    },
 }
 
 # Signed PDF reports (issue 5). `manage.py init_signing_key` writes a private root and a
@@ -282,6 +289,19 @@ else:
 # Absolute address of the site, for links in emails and on PDFs.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pledgeproof <no-reply@pledgeproof.example>")
+
+# The transparency log (issue 13): an Ed25519 key signs checkpoints of the ledger's Merkle tree.
+# `manage.py init_signing_key` creates it in PLEDGEPROOF_SIGNING_DIR for local use; in production
+# point PLEDGEPROOF_LOG_KEY at the real one (PKCS#8 PEM). Witnesses pin its verifier key: never
+# replace it casually. The origin names the log in every checkpoint (c2sp.org/tlog-checkpoint):
+# by default the site's host and path with "/log", the address the log is served under.
+PLEDGEPROOF_LOG_KEY = Path(env_str("PLEDGEPROOF_LOG_KEY") or PLEDGEPROOF_SIGNING_DIR / "log-key.pem")
+PLEDGEPROOF_LOG_ORIGIN = env_str("PLEDGEPROOF_LOG_ORIGIN") or SITE_URL.split("://", 1)[-1] + "/log"
+if not PLEDGEPROOF_LOG_ORIGIN or any(char.isspace() or char == "+" for char in PLEDGEPROOF_LOG_ORIGIN):
+    raise ImproperlyConfigured(
+        "PLEDGEPROOF_LOG_ORIGIN (or SITE_URL) must give a log name without spaces or '+'; "
+        f"got {PLEDGEPROOF_LOG_ORIGIN!r}."
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
