@@ -39,7 +39,7 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
         """`<name>+<hex key id>+<base64(0x01 || 32-byte public key)>`."""
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # the name has no "+", the base64 may
         if len(parts) != 3 or not _NAME.fullmatch(parts[0]) or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
             raise NoteError("a verifier key reads <name>+<8 hex digits>+<base64 key>")
         raw = _b64(parts[2], "the verifier key")
