@@ -10,6 +10,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import content_address, open_blob
+from commitments.services.ledger.checkpoints import log_verifier_key
 from commitments.vocabulary import (
     ITEM_LEVELS,
     LEGEND,
@@ -174,6 +176,13 @@ def item_view(
     return public_cached("item", key, build)
 
 
+def _log_verifier_key() -> str | None:
+    try:
+        return str(log_verifier_key())
+    except ImproperlyConfigured:
+        return None
+
+
 @public_page
 def methodology_view(request: HttpRequest) -> tuple[str, str]:
     def build() -> tuple[str, str]:
@@ -186,6 +195,7 @@ def methodology_view(request: HttpRequest) -> tuple[str, str]:
                 "partly": AssuranceLevel.PARTLY_VERIFIED,
                 "statuses": [(status.label, status.definition) for status in ImplementationStatus],
                 "signing_root_fingerprint": platform_root_fingerprint(),
+                "log_verifier_key": _log_verifier_key(),
             },
         )
 

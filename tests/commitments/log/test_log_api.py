@@ -242,3 +242,11 @@ def test_everyone_reads_the_same_public_log(client, officer, other_officer, view
 def test_tile_indexes_use_the_specs_path_form(index, path):
     assert tile_path(index) == path
     assert tile_index(path) == index
+
+
+def test_the_methodology_page_explains_the_log_and_shows_its_key(client):
+    page = fetch(client, reverse("public:methodology")).content.decode()
+    key = fetch(client, "/log/key").content.decode().strip()
+    assert key in page
+    assert 'href="/log/checkpoint"' in page
+    assert "serves no entry bundles" in page
