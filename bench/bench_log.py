@@ -9,9 +9,10 @@ Three measures, on a throwaway SQLite database in a temporary directory:
    N synthetic entry hashes, then tree_root, tree_inclusion_proof, tree_consistency_proof and
    tree_tile read it (one query each), with the proof sizes;
 3. the real `ledger_append` (entry, head row and nodes, one transaction each): mean time of
-   --appends appends on an empty ledger, then on a ledger whose head row and node table say N
-   entries (the entry table itself is not filled with N rows: the append reads only the head row
-   and the few left siblings it needs, so the entry table's size is not part of the tree's cost).
+   --appends appends, and of the tree's part of it, on an empty ledger, then on ledgers whose
+   head row and node table say N / 10 and N entries (the entry table itself is not filled with
+   N rows: the append reads only the head row and the few left siblings it needs, so the entry
+   table's size is not part of the tree's cost).
 
 Prints the figures and rewrites its own section of docs/benchmarks.md.
 
@@ -129,13 +130,38 @@ def stored_reads(n: int) -> dict:
     return out
 
 
-def real_appends(count: int) -> float:
-    from commitments.services.ledger import ledger_append
+def real_appends(count: int) -> tuple[float, float]:
+    """Mean seconds per ledger_append, and of that the tree's share (tree_append, timed inside)."""
+    from unittest import mock
+
+    from commitments.services.ledger import append as append_module
+
+    original = append_module.tree_append
+    spent = [0.0]
+
+    def timed_tree_append(**kwargs):
+        started = time.perf_counter()
+        original(**kwargs)
+        spent[0] += time.perf_counter() - started
 
     started = time.perf_counter()
-    for number in range(count):
-        ledger_append(event="bench.log", subject=("bench.thing", number), actor=None, data={"n": number})
-    return (time.perf_counter() - started) / count
+    with mock.patch.object(append_module, "tree_append", timed_tree_append):
+        for number in range(count):
+            append_module.ledger_append(
+                event="bench.log", subject=("bench.thing", number), actor=None, data={"n": number}
+            )
+    return (time.perf_counter() - started) / count, spent[0] / count
+
+
+def clear(from_leaf: int) -> None:
+    """Remove the appended entries and every node covering a leaf from `from_leaf` on."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM commitments_ledgerentry")
+        cursor.execute(
+            'DELETE FROM commitments_merklenode WHERE ("index" + 1) * (1 << level) > %s', [from_leaf]
+        )
 
 
 def main() -> int:
@@ -148,22 +174,27 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pp-bench-log-") as directory:
         _setup_django(directory)
         from django.core.management import call_command
-        from django.db import connection
 
         from commitments.models import LedgerHead, MerkleNode
 
         call_command("migrate", verbosity=0, interactive=False)
-        small = real_appends(args.appends)
-        # Start over at N: the node table of N synthetic leaves and a head row that says N.
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM commitments_ledgerentry")
-            cursor.execute("DELETE FROM commitments_merklenode")
+        appends = {0: real_appends(args.appends)}
+        clear(0)
         nodes, memory = memory_tree(n)
-        insert_seconds = store_nodes(nodes)
-        del nodes
+        # At a tenth of N, then at N: the node table of that many synthetic leaves, a head row
+        # that says so, then real appends (whose entries and nodes are removed after).
+        tenth = {key: value for key, value in nodes.items() if (key[1] + 1) << key[0] <= n // 10}
+        store_nodes(tenth)
+        LedgerHead.objects.update_or_create(id=1, defaults={"size": n // 10, "head_hash": leaf(n).hex()})
+        appends[n // 10] = real_appends(args.appends)
+        clear(n // 10)
+        rest = {key: value for key, value in nodes.items() if key not in tenth}
+        del tenth
+        insert_seconds = store_nodes(rest)
+        del nodes, rest
         LedgerHead.objects.update_or_create(id=1, defaults={"size": n, "head_hash": leaf(n).hex()})
         reads = stored_reads(n)
-        large = real_appends(args.appends)
+        appends[n] = real_appends(args.appends)
         node_rows = MerkleNode.objects.count()
     figures = {
         "n": n,
@@ -171,8 +202,7 @@ def main() -> int:
         "memory": memory,
         "insert_seconds": insert_seconds,
         "reads": reads,
-        "append_small": small,
-        "append_large": large,
+        "appends_by_size": appends,
         "node_rows": node_rows,
     }
     text = section(figures)
@@ -204,7 +234,13 @@ def section(f: dict) -> str:
         f"| {label} | {_ms(r['seconds'])} | {r['queries']} | {r['hashes']} |"
         for label, r in ((label, reads[name]) for name, label in labels.items())
     )
-    ratio = f["append_large"] / f["append_small"]
+    by_size = f["appends_by_size"]
+    append_rows = "\n".join(
+        f"| {size:,} → {size + f['appends']:,} | {_ms(whole)} | {_ms(part)} |"
+        for size, (whole, part) in sorted(by_size.items())
+    )
+    ratio = by_size[n][0] / by_size[0][0]
+    tree_ratio = by_size[n][1] / by_size[0][1]
     return f"""{START}
 ## Transparency log: appending and proving at {n:,} entries
 
@@ -237,17 +273,17 @@ consistency proof from a third of the size):
 {sizes}
 
 **3. The real `ledger_append`** (payload, hash chain, head row lock, entry and its tree nodes,
-one transaction each), mean over {f["appends"]:,} appends:
+one committed transaction each), mean over {f["appends"]:,} appends, and the part of it spent
+in `tree_append` (reading the left siblings, writing the new nodes):
 
-| ledger size | per append |
-|---|---|
-| 0 → {f["appends"]:,} | {_ms(f["append_small"])} |
-| {n:,} → {n + f["appends"]:,} | {_ms(f["append_large"])} |
+| ledger size | per append | of which the tree |
+|---|---|---|
+{append_rows}
 
-Per append at {n:,} entries: {ratio:.2f}× the cost on an empty ledger. The tree's own share
-is constant (section 1: the same rows written and siblings read whatever the size); what grows,
-logarithmically, is the depth of the database's B-tree indexes, as for any insert. Each
-append is its own committed transaction here, so most of the time is SQLite's commit.
+From an empty ledger to {n:,} entries the whole append costs {ratio:.2f}× as much and the tree's
+part {tree_ratio:.2f}×, while the work does not change (section 1: the same rows written and
+siblings read whatever the size): what grows, logarithmically, is the depth of the database's
+B-tree indexes, as for any insert. Most of each append is SQLite's commit.
 
 Measured {datetime.date.today().isoformat()} on {machine_text()}.
 Reproduce: `.venv/bin/python bench/bench_log.py` (`--entries`, `--appends`; `--no-write` leaves
