@@ -10,10 +10,12 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
@@ -196,6 +198,7 @@ def methodology_view(request: HttpRequest) -> tuple[str, str]:
                 "statuses": [(status.label, status.definition) for status in ImplementationStatus],
                 "signing_root_fingerprint": platform_root_fingerprint(),
                 "log_verifier_key": _log_verifier_key(),
+                "site_log_url": settings.SITE_URL + reverse("log:checkpoint").rsplit("/", 1)[0],
             },
         )
 

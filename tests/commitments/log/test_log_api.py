@@ -5,6 +5,7 @@ import base64
 import hashlib
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from commitments.models import LedgerEntry
@@ -250,3 +251,4 @@ def test_the_methodology_page_explains_the_log_and_shows_its_key(client):
     assert key in page
     assert 'href="/log/checkpoint"' in page
     assert "serves no entry bundles" in page
+    assert f"python manage.py witness {settings.SITE_URL}/log --state DIR --key KEY" in page
