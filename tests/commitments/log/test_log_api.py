@@ -7,6 +7,8 @@ import hashlib
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from commitments.models import LedgerEntry
 from commitments.services.ledger import ledger_append, merkle, note
@@ -252,3 +254,14 @@ def test_the_methodology_page_explains_the_log_and_shows_its_key(client):
     assert 'href="/log/checkpoint"' in page
     assert "serves no entry bundles" in page
     assert f"python manage.py witness {settings.SITE_URL}/log --state DIR --key KEY" in page
+
+
+@given(st.integers(0, 10**18))
+def test_every_tile_index_round_trips_through_its_path(index):
+    assert tile_index(tile_path(index)) == index
+
+
+@given(st.text(alphabet="x0123456789/.p", max_size=40))
+def test_any_other_tile_path_is_refused_without_error(path):
+    index = tile_index(path)
+    assert index is None or tile_path(index) == path
