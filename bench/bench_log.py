@@ -26,6 +26,7 @@ import datetime
 import hashlib
 import os
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -131,26 +132,31 @@ def stored_reads(n: int) -> dict:
 
 
 def real_appends(count: int) -> tuple[float, float]:
-    """Mean seconds per ledger_append, and of that the tree's share (tree_append, timed inside)."""
+    """Median seconds per ledger_append, and median of the tree's part (tree_append, timed inside).
+
+    Medians, not means: on a shared machine a few appends wait for the disk or the CPU.
+    """
     from unittest import mock
 
     from commitments.services.ledger import append as append_module
 
     original = append_module.tree_append
-    spent = [0.0]
+    tree_times: list[float] = []
 
     def timed_tree_append(**kwargs):
         started = time.perf_counter()
         original(**kwargs)
-        spent[0] += time.perf_counter() - started
+        tree_times.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
+    whole: list[float] = []
     with mock.patch.object(append_module, "tree_append", timed_tree_append):
         for number in range(count):
+            started = time.perf_counter()
             append_module.ledger_append(
                 event="bench.log", subject=("bench.thing", number), actor=None, data={"n": number}
             )
-    return (time.perf_counter() - started) / count, spent[0] / count
+            whole.append(time.perf_counter() - started)
+    return statistics.median(whole), statistics.median(tree_times)
 
 
 def clear(from_leaf: int) -> None:
@@ -171,6 +177,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     n = args.entries
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="pp-bench-log-") as directory:
         _setup_django(directory)
         from django.core.management import call_command
@@ -203,6 +210,7 @@ def main() -> int:
         "insert_seconds": insert_seconds,
         "reads": reads,
         "appends_by_size": appends,
+        "load": (load_before, os.getloadavg()[0]),
         "node_rows": node_rows,
     }
     text = section(figures)
@@ -239,6 +247,7 @@ def section(f: dict) -> str:
         f"| {size:,} → {size + f['appends']:,} | {_ms(whole)} | {_ms(part)} |"
         for size, (whole, part) in sorted(by_size.items())
     )
+    load_before, load_after = f["load"]
     ratio = by_size[n][0] / by_size[n // 10][0]
     tree_ratio = by_size[n][1] / by_size[n // 10][1]
     return f"""{START}
@@ -273,18 +282,19 @@ consistency proof from a third of the size):
 {sizes}
 
 **3. The real `ledger_append`** (payload, hash chain, head row lock, entry and its tree nodes,
-one committed transaction each), mean over {f["appends"]:,} appends, and the part of it spent
+one committed transaction each), median over {f["appends"]:,} appends, and the median time spent
 in `tree_append` (reading the left siblings, writing the new nodes):
 
 | ledger size | per append | of which the tree |
 |---|---|---|
 {append_rows}
 
-From {n // 10:,} to {n:,} entries (ten times as many) the whole append costs {ratio:.2f}× as much
-and the tree's part {tree_ratio:.2f}×: the work does not change with the size (section 1: the
-same rows written, the same siblings read); what grows, logarithmically, is the depth of the
-database's B-tree indexes, as for any insert, and how much of them the page cache holds.
-Most of each append is SQLite's commit.
+From {n // 10:,} to {n:,} entries (ten times as many) the median append costs {ratio:.2f}× as
+much and the tree's part {tree_ratio:.2f}×. The tree's work does not depend on the size (section
+1: the same rows written, the same siblings read); only the depth of the database's B-tree
+indexes does, logarithmically, as for any insert. Most of an append is SQLite's commit; the
+machine is shared, so differences of a few tens of percent between rows are noise (load
+average {load_before:.1f} before the run, {load_after:.1f} after).
 
 Measured {datetime.date.today().isoformat()} on {machine_text()}.
 Reproduce: `.venv/bin/python bench/bench_log.py` (`--entries`, `--appends`; `--no-write` leaves
