@@ -4,7 +4,7 @@ The checkpoint, tile and key paths are those of c2sp.org/tlog-tiles and are pinn
 keep them stable. The checkpoint's origin line names this prefix (PLEDGEPROOF_LOG_ORIGIN).
 """
 
-from django.urls import path, re_path
+from django.urls import path
 
 from commitments.views import log as views
 
@@ -12,11 +12,7 @@ app_name = "log"
 urlpatterns = [
     path("checkpoint", views.checkpoint_view, name="checkpoint"),
     path("key", views.key_view, name="key"),
-    re_path(
-        r"^tile/(?P<level>[0-9]+)/(?P<index>(?:x[0-9]+/)*[0-9]+)(?:\.p/(?P<width>[0-9]+))?$",
-        views.tile_view,
-        name="tile",
-    ),
+    path("tile/<path:tile>", views.tile_view, name="tile"),  # <L>/<N>[.p/<W>], parsed by the view
     path("proof/inclusion/<str:sequence>", views.inclusion_proof_view, name="inclusion"),
     path("proof/consistency", views.consistency_proof_view, name="consistency"),
 ]

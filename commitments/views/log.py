@@ -106,8 +106,19 @@ def tile_path(index: int) -> str:
     return "/".join([f"x{group}" for group in groups[:-1]] + [groups[-1]])
 
 
+_TILE = re.compile(r"(?P<level>[0-9]+)/(?P<index>(?:x[0-9]+/)*[0-9]+)(?:\.p/(?P<width>[0-9]+))?")
+
+
 @require_safe
-def tile_view(request: HttpRequest, level: str, index: str, width: str | None = None) -> HttpResponse:
+def tile_view(request: HttpRequest, tile: str) -> HttpResponse:
+    if tile.startswith("entries/"):
+        return _text(
+            "This log serves no entry bundles: the entries are not public, their hashes are.\n", status=404
+        )
+    match = _TILE.fullmatch(tile)
+    if match is None:
+        return _text("Not a tile path: tile/<L>/<N>[.p/<W>], as in c2sp.org/tlog-tiles.\n", status=400)
+    level, index, width = match["level"], match["index"], match["width"]
     number = tile_index(index)
     if not _LEVEL.fullmatch(level) or int(level) > MAX_TILE_LEVEL or number is None:
         return _text("Not a tile path: tile/<L>/<N>[.p/<W>], as in c2sp.org/tlog-tiles.\n", status=400)

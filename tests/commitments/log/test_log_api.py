@@ -188,8 +188,11 @@ def test_a_consistency_proof_shows_the_log_extends_an_older_size(client):
         ("/log/tile/0/001", 404),
         ("/log/tile/0/000.p/4", 404),
         ("/log/tile/1/000.p/1", 404),
-        ("/log/tile/-1/000", 404),
-        ("/log/tile/0/abc", 404),
+        ("/log/tile/-1/000", 400),
+        ("/log/tile/0/abc", 400),
+        ("/log/tile/0/000.p/1/", 400),
+        ("/log/tile/0/000.p/1/../../001", 400),
+        ("/log/tile/", 404),
         ("/log/tile/entries/000.p/1", 404),
         ("/log/proof/inclusion/0", 400),
         ("/log/proof/inclusion/-1", 400),
@@ -215,8 +218,8 @@ def test_a_consistency_proof_shows_the_log_extends_an_older_size(client):
 def test_hostile_requests_get_a_clear_400_or_404(client, path, status):
     append(3)
     response = fetch(client, path, status=status)
-    # Never cached for long: the tile may exist once the log grows. (Django's own 404 for paths
-    # the URL patterns do not match sets no Cache-Control at all.)
+    # Never cached for long: the tile may exist once the log grows. (Django's own 404 for a path
+    # no route matches sets no Cache-Control at all.)
     assert response.get("Cache-Control") in ("public, max-age=10", None)
 
 
