@@ -27,6 +27,7 @@ from commitments.services.ledger.checkpoints import (
     log_verifier_key,
 )
 from commitments.services.ledger.note import MAX_TREE_SIZE
+from commitments.services.ledger.tiles import MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, tile_index
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ SHORT = "public, max-age=10"
 _LEVEL = re.compile(r"0|[1-9][0-9]?")
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}")
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
-MAX_TILE_LEVEL = 63
 
 
 def _text(
@@ -88,24 +88,6 @@ def key_view(request: HttpRequest) -> HttpResponse:
     return _text(f"{key}\n", cache="public, max-age=3600")
 
 
-def tile_index(path: str) -> int | None:
-    """N from its tlog-tiles path form (x001/x234/067), or None unless it is exactly that form."""
-    parts = path.split("/")
-    if len(parts) > 7 or any(not re.fullmatch(r"x[0-9]{3}", part) for part in parts[:-1]):
-        return None
-    if not re.fullmatch(r"[0-9]{3}", parts[-1]):
-        return None
-    index = int("".join(part.lstrip("x") for part in parts))
-    return index if tile_path(index) == path else None
-
-
-def tile_path(index: int) -> str:
-    digits = f"{index:03d}"
-    digits = digits.zfill(-(-len(digits) // 3) * 3)
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    return "/".join([f"x{group}" for group in groups[:-1]] + [groups[-1]])
-
-
 _TILE = re.compile(r"(?P<level>[0-9]+)/(?P<index>(?:x[0-9]+/)*[0-9]+)(?:\.p/(?P<width>[0-9]+))?")
 
 
@@ -122,13 +104,13 @@ def tile_view(request: HttpRequest, tile: str) -> HttpResponse:
     number = tile_index(index)
     if not _LEVEL.fullmatch(level) or int(level) > MAX_TILE_LEVEL or number is None:
         return _text("Not a tile path: tile/<L>/<N>[.p/<W>], as in c2sp.org/tlog-tiles.\n", status=400)
-    if width is not None and (not _WIDTH.fullmatch(width) or int(width) >= tree.TILE_WIDTH):
+    if width is not None and (not _WIDTH.fullmatch(width) or int(width) >= TILE_WIDTH):
         return _text("A partial tile's width is 1 to 255.\n", status=400)
     tile_level = int(level)
-    hashes = int(width) if width is not None else tree.TILE_WIDTH
+    hashes = int(width) if width is not None else TILE_WIDTH
     # Nodes at tree level 8 * L that the tree holds: one per 256**L leaves.
-    available = tree.tree_size() >> (tree.TILE_HEIGHT * tile_level)
-    if number * tree.TILE_WIDTH + hashes > available:
+    available = tree.tree_size() >> (TILE_HEIGHT * tile_level)
+    if number * TILE_WIDTH + hashes > available:
         return _text("The log holds no such tile (yet).\n", status=404)
     try:
         body = tree.tree_tile(level=tile_level, index=number, width=hashes)

@@ -15,9 +15,7 @@ from django.db.models import Q
 
 from commitments.models import LedgerHead, MerkleNode
 from commitments.services.ledger import merkle
-
-TILE_HEIGHT = 8
-TILE_WIDTH = 1 << TILE_HEIGHT
+from commitments.services.ledger.tiles import TILE_HEIGHT, TILE_WIDTH
 
 
 class TreeIncomplete(LookupError):

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from commitments.services.ledger import merkle, note
+from commitments.services.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, tile_path
 
-TILE_HEIGHT = 8
-TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_TILE_BYTES = TILE_WIDTH * merkle.HASH_SIZE
 CHECKPOINT_FILE = "checkpoint"
 KEY_FILE = "key"
@@ -50,14 +49,6 @@ def http_fetch(url: str, limit: int, timeout: float = 10.0) -> bytes:
     if len(body) > limit:
         raise WitnessError(f"{url} sent more than {limit} bytes")
     return body
-
-
-def tile_path(level: int, index: int, width: int) -> str:
-    digits = str(index).zfill(3)
-    digits = digits.zfill(-(-len(digits) // 3) * 3)
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    path = "/".join([f"x{group}" for group in groups[:-1]] + [groups[-1]])
-    return f"tile/{level}/{path}" + ("" if width == TILE_WIDTH else f".p/{width}")
 
 
 class TileReader:

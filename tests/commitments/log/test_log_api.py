@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from commitments.models import LedgerEntry
 from commitments.services.ledger import ledger_append, merkle, note
-from commitments.views.log import tile_index, tile_path
+from commitments.services.ledger.tiles import tile_index, tile_index_path
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +246,7 @@ def test_everyone_reads_the_same_public_log(client, officer, other_officer, view
     "index, path", [(0, "000"), (7, "007"), (999, "999"), (1000, "x001/000"), (1234067, "x001/x234/067")]
 )
 def test_tile_indexes_use_the_specs_path_form(index, path):
-    assert tile_path(index) == path
+    assert tile_index_path(index) == path
     assert tile_index(path) == index
 
 
@@ -261,10 +261,10 @@ def test_the_methodology_page_explains_the_log_and_shows_its_key(client):
 
 @given(st.integers(0, 10**18))
 def test_every_tile_index_round_trips_through_its_path(index):
-    assert tile_index(tile_path(index)) == index
+    assert tile_index(tile_index_path(index)) == index
 
 
 @given(st.text(alphabet="x0123456789/.p", max_size=40))
 def test_any_other_tile_path_is_refused_without_error(path):
     index = tile_index(path)
-    assert index is None or tile_path(index) == path
+    assert index is None or tile_index_path(index) == path
