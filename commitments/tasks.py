@@ -31,3 +31,11 @@ def reminders_send_due_task() -> int:
     from commitments.services.notifications import reminders_send_due
 
     return reminders_send_due()
+
+
+@shared_task(soft_time_limit=120)
+def checkpoint_sign_task() -> int:
+    """Periodic, and after state changes: idempotent, a tree that has not grown gets no new checkpoint."""
+    from commitments.services.ledger.checkpoints import checkpoint_sign
+
+    return checkpoint_sign().size

@@ -348,6 +348,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# How often the scheduler signs a checkpoint of the transparency log (idempotent: nothing new, no
+# new checkpoint); a state change signs one as well.
+PLEDGEPROOF_LOG_CHECKPOINT_SECONDS = env_int("PLEDGEPROOF_LOG_CHECKPOINT_SECONDS", 300, minimum=10)
 # Every periodic job, in one place: `celery -A config beat` sends them to the workers in production;
 # with no broker, `manage.py run_scheduler` (started by `make run`) runs the same entries in-process.
 # Each job is idempotent and catches up after a missed run, so running it late or twice is harmless.
@@ -357,6 +360,10 @@ CELERY_BEAT_SCHEDULE = {
     "pdf-sweep-stale": {"task": "reports.tasks.artifact_sweep_stale_task", "schedule": 60 * 5},
     # Retries side effects whose dispatch after commit failed (outbox.services).
     "outbox-dispatch-due": {"task": "outbox.tasks.outbox_dispatch_due_task", "schedule": 60},
+    "log-checkpoint": {
+        "task": "commitments.tasks.checkpoint_sign_task",
+        "schedule": PLEDGEPROOF_LOG_CHECKPOINT_SECONDS,
+    },
 }
 # Where run_scheduler remembers when each entry last ran, so a restart neither repeats nor skips one.
 SCHEDULER_STATE_FILE = Path(env_str("SCHEDULER_STATE_FILE") or BASE_DIR / "var" / "scheduler.json")
@@ -402,6 +409,19 @@ else:
 # Absolute address of the site, for links in emails and on PDFs.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pledgeproof <no-reply@pledgeproof.example>")
+
+# The transparency log (issue 13): an Ed25519 key signs checkpoints of the ledger's Merkle tree.
+# `manage.py init_signing_key` creates it in PLEDGEPROOF_SIGNING_DIR for local use; in production
+# point PLEDGEPROOF_LOG_KEY at the real one (PKCS#8 PEM). Witnesses pin its verifier key: never
+# replace it casually. The origin names the log in every checkpoint (c2sp.org/tlog-checkpoint):
+# by default the site's host and path with "/log", the address the log is served under.
+PLEDGEPROOF_LOG_KEY = Path(env_str("PLEDGEPROOF_LOG_KEY") or PLEDGEPROOF_SIGNING_DIR / "log-key.pem")
+PLEDGEPROOF_LOG_ORIGIN = env_str("PLEDGEPROOF_LOG_ORIGIN") or SITE_URL.split("://", 1)[-1] + "/log"
+if not PLEDGEPROOF_LOG_ORIGIN or any(char.isspace() or char == "+" for char in PLEDGEPROOF_LOG_ORIGIN):
+    raise ImproperlyConfigured(
+        "PLEDGEPROOF_LOG_ORIGIN (or SITE_URL) must give a log name without spaces or '+'; "
+        f"got {PLEDGEPROOF_LOG_ORIGIN!r}."
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -26,6 +26,8 @@ PLEDGEPROOF_SIGNING_DIR = Path(tempfile.mkdtemp(prefix="pledgeproof-test-signing
 PLEDGEPROOF_SIGNING_KEY = PLEDGEPROOF_SIGNING_DIR / "signing-key.pem"
 PLEDGEPROOF_SIGNING_CERT = PLEDGEPROOF_SIGNING_DIR / "signing-cert.pem"
 PLEDGEPROOF_SIGNING_CHAIN = PLEDGEPROOF_SIGNING_DIR / "chain.pem"
+PLEDGEPROOF_LOG_KEY = PLEDGEPROOF_SIGNING_DIR / "log-key.pem"
+PLEDGEPROOF_LOG_ORIGIN = "pledgeproof.test/log"
 PLEDGEPROOF_TSA_URL = ""
 # Many tests upload to /verify/ from the same address; the limit has its own tests.
 PDF_VERIFY_UPLOADS_PER_MINUTE = 10_000

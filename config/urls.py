@@ -11,6 +11,7 @@ urlpatterns = [
     path("", matrix_view, name="home"),
     path("accounts/", include("accounts.urls")),
     path("", include("commitments.urls")),
+    path("log/", include("commitments.urls.log")),  # the public transparency log (issue 13)
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

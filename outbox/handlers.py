@@ -43,6 +43,13 @@ def _opendata_rebuild(entry: OutboxEntry) -> None:
     opendata_rebuild_task.delay(entry.payload["period_id"])
 
 
+def _checkpoint_sign(entry: OutboxEntry) -> None:
+    # Signing is idempotent: a tree that has not grown since the last checkpoint signs nothing new.
+    from commitments.services.ledger.checkpoints import checkpoint_sign
+
+    checkpoint_sign()
+
+
 def _public_cache_bump(entry: OutboxEntry) -> None:
     from reports.cache import public_generation_bump
 
@@ -53,5 +60,6 @@ HANDLERS: dict[str, Handler] = {
     OutboxKind.EMAIL: Handler(_email, completes=False, via_broker=True),
     OutboxKind.PDF_RENDER: Handler(_pdf_render, completes=True, via_broker=True),
     OutboxKind.OPENDATA_REBUILD: Handler(_opendata_rebuild, completes=True, via_broker=True),
+    OutboxKind.CHECKPOINT_SIGN: Handler(_checkpoint_sign, completes=True, via_broker=False),
     OutboxKind.PUBLIC_CACHE_BUMP: Handler(_public_cache_bump, completes=True, via_broker=False),
 }

@@ -1,5 +1,5 @@
 """One row per side effect of a state change (an email, a PDF job, a cache refresh,
-an open-data rebuild).
+an open-data rebuild, a signed checkpoint of the log).
 
 Written in the transaction of the change itself by `outbox.services.record`; dispatched after
 commit and, when that fails, retried with backoff (outbox.services, `dispatch_outbox`).
@@ -13,6 +13,7 @@ class OutboxKind(models.TextChoices):
     PDF_RENDER = "pdf_render", "PDF rendering"
     PUBLIC_CACHE_BUMP = "public_cache_bump", "Public pages refresh"
     OPENDATA_REBUILD = "opendata_rebuild", "Open data rebuild"
+    CHECKPOINT_SIGN = "checkpoint_sign", "Transparency log checkpoint"
 
 
 class OutboxStatus(models.TextChoices):

@@ -25,8 +25,10 @@ from tests.storage_backends import broken_storage, media, s3_endpoint, storage_b
 @pytest.fixture(scope="session", autouse=True)
 def signing_key():
     """Every run signs with its own throwaway key (config.test_settings points at a temp folder)."""
+    from commitments.services.ledger.checkpoints import log_key_create
     from reports.pdf.signing import SigningFiles, signing_key_create, signing_material
 
+    log_key_create()
     files = SigningFiles.from_settings()
     if not files.exist():
         signing_key_create(files, common_name="Pledgeproof test")

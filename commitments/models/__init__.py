@@ -21,9 +21,11 @@ from commitments.models.reports import (
     ReportStatus,
     Verdict,
 )
+from commitments.models.transparency import Checkpoint, MerkleNode
 
 __all__ = [
     "ChangeRequest",
+    "Checkpoint",
     "Comment",
     "Commitment",
     "CompanyResponse",
@@ -38,6 +40,7 @@ __all__ = [
     "LedgerHead",
     "LedgerImmutableError",
     "Membership",
+    "MerkleNode",
     "MetricDefinition",
     "MetricUnit",
     "MetricValue",

@@ -10,9 +10,12 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
@@ -20,6 +23,7 @@ from django.views.decorators.http import require_safe
 
 from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import content_address, open_blob
+from commitments.services.ledger.checkpoints import log_verifier_key
 from commitments.vocabulary import (
     ITEM_LEVELS,
     LEGEND,
@@ -174,6 +178,13 @@ def item_view(
     return public_cached("item", key, build)
 
 
+def _log_verifier_key() -> str | None:
+    try:
+        return str(log_verifier_key())
+    except ImproperlyConfigured:
+        return None
+
+
 @public_page
 def methodology_view(request: HttpRequest) -> tuple[str, str]:
     def build() -> tuple[str, str]:
@@ -186,6 +197,8 @@ def methodology_view(request: HttpRequest) -> tuple[str, str]:
                 "partly": AssuranceLevel.PARTLY_VERIFIED,
                 "statuses": [(status.label, status.definition) for status in ImplementationStatus],
                 "signing_root_fingerprint": platform_root_fingerprint(),
+                "log_verifier_key": _log_verifier_key(),
+                "site_log_url": settings.SITE_URL + reverse("log:checkpoint").rsplit("/", 1)[0],
             },
         )
 

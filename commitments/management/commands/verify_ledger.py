@@ -2,12 +2,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from commitments.services.ledger import ledger_verify, ledger_verify_fast
 from commitments.services.ledger.verify import BATCH_SIZE
+from commitments.services.ledger.verify_log import ledger_verify_log
 
 
 class Command(BaseCommand):
     help = (
-        "Check every ledger entry's link, hash and columns, and the ledger head. Exits with status 1 "
-        "naming the first entry that does not match."
+        "Check every ledger entry's link, hash and columns, and the ledger head; then that the entries "
+        "hash to the root of the latest signed checkpoint and of the stored Merkle tree. Exits with "
+        "status 1 naming the first entry or the root that does not match."
     )
 
     def add_arguments(self, parser):
@@ -27,6 +29,17 @@ class Command(BaseCommand):
         if not result.ok:
             intact = f"{result.count} entries before it check out" if result.count else "no entry before it"
             raise CommandError(f"Ledger check failed. {result.problem} ({intact}.)")
+        log = ledger_verify_log()
+        if not log.ok:
+            raise CommandError(f"Transparency log check failed. {log.problem}")
         self.stdout.write(
             self.style.SUCCESS(f"Ledger intact: {result.count} entries, head {result.head_hash}")
+        )
+        signed = (
+            f"matches the checkpoint signed at size {log.checkpoint_size}"
+            if log.checkpoint_size is not None
+            else "no checkpoint signed yet"
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Merkle root {log.root.hex()} at {log.size} entries; {signed}.")
         )

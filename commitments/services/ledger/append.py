@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.models import LedgerEntry, LedgerHead
+from commitments.services.ledger.tree import tree_append
 
 GENESIS_HASH = "0" * 64
 
@@ -94,5 +95,6 @@ def ledger_append(
         entry_hash=entry_hash,
     )
     entry.save(force_insert=True)
+    tree_append(sequence=sequence, entry_hash=entry_hash)
     LedgerHead.objects.filter(id=1).update(size=sequence, head_hash=entry_hash)
     return entry

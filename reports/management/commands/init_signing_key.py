@@ -1,12 +1,18 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from commitments.services.ledger.checkpoints import log_key_create, log_verifier_key
 from reports.pdf.signing import SigningFiles, signing_key_create, signing_material
 
 
 class Command(BaseCommand):
     help = (
         "Create a private root certificate and a report-signing certificate for local use, in the "
-        "files named by PLEDGEPROOF_SIGNING_KEY, _CERT and _CHAIN. Does nothing if they exist."
+        "files named by PLEDGEPROOF_SIGNING_KEY, _CERT and _CHAIN, and the transparency log's Ed25519 "
+        "key (PLEDGEPROOF_LOG_KEY). Does nothing for the files that exist; --replace never touches "
+        "the log key, which witnesses have pinned."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--common-name", default="Pledgeproof local", help="Name on the certificates.")
 
     def handle(self, *args, replace: bool, common_name: str, **options):
+        self._log_key()
         files = SigningFiles.from_settings()
         present = [path for path in (files.key, files.cert, files.chain) if path.exists()]
         if present and not replace:
@@ -38,3 +45,10 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Created the signing key {files.key} and certificate {files.cert}.")
             + f"\nRoot certificate: {files.chain}\nRoot certificate SHA-256: {material.root_fingerprint}"
         )
+
+    def _log_key(self) -> None:
+        path = Path(settings.PLEDGEPROOF_LOG_KEY)
+        existed = path.exists()
+        log_key_create(path)
+        verb = "The log key already exists" if existed else "Created the log key"
+        self.stdout.write(f"{verb} ({path}).\nLog verifier key: {log_verifier_key()}")

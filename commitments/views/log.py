@@ -1,0 +1,212 @@
+"""The public transparency log under /log/ (issue 13): C2SP tlog-tiles, plus JSON proofs.
+
+Everything here is hashes: leaf i is SHA-256(0x00 || entry_hash of entry i + 1), and entry hashes
+reveal nothing of the entries, so the log is public, needs no access check, and is served to any
+origin. Entries themselves are not (no entry bundles, tile/entries/...).
+
+Every parameter is parsed strictly; anything malformed is a 400, anything the tree does not
+(yet) hold a 404, with a one-line plain-text or JSON reason, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from commitments.models import Checkpoint, LedgerEntry
+from commitments.services.ledger import merkle, tree
+from commitments.services.ledger.checkpoints import (
+    LogInconsistent,
+    checkpoint_latest,
+    checkpoint_sign,
+    log_origin,
+    log_verifier_key,
+)
+from commitments.services.ledger.note import MAX_TREE_SIZE
+from commitments.services.ledger.tiles import MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, tile_index
+
+logger = logging.getLogger(__name__)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=10"
+_LEVEL = re.compile(r"0|[1-9][0-9]?")
+_WIDTH = re.compile(r"[1-9][0-9]{0,2}")
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
+
+
+def _text(
+    body: str | bytes,
+    *,
+    status: int = 200,
+    cache: str = SHORT,
+    content_type: str = "text/plain; charset=utf-8",
+):
+    response = HttpResponse(body, status=status, content_type=content_type)
+    response["Cache-Control"] = cache if status == 200 else SHORT
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _json(data: dict, *, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status)
+    response["Cache-Control"] = SHORT
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _current_checkpoint() -> Checkpoint | None:
+    """The latest checkpoint, signed now if the tree has grown since (the scheduler may be idle).
+
+    If the tree no longer extends the last checkpoint, nothing new is signed: the last one keeps
+    being served, which is what witnesses need to notice the break.
+    """
+    try:
+        return checkpoint_sign()
+    except (LogInconsistent, ImproperlyConfigured):
+        logger.exception("Could not sign a checkpoint of the transparency log")
+        return checkpoint_latest()
+
+
+@require_safe
+def checkpoint_view(request: HttpRequest) -> HttpResponse:
+    checkpoint = _current_checkpoint()
+    if checkpoint is None:
+        return _text("No checkpoint has been signed yet.\n", status=503)
+    return _text(checkpoint.note)
+
+
+@require_safe
+def key_view(request: HttpRequest) -> HttpResponse:
+    try:
+        key = log_verifier_key()
+    except ImproperlyConfigured:
+        return _text("This server has no log key set up yet.\n", status=503)
+    return _text(f"{key}\n", cache="public, max-age=3600")
+
+
+_TILE = re.compile(r"(?P<level>[0-9]+)/(?P<index>(?:x[0-9]+/)*[0-9]+)(?:\.p/(?P<width>[0-9]+))?")
+
+
+@require_safe
+def tile_view(request: HttpRequest, tile: str) -> HttpResponse:
+    if tile.startswith("entries/"):
+        return _text(
+            "This log serves no entry bundles: the entries are not public, their hashes are.\n", status=404
+        )
+    match = _TILE.fullmatch(tile)
+    if match is None:
+        return _text("Not a tile path: tile/<L>/<N>[.p/<W>], as in c2sp.org/tlog-tiles.\n", status=400)
+    level, index, width = match["level"], match["index"], match["width"]
+    number = tile_index(index)
+    if not _LEVEL.fullmatch(level) or int(level) > MAX_TILE_LEVEL or number is None:
+        return _text("Not a tile path: tile/<L>/<N>[.p/<W>], as in c2sp.org/tlog-tiles.\n", status=400)
+    if width is not None and (not _WIDTH.fullmatch(width) or int(width) >= TILE_WIDTH):
+        return _text("A partial tile's width is 1 to 255.\n", status=400)
+    tile_level = int(level)
+    hashes = int(width) if width is not None else TILE_WIDTH
+    # Nodes at tree level 8 * L that the tree holds: one per 256**L leaves.
+    available = tree.tree_size() >> (TILE_HEIGHT * tile_level)
+    if number * TILE_WIDTH + hashes > available:
+        return _text("The log holds no such tile (yet).\n", status=404)
+    try:
+        body = tree.tree_tile(level=tile_level, index=number, width=hashes)
+    except tree.TreeIncomplete:
+        logger.exception("The Merkle tree lacks nodes of a tile it should have")
+        return _text("The log holds no such tile.\n", status=404)
+    return _text(body, cache=IMMUTABLE, content_type="application/octet-stream")
+
+
+def _number(request: HttpRequest, name: str, default: int | None = None) -> int:
+    raw = request.GET.get(name)
+    if raw is None and default is not None:
+        return default
+    if raw is None or not _NUMBER.fullmatch(raw) or int(raw) > MAX_TREE_SIZE:
+        raise _BadParameter(f"'{name}' must be a whole number from 0 (no sign, no leading zeros)")
+    return int(raw)
+
+
+class _BadParameter(ValueError):
+    pass
+
+
+def _proof_response(build) -> JsonResponse:
+    checkpoint = _current_checkpoint()
+    try:
+        return _json(build(checkpoint))
+    except _BadParameter as exc:
+        return _json({"error": str(exc)}, status=400)
+    except LookupError as exc:
+        return _json({"error": str(exc)}, status=404)
+
+
+def _checkpoint_fields(checkpoint: Checkpoint | None, size: int) -> dict:
+    if checkpoint is not None and checkpoint.size == size:
+        return {"checkpoint": checkpoint.note}
+    return {"checkpoint": None}
+
+
+@require_safe
+def inclusion_proof_view(request: HttpRequest, sequence: str) -> JsonResponse:
+    """The audit path of entry `sequence` (leaf sequence - 1) in the tree of `size` entries.
+
+    `size` defaults to the latest signed checkpoint's, whose note the answer then includes.
+    """
+
+    def build(checkpoint: Checkpoint | None) -> dict:
+        if not _NUMBER.fullmatch(sequence) or int(sequence) > MAX_TREE_SIZE or int(sequence) == 0:
+            raise _BadParameter("the entry's sequence number is a whole number from 1")
+        number = int(sequence)
+        size = _number(request, "size", checkpoint.size if checkpoint else 0)
+        if size > tree.tree_size():
+            raise LookupError(f"the log has fewer than {size} entries")
+        if number > size:
+            raise LookupError(f"entry {number} is not in the tree of size {size}")
+        entry_hash = LedgerEntry.objects.filter(sequence=number).values_list("entry_hash", flat=True).first()
+        if entry_hash is None:
+            raise LookupError(f"no entry {number}")
+        path = tree.tree_inclusion_proof(index=number - 1, size=size)
+        return {
+            "origin": log_origin(),
+            "sequence": number,
+            "leaf_index": number - 1,
+            "tree_size": size,
+            "entry_hash": entry_hash,
+            "leaf_hash": merkle.leaf_hash(bytes.fromhex(entry_hash)).hex(),
+            "root": tree.tree_root(size).hex(),
+            "proof": [node.hex() for node in path],
+            **_checkpoint_fields(checkpoint, size),
+        }
+
+    return _proof_response(build)
+
+
+@require_safe
+def consistency_proof_view(request: HttpRequest) -> JsonResponse:
+    """The proof that the tree of `new` entries extends the tree of `old` entries.
+
+    `new` defaults to the latest signed checkpoint's size, whose note the answer then includes.
+    """
+
+    def build(checkpoint: Checkpoint | None) -> dict:
+        old = _number(request, "old")
+        new = _number(request, "new", checkpoint.size if checkpoint else 0)
+        if old > new:
+            raise _BadParameter("'old' must not be larger than 'new'")
+        if new > tree.tree_size():
+            raise LookupError(f"the log has fewer than {new} entries")
+        path = tree.tree_consistency_proof(old_size=old, new_size=new)
+        return {
+            "origin": log_origin(),
+            "old_size": old,
+            "new_size": new,
+            "old_root": tree.tree_root(old).hex(),
+            "new_root": tree.tree_root(new).hex(),
+            "proof": [node.hex() for node in path],
+            **_checkpoint_fields(checkpoint, new),
+        }
+
+    return _proof_response(build)
