@@ -37,7 +37,14 @@ def _verify_ledger(database_url: str, *options: str) -> subprocess.CompletedProc
     return subprocess.run(
         [sys.executable, "manage.py", "verify_ledger", *options],
         cwd=ROOT,
-        env=clean_env(DEBUG="0", SECRET_KEY=settings.SECRET_KEY, DATABASE_URL=database_url),
+        env=clean_env(
+            DEBUG="0",
+            SECRET_KEY=settings.SECRET_KEY,
+            DATABASE_URL=database_url,
+            # The signed checkpoints are checked with the log key under the log's name.
+            PLEDGEPROOF_LOG_KEY=str(settings.PLEDGEPROOF_LOG_KEY),
+            PLEDGEPROOF_LOG_ORIGIN=settings.PLEDGEPROOF_LOG_ORIGIN,
+        ),
         capture_output=True,
         text=True,
         timeout=300,
