@@ -41,8 +41,12 @@ run: venv
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Two test processes (pytest-xdist), one per core of the machines this runs on; PYTEST_WORKERS=0 runs
+# the suite in one process.
+PYTEST_WORKERS ?= 2
+
 test: venv node
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

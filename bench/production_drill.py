@@ -186,7 +186,7 @@ def main() -> None:
         if status != 200:
             fail(f"/readyz answered {status}: {body.decode()}")
         checks = json.loads(body)["checks"]
-        step("/readyz 200: " + ", ".join(f"{c['name']} {c['status']}" for c in checks))
+        step("/readyz 200: " + ", ".join(f"{name} {check['status']}" for name, check in checks.items()))
 
         step(f"sign in as {ADMIN} (password, then the authenticator code)")
         status, headers, _ = browser.post(
@@ -194,19 +194,20 @@ def main() -> None:
         )
         if status != 302:
             fail(f"sign-in answered {status}")
-        code = manage("shell", "-c", ADMIN_CODE).strip()
-        status, headers, _ = browser.post("/accounts/second-factor/", {"code": code})
+        code = manage("shell", "--no-imports", "-c", ADMIN_CODE).strip()
+        status, headers, page = browser.post("/accounts/second-factor/", {"code": code})
         if status != 302:
-            fail(f"the second factor answered {status}")
+            errors = re.findall(rb'class="errorlist[^>]*>(.*?)</ul>', page, re.S)
+            fail(f"the second factor answered {status}: {errors}")
 
-        report_id = int(manage("shell", "-c", PUBLISHABLE_REPORT_ID).strip())
+        report_id = int(manage("shell", "--no-imports", "-c", PUBLISHABLE_REPORT_ID).strip())
         step(f"publish {PUBLISHABLE}'s verified report #{report_id} through /program/")
         status, headers, _ = browser.post(f"/program/reports/{report_id}/publish/", {})
         if status != 302:
             fail(f"publishing answered {status}")
         deadline = time.monotonic() + 180
         while True:
-            state = json.loads(manage("shell", "-c", ARTIFACT_STATE % report_id))
+            state = json.loads(manage("shell", "--no-imports", "-c", ARTIFACT_STATE % report_id))
             if state["status"] == "ready":
                 break
             if state["status"] == "failed" or time.monotonic() > deadline:
@@ -251,12 +252,12 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     fail(f"nothing listens on port {port} after {timeout} s")
 
 
-# The demo's program admin has a fixed authenticator secret (demo.world), as `otp_code` prints it with
-# DEBUG on; here DEBUG is off, so the code is computed from the same secret.
+# The demo's program admin has an authenticator (demo.world); `otp_code` prints its code only with
+# DEBUG on, so the drill asks the same function it uses.
 ADMIN_CODE = f"""
-from django_otp.oath import TOTP
-from demo.world import demo_totp_key
-print(f"{{TOTP(bytes.fromhex(demo_totp_key({ADMIN!r}))).token():06d}}")
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from accounts.second_factor import totp_code_now
+print(totp_code_now(TOTPDevice.objects.get(user__email={ADMIN!r}, confirmed=True)))
 """
 
 PUBLISHABLE_REPORT_ID = f"""

@@ -88,7 +88,12 @@ def record(kind: OutboxKind | str, payload: dict, *, key: str | None = None) -> 
             "(wrap the change in transaction.atomic())."
         )
     kind = OutboxKind(kind)
-    key = key or f"{kind}:{uuid.uuid4().hex}"
+    if key is None:  # a new side effect: no earlier row can hold its key
+        entry = OutboxEntry.objects.create(
+            kind=kind, payload=payload, key=f"{kind}:{uuid.uuid4().hex}", next_attempt_at=timezone.now()
+        )
+        transaction.on_commit(partial(_dispatch_after_commit, entry.pk))
+        return entry
     if len(key) > MAX_KEY_LENGTH:
         raise ValueError(f"An outbox key is at most {MAX_KEY_LENGTH} characters; build it from ids.")
     existing = OutboxEntry.objects.filter(key=key).first()

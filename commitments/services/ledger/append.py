@@ -1,7 +1,8 @@
 """Appending to the hash-chained ledger.
 
 Every service that changes what a report says or its state calls `ledger_append` inside its
-own transaction, so the entry and the change commit or roll back together.
+own transaction, so the entry and the change commit or roll back together, and so does the
+request to sign the log's next checkpoint once they have.
 """
 
 import hashlib
@@ -14,6 +15,8 @@ from django.utils import timezone
 
 from commitments.models import LedgerEntry, LedgerHead
 from commitments.services.ledger.tree import tree_append
+from outbox.models import OutboxKind
+from outbox.services import record
 
 GENESIS_HASH = "0" * 64
 
@@ -97,4 +100,7 @@ def ledger_append(
     entry.save(force_insert=True)
     tree_append(sequence=sequence, entry_hash=entry_hash)
     LedgerHead.objects.filter(id=1).update(size=sequence, head_hash=entry_hash)
+    # Every change is covered by a signed checkpoint of the log soon after it commits (issue 13);
+    # through the outbox, so a signing that fails is retried and never fails the change.
+    record(OutboxKind.CHECKPOINT_SIGN, {})
     return entry

@@ -32,8 +32,6 @@ from commitments.services.ledger import ledger_append
 from commitments.services.notifications import report_notify
 from commitments.services.reports.content import report_content_digest, report_submission_problems
 from commitments.vocabulary import EDITABLE_STATES, LedgerEvent, ReportStatus
-from outbox.models import OutboxKind
-from outbox.services import record
 
 
 @dataclass(frozen=True)
@@ -119,8 +117,6 @@ def report_transition(
         report_id=locked.pk,
         data={"from": previous, "to": to, "revision": locked.revision, **extra},
     )
-    # Each move is covered by a signed checkpoint of the log soon after it commits (issue 13).
-    record(OutboxKind.CHECKPOINT_SIGN, {})
     return locked
 
 
