@@ -21,7 +21,7 @@ from commitments.models import LedgerEntry
 from commitments.vocabulary import LedgerEvent
 from reports.models import ArtifactStatus, ReportArtifact
 from reports.pdf.services import artifact_request, artifact_sweep_stale
-from tests.reports.pdf.worker_process import sending_to, start_worker
+from tests.real_services import sending_to, start_worker
 from tests.reports.public_builders import published
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
