@@ -5,7 +5,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,3 +41,17 @@ def prepare_seeded(
     seconds = time.monotonic() - started
     marker.write_text(f"{seconds:.1f}")
     return {"seconds": seconds, "reused": False}
+
+
+@contextmanager
+def bench_work(reuse_dir: Path, *, reuse: bool, orgs: int, periods: int) -> Iterator[Path]:
+    """The directory a bench seeds its database in: kept in `reuse_dir` for the next run with
+    --reuse, else a scratch directory (pledgeproof-bench-NAME-*) removed afterwards."""
+    if reuse:
+        yield reuse_dir / f"orgs{orgs}-periods{periods}"
+        return
+    scratch = Path(tempfile.mkdtemp(prefix=f"pledgeproof-{reuse_dir.name}-"))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

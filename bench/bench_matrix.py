@@ -30,27 +30,21 @@ import argparse
 import datetime
 import http.client
 import os
-import secrets
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 from _docs import machine_text, rewrite_section
-from _seeded import prepare_seeded
+from _seeded import bench_work, prepare_seeded
+from _server import HOST, ROOT, facts_in_process, free_port, server_environment, shares, wait_until_answering
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
 REUSE_DIR = ROOT / "var" / "bench-matrix"
 START, END = "<!-- bench:matrix:start -->", "<!-- bench:matrix:end -->"
 TARGET_RATIO = 0.8
 SLICES = 10  # per round, the cached pages take turns this many times
-HOST = "127.0.0.1"
 # name: (path, whether the client sends Accept-Encoding: gzip, as browsers do)
 PAGES = {
     "matrix": ("/", True),
@@ -72,18 +66,11 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
-    work = REUSE_DIR / f"orgs{args.orgs}-periods{args.periods}" if args.reuse else None
-    scratch = None
-    if work is None:
-        scratch = work = Path(tempfile.mkdtemp(prefix="pledgeproof-bench-matrix-"))
-    try:
-        env = _environment(work)
+    with bench_work(REUSE_DIR, reuse=args.reuse, orgs=args.orgs, periods=args.periods) as work:
+        env = server_environment(work)
         seeded = prepare_seeded(work, env, orgs=args.orgs, periods=args.periods)
         facts = _facts(env)
         results = _measure(env, args)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     section = _section(results, facts, seeded, args)
     print(section)
@@ -91,25 +78,6 @@ def main() -> int:
         _rewrite_docs(section)
         print(f"Updated {DOCS.relative_to(ROOT)}")
     return 0 if results["ratio"] >= TARGET_RATIO else 1
-
-
-def _environment(work: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.bench_settings",
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        MEDIA_ROOT=str(work / "media"),
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),  # DEBUG=0 refuses a weak key
-        ALLOWED_HOSTS=f"{HOST},localhost,testserver",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("CACHE_URL", None)  # the default per-process memory cache, as a single server runs
-    env.pop("CELERY_BROKER_URL", None)
-    return env
 
 
 def _facts(env: dict[str, str]) -> dict:
@@ -138,22 +106,11 @@ print(json.dumps({
     "cached_queries": len(cached),
 }))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", code], check=True, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
-    import json
-
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    return facts_in_process(env, code)
 
 
 def _measure(env: dict[str, str], args: argparse.Namespace) -> dict:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"{HOST}:{port}", "--noreload", "--nothreading"],
         cwd=ROOT,
@@ -163,7 +120,7 @@ def _measure(env: dict[str, str], args: argparse.Namespace) -> dict:
     )
     load_before = os.getloadavg()[0]
     try:
-        _wait_for(port, server)
+        wait_until_answering(server, lambda: _get(port, *PAGES["trivial"]))
         measured: dict[str, list[float]] = {name: [] for name in PAGES}
         sizes = {}
         for round_number in range(1, args.rounds + 1):
@@ -172,7 +129,7 @@ def _measure(env: dict[str, str], args: argparse.Namespace) -> dict:
             # The cached pages alternate in slices of the round's requests, so a burst of load
             # from other processes falls on all of them rather than on whichever ran then.
             elapsed = dict.fromkeys(("matrix", "trivial", "identity"), 0.0)
-            for share in _shares(args.requests, SLICES):
+            for share in shares(args.requests, SLICES):
                 for name in elapsed:
                     elapsed[name] += _elapsed(port, *PAGES[name], share, args.clients)
             for name, seconds in elapsed.items():
@@ -210,19 +167,6 @@ def _measure(env: dict[str, str], args: argparse.Namespace) -> dict:
     }
 
 
-def _wait_for(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            _get(port, *PAGES["trivial"])
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not answer within 30 s")
-
-
 def _get(port: int, path: str, accept_gzip: bool) -> bytes:
     """The body as sent (gzipped when the server chose to), not decompressed."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -237,13 +181,9 @@ def _get(port: int, path: str, accept_gzip: bool) -> bytes:
         connection.close()
 
 
-def _shares(count: int, parts: int) -> list[int]:
-    return [share for n in range(parts) if (share := count // parts + (1 if n < count % parts else 0))]
-
-
 def _elapsed(port: int, path: str, accept_gzip: bool, count: int, clients: int) -> float:
     """Seconds for `count` GETs shared among `clients` threads; the server closes each connection."""
-    shares = _shares(count, clients)
+    client_shares = shares(count, clients)
     errors: list[BaseException] = []
 
     def client(share: int) -> None:
@@ -253,7 +193,7 @@ def _elapsed(port: int, path: str, accept_gzip: bool, count: int, clients: int) 
         except BaseException as exc:  # reported below, not lost in the thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
+    threads = [threading.Thread(target=client, args=(share,)) for share in client_shares]
     started = time.perf_counter()
     for thread in threads:
         thread.start()

@@ -21,29 +21,24 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import secrets
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from _docs import machine_text, rewrite_section
-from _seeded import prepare_seeded
+from _seeded import bench_work, prepare_seeded
+from _server import HOST, ROOT, facts_in_process, free_port, server_environment, shares, wait_until_answering
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
 REUSE_DIR = ROOT / "var" / "bench-opendata"
 START, END = "<!-- bench:opendata:start -->", "<!-- bench:opendata:end -->"
 TARGET_RATIO = 0.5
 SLICES = 5
-HOST = "127.0.0.1"
 TRIVIAL = "/bench/trivial/"
 
 
@@ -67,19 +62,12 @@ def main() -> int:
     if args.server == "auto":
         args.server = "gunicorn" if (Path(sys.executable).parent / "gunicorn").exists() else "runserver"
 
-    work = REUSE_DIR / f"orgs{args.orgs}-periods{args.periods}" if args.reuse else None
-    scratch = None
-    if work is None:
-        scratch = work = Path(tempfile.mkdtemp(prefix="pledgeproof-bench-opendata-"))
-    try:
-        env = _environment(work)
+    with bench_work(REUSE_DIR, reuse=args.reuse, orgs=args.orgs, periods=args.periods) as work:
+        env = server_environment(work)
         seeded = prepare_seeded(work, env, orgs=args.orgs, periods=args.periods)
         facts = _facts(env)
         print(f"Serving {facts['url']} ({facts['size'] / 1024:.0f} KiB) with {args.server}")
         results = _measure(env, args, facts["url"])
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     section = _section(results, facts, seeded, args)
     print(section)
@@ -87,25 +75,6 @@ def main() -> int:
         rewrite_section(START, END, section)
         print(f"Updated {DOCS.relative_to(ROOT)}")
     return 0 if results["ratio"] >= TARGET_RATIO else 1
-
-
-def _environment(work: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.bench_settings",
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        MEDIA_ROOT=str(work / "media"),
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),  # DEBUG=0 refuses a weak key
-        ALLOWED_HOSTS=f"{HOST},localhost,testserver",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("CACHE_URL", None)
-    env.pop("CELERY_BROKER_URL", None)
-    return env
 
 
 def _facts(env: dict[str, str]) -> dict:
@@ -139,16 +108,7 @@ print(json.dumps({
     "queries": len(queries), "cached_queries": len(cached),
 }))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", code], check=True, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    return facts_in_process(env, code)
 
 
 def _server(env: dict[str, str], args: argparse.Namespace, port: int) -> subprocess.Popen:
@@ -167,18 +127,18 @@ def _server(env: dict[str, str], args: argparse.Namespace, port: int) -> subproc
 
 
 def _measure(env: dict[str, str], args: argparse.Namespace, url: str) -> dict:
-    port = _free_port()
+    port = free_port()
     server = _server(env, args, port)
     load_before = os.getloadavg()[0]
     measured: dict[str, list[float]] = {"file": [], "trivial": []}
     try:
-        _wait_for(port, server)
+        wait_until_answering(server, lambda: _get(port, TRIVIAL))
         sizes = {"file": _get(port, url), "trivial": _get(port, TRIVIAL)}
         with ProcessPoolExecutor(max_workers=args.clients) as pool:
             list(pool.map(_run, [(port, TRIVIAL, 5)] * args.clients))  # start the client processes
             for round_number in range(1, args.rounds + 1):
                 elapsed = {"file": 0.0, "trivial": 0.0}
-                for share in _shares(args.requests, SLICES):
+                for share in shares(args.requests, SLICES):
                     for name, path in (("file", url), ("trivial", TRIVIAL)):
                         elapsed[name] += _elapsed(pool, port, path, share, args.clients)
                 for name, seconds in elapsed.items():
@@ -195,19 +155,6 @@ def _measure(env: dict[str, str], args: argparse.Namespace, url: str) -> dict:
         "sizes": sizes,
         "load": (load_before, os.getloadavg()[0]),
     }
-
-
-def _wait_for(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            _get(port, TRIVIAL)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not answer within 30 s")
 
 
 RECEIVE_BUFFER = 4 * 1024 * 1024
@@ -255,13 +202,9 @@ def _run(job: tuple[int, str, int]) -> int:
     return count
 
 
-def _shares(count: int, parts: int) -> list[int]:
-    return [share for n in range(parts) if (share := count // parts + (1 if n < count % parts else 0))]
-
-
 def _elapsed(pool: ProcessPoolExecutor, port: int, path: str, count: int, clients: int) -> float:
     """Seconds for `count` GETs shared among `clients` processes sending at once."""
-    jobs = [(port, path, share) for share in _shares(count, clients)]
+    jobs = [(port, path, share) for share in shares(count, clients)]
     started = time.perf_counter()
     list(pool.map(_run, jobs))
     return time.perf_counter() - started

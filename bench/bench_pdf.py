@@ -25,18 +25,16 @@ import datetime
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import machine_text, rewrite_section  # noqa: E402
-from _seeded import prepare_seeded  # noqa: E402
+from _seeded import bench_work, prepare_seeded  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 REUSE_DIR = ROOT / "var" / "bench-pdf"
@@ -60,11 +58,7 @@ def main() -> int:
     if args.child:
         return _child(args)
 
-    work = REUSE_DIR / f"orgs{args.orgs}-periods{args.periods}" if args.reuse else None
-    scratch = None
-    if work is None:
-        scratch = work = Path(tempfile.mkdtemp(prefix="pledgeproof-bench-pdf-"))
-    try:
+    with bench_work(REUSE_DIR, reuse=args.reuse, orgs=args.orgs, periods=args.periods) as work:
         env = _environment(work)
         seeded = prepare_seeded(
             work, env, orgs=args.orgs, periods=args.periods, before_seeding=("init_signing_key",)
@@ -72,9 +66,6 @@ def main() -> int:
         _run_child(env, "fixture", args)
         audit = _run_child(env, "audit", args)
         summary = _run_child(env, "summary", args)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     section = _section(audit, summary, seeded, args)
     print(section)

@@ -23,20 +23,22 @@ request can be followed from the proxy's log through gunicorn's to the applicati
 import multiprocessing
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_choice, env_int
 from config.log_format import FORMATTERS, logging_config
 
 
-def _int(name: str, default: int, minimum: int = 1) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
+def _env(read, *args, **kwargs):
+    """A setting read as Django's are; a bad value stops gunicorn with the message alone, no traceback."""
     try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number; got {raw!r}.") from None
-    if value < minimum:
-        raise SystemExit(f"{name} must be at least {minimum}; got {value}.")
-    return value
+        return read(*args, **kwargs)
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from None
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    return _env(env_int, name, default, minimum=minimum)
 
 
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"]
@@ -61,9 +63,7 @@ accesslog = "-"
 errorlog = "-"
 # Client, request line, status, bytes, duration in ms, referrer, user agent, request id.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s" request_id=%({x-request-id}o)s'
-_log_format = os.environ.get("LOG_FORMAT", "").strip().lower() or "text"
-if _log_format not in FORMATTERS:
-    raise SystemExit(f"LOG_FORMAT must be one of {', '.join(FORMATTERS)}; got {_log_format!r}.")
+_log_format = _env(env_choice, "LOG_FORMAT", "text", tuple(FORMATTERS))
 logconfig_dict = logging_config(
     log_format=_log_format,
     level=os.environ.get("LOG_LEVEL", "info").strip().upper() or "INFO",

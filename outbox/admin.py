@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 
+from commitments.admin import ReadOnlyAdminMixin
 from outbox.models import OutboxEntry
 
 
+# Rows are written by the outbox alone: an email payload edited here would be sent as edited.
 @admin.register(OutboxEntry)
-class OutboxEntryAdmin(admin.ModelAdmin):
+class OutboxEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "kind", "status", "key", "attempts", "next_attempt_at", "error", "created_at")
     list_filter = ("status", "kind")
     search_fields = ("key",)
@@ -30,13 +32,3 @@ class OutboxEntryAdmin(admin.ModelAdmin):
     @admin.display(description="last error")
     def error(self, entry: OutboxEntry) -> str:
         return truncatechars(entry.last_error, 120)
-
-    # Rows are written by the outbox alone: an email payload edited here would be sent as edited.
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,5 @@
 """/healthz and /readyz: what the orchestrator in front asks before sending traffic."""
 
-import os
-
 import pytest
 from django.core.files.storage import default_storage
 from django.db.utils import ConnectionHandler
@@ -9,6 +7,7 @@ from django.test import override_settings
 
 from config import health
 from tests.config.support import dead_port, redis_cache_at
+from tests.real_services import redis_url
 
 pytestmark = pytest.mark.django_db
 
@@ -149,11 +148,7 @@ def test_a_failed_check_is_logged_with_its_reason(client, caplog):
 # Marked postgres so that it runs in CI's pass with services (PostgreSQL and Redis), not the SQLite one.
 @pytest.mark.postgres
 def test_readyz_passes_with_a_real_redis_cache_and_broker(client):
-    url = os.environ.get("PLEDGEPROOF_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must set PLEDGEPROOF_TEST_REDIS_URL")
-        pytest.skip("set PLEDGEPROOF_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to check against Redis")
+    url = redis_url()
     with override_settings(CACHES=redis_cache_at(url), CELERY_BROKER_URL=url):
         response, body = _ready(client)
 

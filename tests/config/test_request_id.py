@@ -5,6 +5,7 @@ import logging
 import re
 import subprocess
 import sys
+from contextlib import ExitStack, contextmanager
 
 import pytest
 from hypothesis import given
@@ -68,7 +69,10 @@ def test_the_id_used_is_always_safe_and_is_the_incoming_one_only_when_that_is_sa
     assert (used == incoming) == bool(re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", incoming))
 
 
-def _capture(formatter: logging.Formatter) -> tuple[logging.Handler, list[str]]:
+@contextmanager
+def _captured(formatter: logging.Formatter, logger_name: str):
+    """The lines `logger_name` logs while in the block, formatted by `formatter`; the logger is
+    yielded with them."""
     lines: list[str] = []
 
     class ListHandler(logging.Handler):
@@ -78,28 +82,24 @@ def _capture(formatter: logging.Formatter) -> tuple[logging.Handler, list[str]]:
     handler = ListHandler()
     handler.setFormatter(formatter)
     handler.addFilter(RequestIdFilter())
-    return handler, lines
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        yield logger, lines
+    finally:
+        logger.removeHandler(handler)
 
 
 @pytest.fixture
 def request_log():
     """What django.request logs, formatted as in production (settings.LOGGING's formatters)."""
+    with ExitStack() as stack:
 
-    def capture(formatter):
-        handler, lines = _capture(formatter)
-        logging.getLogger("django.request").addHandler(handler)
-        return handler, lines
+        def start(formatter):
+            _logger, lines = stack.enter_context(_captured(formatter, "django.request"))
+            return lines
 
-    handlers = []
-
-    def start(formatter):
-        handler, lines = capture(formatter)
-        handlers.append(handler)
-        return lines
-
-    yield start
-    for handler in handlers:
-        logging.getLogger("django.request").removeHandler(handler)
+        yield start
 
 
 def test_a_log_line_has_time_level_logger_and_the_request_id(client, request_log):
@@ -129,17 +129,12 @@ def test_a_json_log_line_has_the_same_fields(client, request_log):
 
 
 def test_a_message_cannot_forge_a_second_log_line():
-    handler, lines = _capture(TextFormatter())
-    logger = logging.getLogger("pledgeproof.test-forgery")
-    logger.addHandler(handler)
-    try:
+    with _captured(TextFormatter(), "pledgeproof.test-forgery") as (logger, lines):
         logger.warning("Not Found: /x\n2026-01-01T00:00:00.000Z CRITICAL django [-] forged")
         try:
             raise ValueError("boom\nmore")
         except ValueError:
             logger.exception("Failed")
-    finally:
-        logger.removeHandler(handler)
 
     forged, failed = lines
     assert "\n" not in forged
@@ -150,13 +145,8 @@ def test_a_message_cannot_forge_a_second_log_line():
 
 
 def test_outside_a_request_the_id_is_a_dash():
-    handler, lines = _capture(TextFormatter())
-    logger = logging.getLogger("pledgeproof.test-outside")
-    logger.addHandler(handler)
-    try:
+    with _captured(TextFormatter(), "pledgeproof.test-outside") as (logger, lines):
         logger.warning("From a task")
-    finally:
-        logger.removeHandler(handler)
 
     assert TEXT_LINE.fullmatch(lines[0]).group("request_id") == "-"
 

@@ -5,11 +5,10 @@ fails the test). No worker consumes the test's queue: "the worker" is the task r
 """
 
 import io
-import os
 import uuid
 
 import pytest
-from celery import Celery
+import redis
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -19,31 +18,17 @@ from commitments.tasks import email_outbox_send_task
 from config.celery import app as celery_app
 from outbox.models import OutboxEntry, OutboxStatus
 from outbox.services import HANDOFF_WAIT
+from tests.real_services import redis_url, sender_app
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def broker(monkeypatch):
-    url = os.environ.get("PLEDGEPROOF_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must set PLEDGEPROOF_TEST_REDIS_URL")
-        pytest.skip("set PLEDGEPROOF_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to publish to a real broker")
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {url} is not reachable: {exc}")
-        pytest.skip(f"Redis at {url} is not reachable: {exc}")
+    client = redis.Redis.from_url(redis_url(), socket_connect_timeout=2)
     queue = f"outbox-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr("outbox.services._broker_paused", {})
-    app = Celery("pledgeproof-outbox-handoff", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(broker_url=url, task_always_eager=False, task_default_queue=queue)
+    app = sender_app(queue, name="pledgeproof-outbox-handoff")
     app.set_current()
     try:
         yield {"client": client, "queue": queue}

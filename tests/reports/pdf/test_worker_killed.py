@@ -20,8 +20,9 @@ from django.core.management import call_command
 from commitments.models import LedgerEntry
 from commitments.vocabulary import LedgerEvent
 from reports.models import ArtifactStatus, ReportArtifact
+from reports.opendata.services import STORAGE_PREFIX as OPENDATA_PREFIX
 from reports.pdf.services import artifact_request, artifact_sweep_stale
-from tests.reports.pdf.worker_process import sending_to, start_worker
+from tests.real_services import sending_to, start_worker
 from tests.reports.public_builders import published
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -53,10 +54,10 @@ def workers(tmp_path):
 
 
 def _media_files() -> set[Path]:
-    """Everything in MEDIA_ROOT, scratch files included, but the open-data files, which the worker
-    builds after the publication whenever it gets to them."""
-    root = Path(settings.MEDIA_ROOT)
-    return {p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "opendata"}
+    """Everything in MEDIA_ROOT, scratch files included, but the open-data files: publishing has the
+    same worker rebuild those, at a moment of its own, and they are no part of the PDF's rendering."""
+    media = Path(settings.MEDIA_ROOT)
+    return {p for p in media.rglob("*") if p.is_file() and not p.is_relative_to(media / OPENDATA_PREFIX)}
 
 
 def _wait_for_claim(artifact: ReportArtifact, worker) -> int:

@@ -1,8 +1,9 @@
-"""A real Celery worker process on Redis and the test's PostgreSQL database, for the fault tests.
+"""Real services for the tests that need them: Redis, and a Celery worker process on Redis and the
+test's PostgreSQL database.
 
-Needs PLEDGEPROOF_TEST_REDIS_URL (which .ci/run sets); under CI=true a missing Redis fails the test
-instead of skipping it. The worker runs in a session of its own, so that the test can kill it, or
-its whole process group, with SIGKILL, and that teardown leaves no process behind.
+Needs PLEDGEPROOF_TEST_REDIS_URL (which .ci/run sets); under CI=true a missing or unreachable Redis
+fails the test instead of skipping it. The worker runs in a session of its own, so that the test can
+kill it, or its whole process group, with SIGKILL, and that teardown leaves no process behind.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ WORKER_START_TIMEOUT = 60
 
 
 def redis_url() -> str:
+    """The test Redis, reachable; or skip the test (fail it under CI=true)."""
     url = os.environ.get("PLEDGEPROOF_TEST_REDIS_URL", "")
     if not url:
         if os.environ.get("CI") == "true":
-            pytest.fail("CI must set PLEDGEPROOF_TEST_REDIS_URL for the real-worker tests")
-        pytest.skip("set PLEDGEPROOF_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run the real worker")
+            pytest.fail("CI must set PLEDGEPROOF_TEST_REDIS_URL for the tests on a real Redis")
+        pytest.skip("set PLEDGEPROOF_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run the tests on Redis")
     import redis
 
     try:
@@ -58,6 +60,14 @@ class Worker:
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
+
+    def wait_for(self, condition, *, timeout: float) -> None:
+        """Poll `condition` until it holds; fail with the worker's log if the worker dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Nothing from the worker:\n{self.log_tail()}")
+            time.sleep(0.3)
 
     def kill_all(self) -> None:
         """SIGKILL the worker and every process it started (its session's process group)."""
@@ -116,20 +126,24 @@ def start_worker(queue: str, log: Path, *, pool: str = "prefork", extra_env: dic
     return worker
 
 
-@contextmanager
-def sending_to(queue: str):
-    """Make tasks sent from the test go to `queue` on Redis, through an app of their own.
+def sender_app(queue: str, name: str = "pledgeproof-test-sender") -> Celery:
+    """An app configured like the project's that publishes to `queue` on the test Redis; not current.
 
     The suite's app has run tasks in-process and may have cached a connection pool and routing for
-    no broker; shared tasks resolve on the current app each time they are called.
+    no broker; shared tasks resolve on the current app each time they are called, so a test makes
+    this one current (`.set_current()`) when tasks should go to Redis.
     """
-    sender = Celery("pledgeproof-test-sender", set_as_current=False)
-    sender.conf.update(
-        broker_url=redis_url(),
-        task_always_eager=False,
-        task_default_queue=queue,
-        broker_connection_retry=False,
-    )
+    sender = Celery(name, set_as_current=False)
+    sender.config_from_object("django.conf:settings", namespace="CELERY")
+    sender.conf.update(broker_url=redis_url(), task_always_eager=False, task_default_queue=queue)
+    return sender
+
+
+@contextmanager
+def sending_to(queue: str):
+    """Make tasks sent from the test go to `queue` on Redis, through an app of their own."""
+    sender = sender_app(queue)
+    sender.conf.broker_connection_retry = False
     sender.set_current()
     try:
         yield sender
