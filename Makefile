@@ -31,12 +31,14 @@ node_modules/.installed: package.json package-lock.json
 # reminders, the stuck-PDF sweep) run in run_scheduler beside runserver, in one shell that stops it
 # however runserver ends; with no broker, nothing else would run them.
 run: export DEBUG = 1
+run: export EMAIL_FILE_PATH ?= var/emails
 run: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_frameworks
 	$(PY) manage.py init_signing_key
+	$(PY) manage.py load_frameworks
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the periodic jobs (run_scheduler) beside it (Ctrl-C stops both)"
+	@echo "Emails are written to $(EMAIL_FILE_PATH)/ (one file per process run), not sent."
 	@$(PY) manage.py run_scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

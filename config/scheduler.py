@@ -153,10 +153,12 @@ class Scheduler:
         if task is None:
             logger.error("Scheduled entry %s names an unknown task %s; skipped", entry.name, entry.task)
             return
-        logger.info("Running %s (%s)", entry.name, entry.task)
+        logger.debug("Running %s (%s)", entry.name, entry.task)
         try:
             result = task.apply(args=entry.args, kwargs=entry.kwargs, throw=True)
         except Exception:  # noqa: BLE001 - one failing job must not stop the others
             logger.exception("Scheduled entry %s failed; it runs again at its next time", entry.name)
         else:
-            logger.info("%s done: %r", entry.name, result.result)
+            # Most runs find nothing to do (the outbox every minute); only work done is worth a line.
+            level = logging.INFO if result.result else logging.DEBUG
+            logger.log(level, "%s done: %r", entry.name, result.result)

@@ -348,7 +348,7 @@ PDF_MAX_VERIFY_UPLOAD_BYTES = env_int("PDF_MAX_VERIFY_UPLOAD_MB", 50, minimum=1)
 # web processes, point CACHE_URL at Redis so that they share the count).
 PDF_VERIFY_UPLOADS_PER_MINUTE = env_int("PDF_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
 
-# Email: console by default; SMTP when EMAIL_HOST is set.
+# Email: console by default; SMTP when EMAIL_HOST is set; files in EMAIL_FILE_PATH when that is.
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -356,6 +356,10 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+elif env_str("EMAIL_FILE_PATH"):
+    # `make run` sets it: the demo's emails land as files there instead of burying its logins.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # Absolute address of the site, for links in emails and on PDFs.
@@ -486,5 +490,8 @@ LOGGING = logging_config(
         # way to the one above, so that every line has the same format, and none is printed twice.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # With no broker, tasks run inside the request or command that queued them: a line per
+        # task that succeeded says nothing the caller does not; failures still show.
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
     },
 )
