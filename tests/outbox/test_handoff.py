@@ -38,6 +38,8 @@ def broker(monkeypatch):
         client.delete(queue)
 
 
+# Marked postgres so that it runs in CI's pass with services (PostgreSQL and Redis), not the SQLite one.
+@pytest.mark.postgres
 def test_a_published_email_waits_for_the_worker_which_sends_it_once(
     broker, program_admin, django_capture_on_commit_callbacks
 ):
