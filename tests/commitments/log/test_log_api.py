@@ -12,14 +12,23 @@ from hypothesis import strategies as st
 
 from commitments.models import LedgerEntry
 from commitments.services.ledger import ledger_append, merkle, note
+from commitments.services.ledger.checkpoints import checkpoint_sign
 from commitments.services.ledger.tiles import tile_index, tile_index_path
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def first_checkpoint(db):
+    """What a new log has once the scheduler first ran: a checkpoint of the empty tree."""
+    checkpoint_sign()
+
+
 def append(count):
+    """Entries, then the checkpoint the outbox signs once they commit (views never sign)."""
     for number in range(count):
         ledger_append(event="test.log", subject=("test.thing", number), actor=None, data={"n": number})
+    checkpoint_sign()
 
 
 def fetch(client, path, status=200):
