@@ -57,7 +57,7 @@ def leaf(i: int) -> bytes:
 
 
 def memory_tree(n: int) -> tuple[dict, dict]:
-    from commitments.services.ledger import merkle
+    from tools.tlog import merkle
 
     nodes: dict = {}
     windows = {"first": (0, 1000), "middle": (n // 2, n // 2 + 1000), "last": (n - 1000, n)}
@@ -105,7 +105,8 @@ def stored_reads(n: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from commitments.services.ledger import merkle, tree
+    from commitments.services.ledger import tree
+    from tools.tlog import merkle
 
     checks = {
         "root": lambda: tree.tree_root(n),

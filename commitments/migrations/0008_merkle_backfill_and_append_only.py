@@ -7,7 +7,7 @@ the nodes (the previous migration drops their table).
 
 from django.db import migrations
 
-from commitments.services.ledger import merkle
+from tools.tlog import merkle
 
 FUNCTION = "commitments_ledgerentry_append_only"
 TABLES = ("commitments_merklenode", "commitments_checkpoint")

@@ -18,14 +18,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from commitments.models import Checkpoint, LedgerEntry
-from commitments.services.ledger import merkle, tree
+from commitments.services.ledger import tree
 from commitments.services.ledger.checkpoints import (
     checkpoint_latest,
     log_origin,
     log_verifier_key,
 )
-from commitments.services.ledger.note import MAX_TREE_SIZE
-from commitments.services.ledger.tiles import MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, tile_index
+from tools.tlog import merkle
+from tools.tlog.note import MAX_TREE_SIZE
+from tools.tlog.tiles import MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, tile_index
 
 logger = logging.getLogger(__name__)
 

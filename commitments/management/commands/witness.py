@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.services.ledger.witness import WitnessError, witness_check
+from tools.tlog.witness import WitnessError, witness_check
 
 
 class Command(BaseCommand):

@@ -23,7 +23,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from commitments.models import Checkpoint, LedgerEntry, LedgerHead, MerkleNode
-from commitments.services.ledger import merkle, note, tree
+from commitments.services.ledger import tree
+from tools.tlog import merkle, note
 
 
 class LogKeyMissing(ImproperlyConfigured):

@@ -14,8 +14,8 @@ from operator import or_
 from django.db.models import Q
 
 from commitments.models import LedgerHead, MerkleNode
-from commitments.services.ledger import merkle
-from commitments.services.ledger.tiles import TILE_HEIGHT, TILE_WIDTH
+from tools.tlog import merkle
+from tools.tlog.tiles import TILE_HEIGHT, TILE_WIDTH
 
 
 class TreeIncomplete(LookupError):

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 
 from commitments.models import LedgerEntry, LedgerHead
-from commitments.services.ledger import merkle, note, tree
+from commitments.services.ledger import tree
 from commitments.services.ledger.checkpoints import checkpoint_latest, log_verifier_key
+from tools.tlog import merkle, note
 
 
 @dataclass(frozen=True)

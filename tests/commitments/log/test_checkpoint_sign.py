@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from commitments.models import Checkpoint, LedgerEntry
-from commitments.services.ledger import ledger_append, merkle, note
+from commitments.services.ledger import ledger_append
 from commitments.services.ledger.checkpoints import (
     LogInconsistent,
     checkpoint_sign,
@@ -16,6 +16,7 @@ from commitments.services.ledger.checkpoints import (
     log_verifier_key,
 )
 from commitments.tasks import checkpoint_sign_task
+from tools.tlog import merkle, note
 
 pytestmark = pytest.mark.django_db
 

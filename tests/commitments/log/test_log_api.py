@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commitments.models import LedgerEntry
-from commitments.services.ledger import ledger_append, merkle, note
+from commitments.services.ledger import ledger_append
 from commitments.services.ledger.checkpoints import checkpoint_sign
-from commitments.services.ledger.tiles import tile_index, tile_index_path
+from tools.tlog import merkle, note
+from tools.tlog.tiles import tile_index, tile_index_path
 
 pytestmark = pytest.mark.django_db
 

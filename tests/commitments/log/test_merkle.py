@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commitments.services.ledger import merkle
+from tools.tlog import merkle
 
 # A copy of ../shared/reference/rfc6962-vectors.json (transparency-dev/merkle's test data).
 VECTORS = json.loads(Path(__file__).with_name("rfc6962-vectors.json").read_text())

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commitments.services.ledger import note
+from tools.tlog import note
 
 NAME = "pledgeproof.test/log"
 ROOT = hashlib.sha256(b"root").digest()

@@ -6,7 +6,8 @@ from django.apps import apps
 from django.db import connection, transaction
 
 from commitments.models import LedgerEntry, LedgerImmutableError, MerkleNode
-from commitments.services.ledger import ledger_append, merkle, tree
+from commitments.services.ledger import ledger_append, tree
+from tools.tlog import merkle
 
 pytestmark = pytest.mark.django_db
 

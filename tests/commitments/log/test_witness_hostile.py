@@ -5,7 +5,7 @@ import pytest
 
 from commitments.services.ledger import ledger_append
 from commitments.services.ledger.checkpoints import checkpoint_sign, log_verifier_key
-from commitments.services.ledger.witness import WitnessError, witness_check
+from tools.tlog.witness import WitnessError, witness_check
 
 pytestmark = pytest.mark.django_db
 

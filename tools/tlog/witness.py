@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from commitments.services.ledger import merkle, note
-from commitments.services.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, tile_path
+from tools.tlog import merkle, note
+from tools.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, tile_path
 
 MAX_TILE_BYTES = TILE_WIDTH * merkle.HASH_SIZE
 CHECKPOINT_FILE = "checkpoint"
