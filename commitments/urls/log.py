@@ -13,6 +13,7 @@ urlpatterns = [
     path("checkpoint", views.checkpoint_view, name="checkpoint"),
     path("key", views.key_view, name="key"),
     path("tile/<path:tile>", views.tile_view, name="tile"),  # <L>/<N>[.p/<W>], parsed by the view
+    path("artifact/<str:sha256>", views.artifact_entry_view, name="artifact"),  # Pledgeproof's addition
     path("proof/inclusion/<str:sequence>", views.inclusion_proof_view, name="inclusion"),
     path("proof/consistency", views.consistency_proof_view, name="consistency"),
 ]

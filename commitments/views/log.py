@@ -10,30 +10,22 @@ Every parameter is parsed strictly; anything malformed is a 400, anything the tr
 
 from __future__ import annotations
 
-import logging
 import re
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from commitments.models import Checkpoint, LedgerEntry
-from commitments.services.ledger import tree
+from commitments.services.ledger import serve, tree
 from commitments.services.ledger.checkpoints import (
     checkpoint_latest,
     log_origin,
-    log_verifier_key,
 )
 from tools.tlog import merkle
 from tools.tlog.note import MAX_TREE_SIZE
-from tools.tlog.tiles import MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, tile_index
-
-logger = logging.getLogger(__name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=10"
-_LEVEL = re.compile(r"0|[1-9][0-9]?")
-_WIDTH = re.compile(r"[1-9][0-9]{0,2}")
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
 
 
@@ -58,59 +50,41 @@ def _json(data: dict, *, status: int = 200) -> JsonResponse:
 
 
 def _current_checkpoint() -> Checkpoint | None:
-    """The latest signed checkpoint. Signing is never done here: every ledger entry asks for one
-    through the outbox, and the scheduler signs periodically, so an anonymous request never takes
-    the ledger's lock."""
-    return checkpoint_latest()
+    return checkpoint_latest()  # never signs here: see serve.log_checkpoint
+
+
+def _served(read, *, cache: str = SHORT, content_type: str = "text/plain; charset=utf-8") -> HttpResponse:
+    """The bytes serve.py reads, or its reason as a 400, 404 or 503."""
+    try:
+        body = read()
+    except serve.BadPath as exc:
+        return _text(f"{exc}\n", status=400)
+    except serve.NotServed as exc:
+        return _text(f"{exc}\n", status=404)
+    except serve.NotReady as exc:
+        return _text(f"{exc}\n", status=503)
+    return _text(body, cache=cache, content_type=content_type)
 
 
 @require_safe
 def checkpoint_view(request: HttpRequest) -> HttpResponse:
-    checkpoint = _current_checkpoint()
-    if checkpoint is None:
-        return _text("No checkpoint has been signed yet.\n", status=503)
-    return _text(checkpoint.note)
+    return _served(serve.log_checkpoint)
 
 
 @require_safe
 def key_view(request: HttpRequest) -> HttpResponse:
-    try:
-        key = log_verifier_key()
-    except ImproperlyConfigured:
-        return _text("This server has no log key set up yet.\n", status=503)
-    return _text(f"{key}\n", cache="public, max-age=3600")
-
-
-_TILE = re.compile(r"(?P<level>[0-9]+)/(?P<index>(?:x[0-9]+/)*[0-9]+)(?:\.p/(?P<width>[0-9]+))?")
+    return _served(serve.log_key, cache="public, max-age=3600")
 
 
 @require_safe
 def tile_view(request: HttpRequest, tile: str) -> HttpResponse:
-    if tile.startswith("entries/"):
-        return _text(
-            "This log serves no entry bundles: the entries are not public, their hashes are.\n", status=404
-        )
-    match = _TILE.fullmatch(tile)
-    if match is None:
-        return _text("Not a tile path: tile/<L>/<N>[.p/<W>], as in c2sp.org/tlog-tiles.\n", status=400)
-    level, index, width = match["level"], match["index"], match["width"]
-    number = tile_index(index)
-    if not _LEVEL.fullmatch(level) or int(level) > MAX_TILE_LEVEL or number is None:
-        return _text("Not a tile path: tile/<L>/<N>[.p/<W>], as in c2sp.org/tlog-tiles.\n", status=400)
-    if width is not None and (not _WIDTH.fullmatch(width) or int(width) >= TILE_WIDTH):
-        return _text("A partial tile's width is 1 to 255.\n", status=400)
-    tile_level = int(level)
-    hashes = int(width) if width is not None else TILE_WIDTH
-    # Nodes at tree level 8 * L that the tree holds: one per 256**L leaves.
-    available = tree.tree_size() >> (TILE_HEIGHT * tile_level)
-    if number * TILE_WIDTH + hashes > available:
-        return _text("The log holds no such tile (yet).\n", status=404)
-    try:
-        body = tree.tree_tile(level=tile_level, index=number, width=hashes)
-    except tree.TreeIncomplete:
-        logger.exception("The Merkle tree lacks nodes of a tile it should have")
-        return _text("The log holds no such tile.\n", status=404)
-    return _text(body, cache=IMMUTABLE, content_type="application/octet-stream")
+    return _served(lambda: serve.log_tile(tile), cache=IMMUTABLE, content_type="application/octet-stream")
+
+
+@require_safe
+def artifact_entry_view(request: HttpRequest, sha256: str) -> HttpResponse:
+    """The ledger entry that recorded the signed PDF with this SHA-256 (see serve.log_artifact_entry)."""
+    return _served(lambda: serve.log_artifact_entry(sha256), content_type="application/json")
 
 
 def _number(request: HttpRequest, name: str, default: int | None = None) -> int:

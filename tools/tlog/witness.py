@@ -9,22 +9,16 @@ verifier can use it as it is.
 
 from __future__ import annotations
 
-import os
-import tempfile
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tools.tlog import merkle, note
+from tools.tlog.source import Fetch, Get, LogUnavailable, http_fetch, log_source, write_atomic
 from tools.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, tile_path
 
 MAX_TILE_BYTES = TILE_WIDTH * merkle.HASH_SIZE
 CHECKPOINT_FILE = "checkpoint"
 KEY_FILE = "key"
-
-Fetch = Callable[[str, int], bytes]
 
 
 class WitnessError(Exception):
@@ -35,27 +29,11 @@ class WitnessError(Exception):
         self.inconsistent = inconsistent
 
 
-def http_fetch(url: str, limit: int, timeout: float = 10.0) -> bytes:
-    """GET `url`; refuse anything but a 200 of at most `limit` bytes."""
-    if not url.startswith(("https://", "http://")):
-        raise WitnessError(f"not an http(s) address: {url}")
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (scheme checked)
-            body = response.read(limit + 1)
-    except urllib.error.HTTPError as exc:
-        raise WitnessError(f"{url} answered {exc.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise WitnessError(f"could not fetch {url}: {exc}") from None
-    if len(body) > limit:
-        raise WitnessError(f"{url} sent more than {limit} bytes")
-    return body
-
-
 class TileReader:
     """Complete-subtree hashes of the tree of `size` leaves, computed from its hash tiles."""
 
-    def __init__(self, prefix: str, size: int, fetch: Fetch) -> None:
-        self.prefix, self.size, self.fetch = prefix.rstrip("/"), size, fetch
+    def __init__(self, get: Get, size: int) -> None:
+        self.get, self.size = get, size
         self.tiles: dict[tuple[int, int], list[bytes]] = {}
 
     def _tile(self, level: int, index: int) -> list[bytes]:
@@ -64,7 +42,7 @@ class TileReader:
             width = min(TILE_WIDTH, available - index * TILE_WIDTH)
             if width <= 0:
                 raise WitnessError(f"the tree of size {self.size} has no tile {level}/{index}")
-            body = self.fetch(f"{self.prefix}/{tile_path(level, index, width)}", MAX_TILE_BYTES)
+            body = _read(self.get, tile_path(level, index, width), MAX_TILE_BYTES)
             if len(body) != width * merkle.HASH_SIZE:
                 raise WitnessError(f"tile {level}/{index} is {len(body)} bytes, not {width} hashes")
             self.tiles[(level, index)] = [body[i : i + 32] for i in range(0, len(body), 32)]
@@ -90,6 +68,56 @@ class TileReader:
     def consistency_proof(self, old_size: int) -> list[bytes]:
         return [self.range_hash(*r) for r in merkle.consistency_ranges(old_size, self.size)]
 
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        return [self.range_hash(*r) for r in merkle.inclusion_ranges(index, self.size)]
+
+
+def _read(get: Get, path: str, limit: int) -> bytes:
+    try:
+        return get(path, limit)
+    except LogUnavailable as exc:
+        raise WitnessError(str(exc)) from None
+
+
+def open_checkpoint(get: Get, key: note.VerifierKey) -> tuple[bytes, note.CheckpointBody, TileReader]:
+    """The log's current checkpoint, verified with `key`, and a reader of the tiles it commits to,
+    which give its root (else WitnessError: a log whose tiles and checkpoint disagree is broken)."""
+    raw = _read(get, CHECKPOINT_FILE, note.MAX_NOTE_BYTES)
+    try:
+        current = note.checkpoint_open(raw, key)
+    except note.NoteError as exc:
+        raise WitnessError(f"the log's checkpoint does not verify: {exc}", inconsistent=True) from None
+    tiles = TileReader(get, current.size)
+    if tiles.root() != current.root:
+        raise WitnessError(
+            f"the log's tiles give another root than its checkpoint at size {current.size}", inconsistent=True
+        )
+    return raw, current, tiles
+
+
+def prove_extends(
+    tiles: TileReader, current: note.CheckpointBody, older: note.CheckpointBody, what: str
+) -> None:
+    """WitnessError (inconsistent) unless the tree `current` extends `older` (`what` names it)."""
+    if current.size < older.size:
+        raise WitnessError(
+            f"the log shrank: its checkpoint says {current.size} entries, {what} {older.size}",
+            inconsistent=True,
+        )
+    try:
+        merkle.verify_consistency(
+            old_size=older.size,
+            new_size=current.size,
+            old_root=older.root,
+            new_root=current.root,
+            proof=tiles.consistency_proof(older.size),
+        )
+    except merkle.ProofError as exc:
+        raise WitnessError(
+            f"the log at size {current.size} does not extend {what} {older.size}: {exc}",
+            inconsistent=True,
+        ) from None
+
 
 @dataclass(frozen=True)
 class WitnessResult:
@@ -98,20 +126,24 @@ class WitnessResult:
 
 
 def witness_check(
-    prefix: str, state: Path, *, key: str | None = None, fetch: Fetch = http_fetch
+    location: str | Path, state: Path, *, key: str | None = None, fetch: Fetch = http_fetch
 ) -> WitnessResult:
     """Fetch, verify and save the log's checkpoint; WitnessError on anything wrong.
 
-    The verifier key is `key`, or the one saved in `state` from the first run (which saves the
-    key it was given, or else the one the log publishes at <prefix>/key: trust on first use).
+    `location` is the log's address (or a folder holding a copy of it). The verifier key is
+    `key`, or the one saved in `state` from the first run (which saves the key it was given, or
+    else the one the log publishes at <location>/key: trust on first use).
     """
-    prefix = prefix.rstrip("/")
+    try:
+        get = log_source(location, fetch)
+    except LogUnavailable as exc:
+        raise WitnessError(str(exc)) from None
     state.mkdir(parents=True, exist_ok=True)
     key_file = state / KEY_FILE
     saved_key = key_file.read_text().strip() if key_file.exists() else None
     if key and saved_key and key.strip() != saved_key:
         raise WitnessError(f"the key given is not the one saved in {key_file}")
-    key_text = key or saved_key or fetch(f"{prefix}/key", 1024).decode("ascii", "replace")
+    key_text = key or saved_key or _read(get, KEY_FILE, 1024).decode("ascii", "replace")
     try:
         verifier = note.VerifierKey.parse(key_text)
     except note.NoteError as exc:
@@ -123,47 +155,10 @@ def witness_check(
             previous = note.checkpoint_open(checkpoint_file.read_bytes(), verifier)
         except note.NoteError as exc:
             raise WitnessError(f"the saved checkpoint {checkpoint_file} does not verify: {exc}") from None
-    raw = fetch(f"{prefix}/checkpoint", note.MAX_NOTE_BYTES)
-    try:
-        current = note.checkpoint_open(raw, verifier)
-    except note.NoteError as exc:
-        raise WitnessError(f"the log's checkpoint does not verify: {exc}", inconsistent=True) from None
-    tiles = TileReader(prefix, current.size, fetch)
-    if tiles.root() != current.root:
-        raise WitnessError(
-            f"the log's tiles give another root than its checkpoint at size {current.size}", inconsistent=True
-        )
+    raw, current, tiles = open_checkpoint(get, verifier)
     if previous is not None:
-        if current.size < previous.size:
-            raise WitnessError(
-                f"the log shrank: its checkpoint says {current.size} entries, the saved {previous.size}",
-                inconsistent=True,
-            )
-        try:
-            merkle.verify_consistency(
-                old_size=previous.size,
-                new_size=current.size,
-                old_root=previous.root,
-                new_root=current.root,
-                proof=tiles.consistency_proof(previous.size),
-            )
-        except merkle.ProofError as exc:
-            raise WitnessError(
-                f"the log at size {current.size} does not extend the checkpoint saved at size "
-                f"{previous.size}: {exc}",
-                inconsistent=True,
-            ) from None
-    _write(checkpoint_file, raw)
+        prove_extends(tiles, current, previous, "the checkpoint saved at size")
+    write_atomic(checkpoint_file, raw)
     if saved_key is None:
-        _write(key_file, (str(verifier) + "\n").encode())
+        write_atomic(key_file, (str(verifier) + "\n").encode())
     return WitnessResult(previous, current)
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace `path` atomically: a crash leaves the old checkpoint or the new one, never half."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)

@@ -5,7 +5,6 @@ own transaction, so the entry and the change commit or roll back together, and s
 request to sign the log's next checkpoint once they have.
 """
 
-import hashlib
 import json
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,9 @@ from commitments.models import LedgerEntry, LedgerHead
 from commitments.services.ledger.tree import tree_append
 from outbox.models import OutboxKind
 from outbox.services import record
+from tools.tlog.entry import GENESIS_HASH, chain_hash
 
-GENESIS_HASH = "0" * 64
+__all__ = ["GENESIS_HASH", "canonical_json", "chain_hash", "ledger_append"]
 
 
 def canonical_json(data: Any) -> str:
@@ -33,16 +33,6 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     # Decimals and other scalars: their exact text form, never a float.
     return str(value)
-
-
-def chain_hash(prev_hash: str, payload: str | bytes) -> str:
-    """An entry's hash: SHA-256 of the previous entry's hash (its 32 bytes) and the payload's UTF-8.
-
-    The verifier hands over a payload as the bytes the database stored, which are the same
-    bytes unless someone wrote text that is not UTF-8.
-    """
-    data = payload.encode("utf-8") if isinstance(payload, str) else payload
-    return hashlib.sha256(bytes.fromhex(prev_hash) + data).hexdigest()
 
 
 def _without_nul(value: Any) -> Any:
