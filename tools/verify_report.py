@@ -2,14 +2,26 @@
 """Check a Pledgeproof PDF report offline, trusting nothing but the root certificate you give it.
 
     python tools/verify_report.py REPORT.pdf --root root.pem [--evidence DIR] [--json] [--at TIME]
+        [--log URL|DIR [--checkpoint FILE] [--log-key KEY] [--save-log DIR]]
+    python tools/verify_report.py --witness URL|DIR --state DIR [--log-key KEY]
 
-Needs only pyHanko (pip install pyHanko pyhanko-certvalidator): no Django, no database, and no
-network — certificates are never fetched and revocation is not looked up online. It checks that
+Needs only pyHanko (pip install pyHanko pyhanko-certvalidator) and the `tlog` folder beside this
+file (tools/tlog/: the log's Merkle proofs and signed notes): no Django, no database, and no
+network unless --log is an address — certificates are never fetched and revocation is not
+looked up online. It checks that
 the file carries exactly one signature, a certification signature that allows no changes, that
 the signature is cryptographically intact, chains to the given root and covers the whole file;
 it reads manifest.json from the signed document and checks that the manifest names the
 certificate that actually signed. With --evidence it hashes every file in DIR and compares the
 hashes with the evidence files the manifest lists.
+
+With --log (the platform's transparency log: its address, e.g. https://example.org/log, or a
+folder holding a copy, as --save-log writes one) it also checks the document against the log
+(tools/tlog/pdf_log.py): the checkpoint the manifest records is signed by the log's key, the log
+today still extends it (nothing the document reports was rewritten or removed since), it extends
+the checkpoint you saved with --checkpoint (e.g. by a witness), and it records this very file.
+--witness runs a witness instead (tools/tlog/witness.py): it checks the log's checkpoint and its
+consistency with the one saved in --state last time, then saves the new one.
 
 Exit status: 0 when every check passes, 1 when any fails, 2 for a usage error (a missing file,
 a root certificate that cannot be read).
@@ -42,6 +54,12 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import read_certification_data, validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+
+if __package__ in (None, ""):  # run as a script: the tlog package beside this file must be importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.tlog.pdf_log import pdf_log_checks  # noqa: E402
+from tools.tlog.source import Get, LogUnavailable, log_source, mirrored  # noqa: E402
+from tools.tlog.witness import WitnessError, witness_check  # noqa: E402
 
 MANIFEST_NAME = "manifest.json"
 MAX_NAME_TREE_DEPTH = 32  # a name tree deeper than this is malformed, not a real document
@@ -583,8 +601,11 @@ def verify_pdf_bytes(
     root: bytes | asn1_x509.Certificate,
     evidence_dir: Path | str | None = None,
     validation_time: datetime.datetime | None = None,
+    log: Get | None = None,
+    log_key: str | None = None,
+    saved_checkpoint: bytes | None = None,
 ) -> VerificationResult:
-    """Verify one PDF against one trust root.
+    """Verify one PDF against one trust root, and against the transparency log when `log` reads it.
 
     Never raises for a bad document (every problem is a failed check); raises UsageError only for
     a root certificate or evidence folder that cannot be used.
@@ -642,6 +663,11 @@ def verify_pdf_bytes(
     if evidence_dir is not None and manifest is not None:
         evidence = evidence_check(manifest, evidence_dir)
         checks.append(_check("evidence", evidence.ok, _evidence_summary(evidence)))
+    if log is not None and manifest is not None:
+        for found in pdf_log_checks(
+            manifest, base["sha256"], log, key=log_key, saved_checkpoint=saved_checkpoint
+        ):
+            checks.append(Check(key=found.key, title=found.title, ok=found.ok, detail=found.detail))
     return VerificationResult(
         **base,
         checks=tuple(checks),
@@ -658,12 +684,15 @@ def verify_pdf_file(
     root: bytes | asn1_x509.Certificate,
     evidence_dir: Path | str | None = None,
     validation_time: datetime.datetime | None = None,
+    **log_options: Any,
 ) -> VerificationResult:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return verify_pdf_bytes(data, root=root, evidence_dir=evidence_dir, validation_time=validation_time)
+    return verify_pdf_bytes(
+        data, root=root, evidence_dir=evidence_dir, validation_time=validation_time, **log_options
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -797,9 +826,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="verify_report.py",
         description="Verify a Pledgeproof PDF report offline against the published root certificate.",
     )
-    parser.add_argument("pdf", type=Path, help="the PDF report to check")
+    parser.add_argument("pdf", type=Path, nargs="?", help="the PDF report to check")
     parser.add_argument(
-        "--root", type=Path, required=True, help="the Pledgeproof root certificate (PEM or DER)"
+        "--root", type=Path, help="the Pledgeproof root certificate (PEM or DER); required with a PDF"
     )
     parser.add_argument(
         "--evidence", type=Path, metavar="DIR", help="a folder of evidence files to compare with the manifest"
@@ -812,6 +841,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge the certificates as of this ISO 8601 time (e.g. the signing time) instead of now",
     )
     parser.add_argument("--verbose", action="store_true", help="also show pyHanko's own diagnostic log")
+    log = parser.add_argument_group("transparency log")
+    log.add_argument(
+        "--log",
+        metavar="URL|DIR",
+        help="the platform's log (e.g. https://example.org/log) or a folder holding a copy: check the "
+        "document against it",
+    )
+    log.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="FILE",
+        help="a checkpoint of the log you saved earlier (e.g. a witness's): the log must extend it",
+    )
+    log.add_argument(
+        "--log-key",
+        metavar="KEY",
+        help="the log's verifier key (<name>+<key id>+<base64>) to pin; by default the one the signed "
+        "manifest names",
+    )
+    log.add_argument(
+        "--save-log", type=Path, metavar="DIR", help="keep a copy of what is read from --log in DIR"
+    )
+    log.add_argument(
+        "--witness",
+        metavar="URL|DIR",
+        help="instead of checking a PDF, witness the log: verify its checkpoint and its consistency with "
+        "the one saved in --state, then save it",
+    )
+    log.add_argument(
+        "--state", type=Path, metavar="DIR", help="the witness's folder (its key and checkpoint)"
+    )
     return parser
 
 
@@ -823,6 +883,46 @@ def _moment(value: str) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
+def _witness(args) -> int:
+    if args.state is None or args.pdf is not None:
+        raise UsageError("--witness takes --state DIR and no PDF")
+    try:
+        result = witness_check(args.witness, args.state, key=args.log_key)
+    except WitnessError as exc:
+        if exc.inconsistent:
+            print(f"INCONSISTENT: {exc}")
+            return EXIT_FAILED
+        raise UsageError(f"could not check the log: {exc}") from None
+    current, previous = result.current, result.previous
+    since = (
+        f"consistent with the checkpoint saved at size {previous.size}"
+        if previous
+        else "first checkpoint saved"
+    )
+    print(f"{current.origin}: {current.size} entries, root {current.root.hex()}; {since}.")
+    return EXIT_OK
+
+
+def _log_options(args) -> dict[str, Any]:
+    if args.log is None:
+        if args.checkpoint or args.save_log or args.log_key:
+            raise UsageError("--checkpoint, --log-key and --save-log need --log")
+        return {}
+    try:
+        get = log_source(args.log)
+    except LogUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    if args.save_log is not None:
+        get = mirrored(get, args.save_log)
+    saved = None
+    if args.checkpoint is not None:
+        try:
+            saved = args.checkpoint.read_bytes()[: 64 * 1024 + 1]
+        except OSError as exc:
+            raise UsageError(f"cannot read the checkpoint {args.checkpoint}: {exc.strerror or exc}") from None
+    return {"log": get, "log_key": args.log_key, "saved_checkpoint": saved}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # pyHanko logs each failed check with a traceback; the verdict below already says why.
@@ -830,12 +930,20 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.CRITICAL, format="%(name)s: %(message)s"
     )
     try:
+        if args.witness is not None:
+            return _witness(args)
+        if args.pdf is None or args.root is None:
+            raise UsageError("give the PDF to check and --root (or --witness URL --state DIR)")
         try:
             root_bytes = args.root.read_bytes()
         except OSError as exc:
             raise UsageError(f"cannot read the root certificate {args.root}: {exc.strerror or exc}") from None
         result = verify_pdf_file(
-            args.pdf, root=load_root(root_bytes), evidence_dir=args.evidence, validation_time=args.at
+            args.pdf,
+            root=load_root(root_bytes),
+            evidence_dir=args.evidence,
+            validation_time=args.at,
+            **_log_options(args),
         )
     except UsageError as exc:
         print(f"verify_report.py: error: {exc}", file=sys.stderr)

@@ -17,12 +17,15 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from commitments.models import LedgerHead
+from commitments.models import LedgerEntry
+from commitments.services.ledger.checkpoints import checkpoint_sign, log_verifier_key
 from config.version import VERSION
 from reports.models import ArtifactKind, ReportArtifact
 from reports.pdf.common import verification_context
+from tools.tlog.entry import GENESIS_HASH
 
-MANIFEST_SCHEMA_VERSION = 1
+MANIFEST_SCHEMA_VERSION = 2  # 2: the ledger position carries the signed checkpoint and the log
+LOG_PATH = "/log"  # config/urls.py mounts the transparency log here
 MANIFEST_SCHEMA_PATH = "/verify/manifest.schema.json"
 # The JSON Schema (draft 2020-12) of every manifest below, served at MANIFEST_SCHEMA_PATH.
 MANIFEST_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "manifest.schema.json"
@@ -36,8 +39,21 @@ class Document:
 
 
 def _ledger_position() -> dict[str, Any]:
-    head = LedgerHead.objects.filter(id=1).first()
-    return {"size": head.size if head else 0, "head_hash": head.head_hash if head else "0" * 64}
+    """The log as this document is issued: a checkpoint signed now, the hash of the entry it ends
+    with, and where to read the log and with which key. Rendering refuses to go on if the log
+    cannot be signed (no key, or a tree that no longer extends the last checkpoint)."""
+    checkpoint = checkpoint_sign()
+    head_hash = (
+        LedgerEntry.objects.filter(sequence=checkpoint.size).values_list("entry_hash", flat=True).first()
+        if checkpoint.size
+        else GENESIS_HASH
+    )
+    return {
+        "size": checkpoint.size,
+        "head_hash": head_hash,
+        "checkpoint": checkpoint.note,
+        "log": {"url": settings.SITE_URL + LOG_PATH, "key": str(log_verifier_key())},
+    }
 
 
 def _manifest_base(artifact: ReportArtifact, *, signer_fingerprint: str, generated_at) -> dict[str, Any]:

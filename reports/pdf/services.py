@@ -348,7 +348,9 @@ def _mark_ready(
     entry = ledger_append(
         event=LedgerEvent.ARTIFACT_RENDERED,
         subject=locked,
-        actor=locked.requested_by,
+        # Recorded as the system's act, naming nobody: /log/artifact/<sha256> shows this entry to
+        # whoever holds the PDF (who asked for it stays on the artifact row).
+        actor=None,
         report_id=locked.report_id,
         data={
             "document_id": artifact.document_id,

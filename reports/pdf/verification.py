@@ -25,6 +25,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from commitments.services.ledger.checkpoints import log_verifier_key
+from commitments.services.ledger.serve import log_get
 from reports.models import ArtifactKind, Publication, ReportArtifact
 from reports.pdf.signing import signing_material
 from tools.verify_report import VerificationResult, verify_pdf_bytes
@@ -174,5 +176,13 @@ def platform_root_fingerprint() -> str | None:
 
 
 def pdf_verify(data: bytes, *, evidence_dir: Path | str | None = None) -> VerificationResult:
-    """Check a PDF's signature and manifest against this platform's root certificate."""
-    return verify_pdf_bytes(data, root=signing_material().root_pem, evidence_dir=evidence_dir)
+    """Check a PDF's signature and manifest against this platform's root certificate, and against
+    its transparency log, read through the same paths an outside verifier reads over the network
+    (commitments/services/ledger/serve.py), with the log's key pinned."""
+    try:
+        log_key = str(log_verifier_key())
+    except ImproperlyConfigured:
+        log = {}  # no log key set up: the signature alone is checked
+    else:
+        log = {"log": log_get, "log_key": log_key}
+    return verify_pdf_bytes(data, root=signing_material().root_pem, evidence_dir=evidence_dir, **log)

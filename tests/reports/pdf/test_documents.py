@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 
 from commitments.models import Comment, CompanyResponse, Evidence, ItemVerdict, LedgerEntry, MetricValue
+from commitments.services.ledger.checkpoints import log_verifier_key
+from commitments.services.ledger.tree import tree_root
 from commitments.services.reports import decimal_text
 from reports.models import Publication
 from reports.pdf.documents import MANIFEST_SCHEMA_FILE
@@ -28,6 +30,7 @@ from tests.reports.pdf.documents_world import (
     documents_world,
 )
 from tests.reports.pdf.pdf_reading import squash
+from tools.tlog import note
 
 pytestmark = pytest.mark.django_db
 
@@ -131,8 +134,13 @@ def test_every_manifest_names_the_document_framework_signer_and_ledger_position(
     assert manifest["framework"] == {"id": world.framework.key, "version": world.framework.version}
     assert manifest["period"]["label"] == world.period.label
     assert manifest["signing_certificate_sha256"] == signing_material().signer_fingerprint
-    # The ledger as it stood at generation; the rendering's own entry comes right after it.
-    assert manifest["ledger"] == rendered.ledger_before
+    # The ledger as it stood at generation, under a checkpoint signed then with the log's key;
+    # the rendering's own entry comes right after it.
+    ledger = manifest["ledger"]
+    assert {"size": ledger["size"], "head_hash": ledger["head_hash"]} == rendered.ledger_before
+    signed = note.checkpoint_open(ledger["checkpoint"], log_verifier_key())
+    assert (signed.size, signed.root) == (ledger["size"], tree_root(ledger["size"]))
+    assert ledger["log"] == {"url": f"{settings.SITE_URL}/log", "key": str(log_verifier_key())}
     rendered_entry = LedgerEntry.objects.get(sequence=artifact.ledger_sequence)
     assert rendered_entry.prev_hash == manifest["ledger"]["head_hash"]
     assert rendered_entry.sequence == manifest["ledger"]["size"] + 1

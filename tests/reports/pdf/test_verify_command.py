@@ -87,9 +87,12 @@ def test_a_validly_signed_file_the_platform_never_issued_is_unknown(world, tmp_p
 
     error, output = _fails(_write(tmp_path, resigned))
 
-    assert "Verdict: GENUINE" in output  # the signature and manifest hold
+    assert "✓ Signer trusted by the given root" in output  # the signature and manifest hold
+    assert "✓ The log still holds the history this PDF was issued under" in output
+    assert "✗ The log records the issue of this very file: the log does not serve this file's entry" in output
     assert error.returncode == 1
-    assert str(error) == "NOT VERIFIED — the file's SHA-256 is not a document this platform issued"
+    assert str(error).startswith("NOT VERIFIED — The log records the issue of this very file: ")
+    assert str(error).endswith("; the file's SHA-256 is not a document this platform issued")
 
 
 def test_evidence_is_checked_when_a_folder_is_given(world, tmp_path):

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from commitments.evidence_storage import content_address, open_blob
 from commitments.models import Evidence, ItemResponse
+from commitments.services.ledger.checkpoints import checkpoint_sign
 from reports.models import ArtifactStatus, ReportArtifact
 from reports.pdf.services import artifact_read, artifact_render, artifact_request
 from reports.pdf.signing import signing_material
@@ -49,6 +50,7 @@ class World:
 def render(kind: str, *, admin, report=None, period=None) -> ReportArtifact:
     artifact = artifact_request(kind=kind, acting_user=admin, report=report, period=period, queue=False)
     artifact = artifact_render(artifact.pk)
+    checkpoint_sign()  # what the outbox does once the rendering commits (the module's transaction never does)
     assert artifact.status == ArtifactStatus.READY, artifact.failure_reason
     return ReportArtifact.objects.select_related("report__period", "period").get(pk=artifact.pk)
 
