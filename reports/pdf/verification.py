@@ -18,6 +18,7 @@ the right to know. Either way, a newer version is named only when it is public i
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from commitments.services.ledger.checkpoints import log_verifier_key
 from commitments.services.ledger.serve import log_get
 from reports.models import ArtifactKind, Publication, ReportArtifact
 from reports.pdf.signing import signing_material
+from tools.tlog.pdf_log import LogCheck, pdf_log_checks
 from tools.verify_report import VerificationResult, verify_pdf_bytes
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -175,14 +177,32 @@ def platform_root_fingerprint() -> str | None:
         return None
 
 
-def pdf_verify(data: bytes, *, evidence_dir: Path | str | None = None) -> VerificationResult:
-    """Check a PDF's signature and manifest against this platform's root certificate, and against
-    its transparency log, read through the same paths an outside verifier reads over the network
-    (commitments/services/ledger/serve.py), with the log's key pinned."""
+def _platform_log() -> dict:
+    """The platform's own log, read through the same paths an outside verifier reads over the
+    network (commitments/services/ledger/serve.py), with the log's key pinned; nothing when no
+    log key is set up (the signature alone is checked then)."""
     try:
-        log_key = str(log_verifier_key())
+        return {"log": log_get, "log_key": str(log_verifier_key())}
     except ImproperlyConfigured:
-        log = {}  # no log key set up: the signature alone is checked
-    else:
-        log = {"log": log_get, "log_key": log_key}
-    return verify_pdf_bytes(data, root=signing_material().root_pem, evidence_dir=evidence_dir, **log)
+        return {}
+
+
+def pdf_verify(data: bytes, *, evidence_dir: Path | str | None = None) -> VerificationResult:
+    """Check a PDF's signature and manifest against this platform's root certificate, and the
+    history it reports against the platform's transparency log."""
+    return verify_pdf_bytes(
+        data, root=signing_material().root_pem, evidence_dir=evidence_dir, **_platform_log()
+    )
+
+
+def artifact_log_checks(artifact: ReportArtifact) -> tuple[LogCheck, ...]:
+    """The log checks of a document found by its hash or id, from the manifest it was issued with
+    (the same checks an uploaded file gets)."""
+    log = _platform_log()
+    try:
+        manifest = json.loads(artifact.manifest)
+    except ValueError:
+        manifest = None
+    if not log or not isinstance(manifest, dict):
+        return ()
+    return tuple(pdf_log_checks(manifest, artifact.sha256, log["log"], key=log["log_key"]))

@@ -309,3 +309,35 @@ def test_log_usage_errors_exit_2(world, audit_pdf, tmp_path, args, message):
 
     assert completed.returncode == 2
     assert message in completed.stderr
+
+
+# --- the /verify/ page --------------------------------------------------------------------------
+
+
+def _upload(client, pdf: bytes):
+    return client.post("/verify/", {"pdf": io.BytesIO(pdf)}, format="multipart").content.decode()
+
+
+def test_the_verify_page_shows_the_log_checks_of_a_genuine_pdf(client, world, audit_pdf):
+    page = _upload(client, audit_pdf)
+    by_hash = client.get("/verify/", {"sha256": world.audit.sha256}).content.decode()
+
+    for text in (page, by_hash):
+        assert "✓ Genuine and current" in text
+        assert "✓ The log still holds the history this PDF was issued under" in text
+        assert "✓ The log records the issue of this very file" in text
+
+
+def test_the_verify_page_says_a_pdf_is_contradicted_by_a_rewritten_log(client, world, audit_pdf, attack):
+    verdict = LedgerEntry.objects.filter(event="item.verdict_recorded").order_by("sequence").first()
+    data = json.loads(verdict.payload)["data"]
+    rewrite_consistently(verdict.sequence, {**data, "verdict": "not_verified"})
+    resign_everything()
+
+    page = _upload(client, audit_pdf)
+    by_hash = client.get("/verify/", {"sha256": world.audit.sha256}).content.decode()
+
+    for text in (page, by_hash):
+        assert "Genuine and current" not in text
+        assert "✗ Signed, but contradicted by the transparency log" in text
+        assert "✗ The log still holds the history this PDF was issued under" in text

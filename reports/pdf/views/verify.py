@@ -38,6 +38,7 @@ from reports.pdf.signing import signing_material
 from reports.pdf.verification import (
     ArtifactStanding,
     artifact_find_by_sha256,
+    artifact_log_checks,
     artifact_public_url,
     artifact_standing,
     pdf_verify,
@@ -101,11 +102,14 @@ class Outcome:
     standings: tuple[ArtifactStanding, ...]
     verification: VerificationResult | None = None
     file_name: str = ""
+    log_checks: tuple = ()  # the document against the transparency log (tools/tlog/pdf_log.py)
 
     @property
     def verdict(self) -> str:
         if self.verification is not None and not self.verification.signature_ok:
             return "invalid"
+        if any(not check.ok for check in self.log_checks):
+            return "contradicted"
         if not self.standings:
             return "unknown"
         return "superseded" if all(s.superseded for s in self.standings) else "current"
@@ -154,7 +158,10 @@ def _page(
 def _lookup_id(request: HttpRequest, document_id: str) -> HttpResponse:
     artifacts = public_artifacts_find_by_document_id(document_id)
     outcome = Outcome(
-        query="id", value=document_id[:120], standings=tuple(artifact_standing(a) for a in artifacts)
+        query="id",
+        value=document_id[:120],
+        standings=tuple(artifact_standing(a) for a in artifacts),
+        log_checks=tuple(check for a in artifacts for check in artifact_log_checks(a)),
     )
     return _page(request, outcome=outcome)
 
@@ -166,7 +173,8 @@ def _lookup_sha256(request: HttpRequest, raw: str) -> HttpResponse:
         return _page(request, errors={"sha256": message}, sha256_value=raw[:200], status=400)
     artifact = artifact_find_by_sha256(sha256)
     standings = (artifact_standing(artifact),) if artifact else ()
-    outcome = Outcome(query="sha256", value=sha256, standings=standings)
+    log_checks = artifact_log_checks(artifact) if artifact else ()
+    outcome = Outcome(query="sha256", value=sha256, standings=standings, log_checks=log_checks)
     return _page(request, outcome=outcome, sha256_value=sha256)
 
 
@@ -208,6 +216,9 @@ def _verify_upload(request: HttpRequest, handler: _MemoryOnlyUpload) -> HttpResp
         standings=(artifact_standing(artifact),) if artifact else (),
         verification=result,
         file_name=Path(upload.name or "").name[:200],
+        log_checks=tuple(check for check in result.checks if check.key.startswith("log_"))
+        if artifact
+        else (),
     )
     return _page(request, outcome=outcome)
 
