@@ -75,7 +75,8 @@ def test_a_truncated_log_fails_the_witness(witness):
     truncate(4)
     resign_everything()
     with pytest.raises(
-        CommandError, match="INCONSISTENT: the log shrank: its checkpoint says 4 entries, the checkpoint saved at size 6"
+        CommandError,
+        match="INCONSISTENT: the log shrank: its checkpoint says 4 entries, the checkpoint saved at size 6",
     ):
         witness()
     append(3, start=10)  # grown past the old size, with other entries
