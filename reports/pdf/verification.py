@@ -5,9 +5,20 @@ platform's own root certificate, exactly as an auditor would check it offline; t
 what only the platform knows: whether a file's SHA-256 is a ready artifact, and whether a newer
 version supersedes it.
 
-A ready artifact is superseded when a newer ready version of the same kind exists for the same
-report (or, for the program summary, the same period), or, for a public report, when its
-publication was superseded by a correction.
+A ready artifact is superseded when what it was made from changed after it was issued, or when a
+newer ready version of the same kind exists for the same report (or, for the program summary, the
+same period). What it was made from differs by kind:
+
+- a public report, from one publication: superseded once a correction replaces it;
+- an audit report, from the live report: superseded by any later ledger entry of the report
+  (a verdict, a response, evidence, a publication, a correction…) other than the rendering of a
+  PDF, which changes nothing the document states;
+- a program summary, from its period's current publications: superseded once any report of the
+  period is published or corrected.
+
+"Later" is measured against the ledger size the document's manifest records (`"ledger": {"size"}`),
+taken before its content was read: a change made while it rendered counts as later, so a
+document may be called superseded one change too early, never current one change too late.
 
 What a visitor learns depends on what they bring. A document id (printed on every page, and
 sequential) finds only public documents (`ReportArtifact.objects.public()`); any other id answers
@@ -21,13 +32,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
+from commitments.models import LedgerEntry, ProgressReport
 from commitments.services.ledger.checkpoints import log_verifier_key
 from commitments.services.ledger.serve import log_get
+from commitments.vocabulary import LedgerEvent, event_label
 from reports.models import ArtifactKind, Publication, ReportArtifact
 from reports.pdf.signing import signing_material
 from tools.tlog.pdf_log import LogCheck, pdf_log_checks
@@ -118,11 +134,122 @@ def _newest_ready(artifact: ReportArtifact, **filters) -> ReportArtifact | None:
     return scope.order_by("-version").first()
 
 
+# Issuing a signed PDF appends artifact.* entries to its report's history; they change nothing
+# a document states, or every audit report would be superseded by its own rendering.
+_ISSUING = "artifact."
+# What a program summary is made of changes with each publication of its period. report_publish
+# appends report.published and publication.created in one transaction, so the publication
+# events alone name each change once.
+_SUMMARY_CHANGES = {
+    LedgerEvent.PUBLICATION_CREATED: "published",
+    LedgerEvent.PUBLICATION_CORRECTED: "corrected",
+}
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """The ledger entries that changed a document's content after it was issued."""
+
+    first: LedgerEntry
+    count: int
+    last_sequence: int
+
+    def more(self) -> str:
+        more = self.count - 1
+        return f" and {more} more change{'s' if more != 1 else ''}" if more else ""
+
+    def them(self) -> str:
+        return "these changes" if self.count > 1 else "this change"
+
+
+def _issued_at(artifact: ReportArtifact) -> int | None:
+    """The ledger size recorded in the artifact's manifest; None when it records none."""
+    try:
+        size = json.loads(artifact.manifest)["ledger"]["size"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
+
+
+def _changes_after(entries: QuerySet, size: int) -> _Changes | None:
+    """The entries appended after `size`: two queries, whatever their number."""
+    later = entries.filter(sequence__gt=size)
+    totals = later.aggregate(count=Count("pk"), last=Max("sequence"))
+    if not totals["count"]:
+        return None
+    first = later.order_by("sequence").first()
+    return _Changes(first=first, count=totals["count"], last_sequence=totals["last"])
+
+
+def _on(moment: datetime | None) -> str:
+    return f" on {timezone.localtime(moment):%d %b %Y}" if moment else ""
+
+
+def _audit_report_changes(artifact: ReportArtifact, size: int) -> tuple[_Changes, str] | None:
+    entries = LedgerEntry.objects.filter(report_id=artifact.report_id).exclude(event__startswith=_ISSUING)
+    changes = _changes_after(entries, size)
+    if changes is None:
+        return None
+    first = changes.first
+    what = f"{event_label(first.event)}{_on(first.created_at)}"
+    return changes, f"the report changed after this audit report was issued: {what}{changes.more()}"
+
+
+def _summary_changes(artifact: ReportArtifact, size: int) -> tuple[_Changes, str] | None:
+    # Only what is public is named: a publication, of a report that stays published.
+    of_period = ProgressReport.objects.filter(period_id=artifact.period_id).values("pk")
+    entries = LedgerEntry.objects.filter(event__in=list(_SUMMARY_CHANGES), report_id__in=of_period)
+    changes = _changes_after(entries, size)
+    if changes is None:
+        return None
+    first = changes.first
+    name = ProgressReport.objects.select_related("organisation").get(pk=first.report_id).organisation.name
+    whose = f"{name}'" if name.endswith("s") else f"{name}'s"
+    what = f"{whose} report was {_SUMMARY_CHANGES[first.event]}{_on(first.created_at)}"
+    return (
+        changes,
+        f"a publication in {artifact.period.label} changed after this summary was issued: "
+        f"{what}{changes.more()}",
+    )
+
+
+_CONTENT_CHANGES = {ArtifactKind.AUDIT: _audit_report_changes, ArtifactKind.SUMMARY: _summary_changes}
+
+
+def _content_changed(artifact: ReportArtifact) -> ArtifactStanding | None:
+    """Superseded because what the document was made from changed after it was issued; None if not.
+
+    A newer version is offered only when it was issued after the last of those changes (its own
+    manifest says so), and named only when it is public.
+    """
+    find_changes = _CONTENT_CHANGES.get(ArtifactKind(artifact.kind))
+    size = _issued_at(artifact)
+    if find_changes is None or size is None:
+        return None
+    found = find_changes(artifact, size)
+    if found is None:
+        return None
+    changes, reason = found
+    newest = _newest_ready(artifact)
+    newest_size = _issued_at(newest) if newest is not None and newest.version > artifact.version else None
+    if newest_size is None or newest_size < changes.last_sequence:
+        reason += f"; no newer version includes {changes.them()} yet"
+        return ArtifactStanding(artifact=artifact, superseded=True, reason=reason, current=None)
+    if not artifact_is_public(newest):
+        reason += f"; a newer version includes {changes.them()}"
+        return ArtifactStanding(artifact=artifact, superseded=True, reason=reason, current=None)
+    reason += f"; a newer version, {newest.document_id}, includes {changes.them()}"
+    return ArtifactStanding(artifact=artifact, superseded=True, reason=reason, current=newest)
+
+
 def artifact_standing(artifact: ReportArtifact) -> ArtifactStanding:
-    """Whether a newer version supersedes this one; the newer one is named only when it is public.
+    """Whether a change or a newer version supersedes this one; the newer one is named only when
+    it is public. A fixed number of queries, so that a page may show several standings.
 
     The caller either found `artifact` by a public id or holds its bytes or hash; a newer audit
     report is neither, so its id and hash stay unsaid (the holder learns only that one exists).
+    What changed an audit report is named (its event and day): the holder's copy already lists
+    the report's history up to it.
     """
     if artifact.kind == ArtifactKind.PUBLIC and artifact.publication_id:
         current_publication = Publication.objects.current().filter(report_id=artifact.report_id).first()
@@ -137,6 +264,8 @@ def artifact_standing(artifact: ReportArtifact) -> ArtifactStanding:
             if newest is None:
                 reason += "; its signed PDF is not ready yet"
             return ArtifactStanding(artifact=artifact, superseded=True, reason=reason, current=newest)
+    if changed := _content_changed(artifact):
+        return changed
     newest = _newest_ready(artifact)
     if newest is not None and newest.version > artifact.version:
         if not artifact_is_public(newest):
