@@ -130,7 +130,10 @@ def test_an_audit_report_with_no_later_change_stays_current(client, world, tmp_p
 
     assert response.context["outcome"].verdict == "current"
     assert "Genuine and current" in response.text
-    assert "Genuine and current: no newer version exists." in _verify_report(tmp_path, world.pdf(world.audit))
+    assert (
+        "Genuine and current: no newer version exists and nothing it states has changed since."
+        in _verify_report(tmp_path, world.pdf(world.audit))
+    )
 
 
 def test_issuing_other_pdfs_of_the_report_does_not_make_its_audit_report_stale(client, world):
