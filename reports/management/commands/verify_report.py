@@ -82,7 +82,11 @@ class Command(BaseCommand):
                 self.style.WARNING(f"  Genuine but SUPERSEDED: {standing.reason}.{replacement}")
             )
         else:
-            self.stdout.write(self.style.SUCCESS("  Genuine and current: no newer version exists and nothing it states has changed since."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "  Genuine and current: no newer version exists and nothing it states has changed since."
+                )
+            )
 
     def _print_json(self, result, artifact, standing):
         data = result.to_dict()
