@@ -45,48 +45,33 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size: int, reference: bool, checkpoint: Path | None, **options):
         saved = _saved_checkpoint(checkpoint) if checkpoint is not None else None
-        failures = []
-
-        check = ledger_verify if reference else ledger_verify_fast
-        result = check(batch_size=batch_size)
-        if result.ok:
-            self._passed(f"Ledger intact: {result.count} entries, head {result.head_hash}")
+        failures: list[str] = []
+        if self._chain(reference, batch_size, failures):
             self._log(saved, failures)
         else:
-            intact = f"{result.count} entries before it check out" if result.count else "no entry before it"
-            failures.append(f"Ledger check failed. {result.problem} ({intact}.)")
             failures.append(
                 "Transparency log check not run: it reads the entries' hashes, which the ledger check "
                 "above found wrong."
             )
-
-        triggers = ledger_verify_triggers()
-        if triggers:
-            failures.append("Append-only triggers: " + " ".join(triggers))
-        elif connection.vendor == "postgresql":
-            self._passed(f"Append-only triggers in force on {', '.join(TABLES)}.")
-
-        reconciliation = ledger_reconcile()
-        if reconciliation.ok:
-            self._passed(
-                f"Tables match the ledger: {reconciliation.publications} publications, "
-                f"{reconciliation.verdicts} verdicts, {reconciliation.artifacts} signed PDFs."
-            )
-        else:
-            shown = reconciliation.problems
-            more = reconciliation.problem_count - len(shown)
-            failures.append(
-                f"Reconciliation failed: {reconciliation.problem_count} rows differ from what the ledger "
-                "recorded.\n  " + "\n  ".join(shown) + (f"\n  ... and {more} more." if more else "")
-            )
-
+        self._triggers(failures)
+        self._tables(failures)
         if failures:
             raise CommandError("\n".join(failures))
+
+    def _chain(self, reference: bool, batch_size: int, failures: list[str]) -> bool:
+        check = ledger_verify if reference else ledger_verify_fast
+        result = check(batch_size=batch_size)
+        if not result.ok:
+            intact = f"{result.count} entries before it check out" if result.count else "no entry before it"
+            failures.append(f"Ledger check failed. {result.problem} ({intact}.)")
+            return False
+        self._passed(f"Ledger intact: {result.count} entries, head {result.head_hash}")
+        return True
 
     def _log(self, saved: note.CheckpointBody | None, failures: list[str]) -> None:
         log = ledger_verify_log(saved=saved)
         if not log.ok:
-            failures.append("Transparency log check failed. " + " ".join(log.problems))
+            failures.append(_listed("Transparency log check failed:", log.problems))
             return
         signed = (
             f"matches the checkpoint signed at size {log.checkpoint_size}"
@@ -99,8 +84,42 @@ class Command(BaseCommand):
                 f"The ledger extends the checkpoint saved at size {saved.size:,} (root {saved.root.hex()})."
             )
 
+    def _triggers(self, failures: list[str]) -> None:
+        problems = ledger_verify_triggers()
+        if problems:
+            failures.append(_listed("Append-only triggers not in force:", problems))
+        elif connection.vendor == "postgresql":  # SQLite has none to check
+            self._passed(f"Append-only triggers in force on {', '.join(TABLES)}.")
+
+    def _tables(self, failures: list[str]) -> None:
+        found = ledger_reconcile()
+        if found.ok:
+            counts = [
+                _count(found.publications, "publication"),
+                _count(found.verdicts, "verdict"),
+                _count(found.artifacts, "signed PDF"),
+            ]
+            self._passed(f"Tables match the ledger: {', '.join(counts)}.")
+            return
+        more = found.problem_count - len(found.problems)
+        differ = _count(found.problem_count, "row differs", "rows differ")
+        failures.append(
+            _listed(
+                f"Reconciliation failed: {differ} from what the ledger recorded:",
+                [*found.problems, f"... and {more:,} more."] if more else found.problems,
+            )
+        )
+
     def _passed(self, line: str) -> None:
         self.stdout.write(self.style.SUCCESS(line))
+
+
+def _listed(heading: str, problems) -> str:
+    return "\n  ".join([heading, *problems])
+
+
+def _count(number: int, noun: str, plural: str = "") -> str:
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def _saved_checkpoint(path: Path) -> note.CheckpointBody:

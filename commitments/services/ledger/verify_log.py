@@ -290,7 +290,8 @@ def _divergence_text(saved_size: int, divergence: _Divergence) -> str:
         text += "; no checkpoint the log signed before it still matches the entries"
     if upper < saved_size:
         text += f", its checkpoint at size {upper:,} no longer does"
-    text += f", so the change lies in entries {lower + 1:,}\u2013{upper:,}."
+    where = f"entry {upper:,}" if lower + 1 == upper else f"entries {lower + 1:,}\u2013{upper:,}"
+    text += f", so the change lies in {where}."
     if ignored:
         sizes = ", ".join(f"{stored.size:,}" for stored in ignored)
         text += f" (Ignored: stored checkpoints whose signature does not verify, at sizes {sizes}.)"
