@@ -16,18 +16,19 @@ Someone who can also rewrite the platform's own checkpoints (holding the log key
 the newest ones after a truncation) passes these. A checkpoint saved outside the platform
 (`verify_ledger --checkpoint FILE`, e.g. what `manage.py witness` keeps) does not change with it:
 
-4. the root of the first `saved.size` entries must be its root. When it is not, the same pass
-   compares the entries with every checkpoint the platform stored up to that size, to say
-   where the change lies: after the last one that still matches, and no later than the first
-   one that no longer does (only checkpoints whose signature verifies count; someone who
-   re-signed history with the log key could narrow this wrongly, never hide the mismatch);
+4. the root of the first `saved.size` entries (computed in the same pass) must be its root.
+   When it is not, a second pass compares the entries with every checkpoint the platform
+   stored up to that size, to say where the change lies: after the last one that still
+   matches, and no later than the first one that no longer does (only checkpoints whose
+   signature verifies count; someone who re-signed history with the log key could narrow this
+   wrongly, never hide the mismatch). An intact ledger is read once, however many checkpoints
+   were stored;
 5. the stored tree must prove consistent with it (RFC 6962 consistency proof): the tree /log/
    serves has to extend what the witness saw.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -112,24 +113,24 @@ def ledger_roots(sizes: set[int], *, batch_size: int = 5000) -> dict[int, bytes]
 
 
 class _Stored(NamedTuple):
-    """A checkpoint the platform stored, as its row says (its note is verified only when used)."""
+    """A checkpoint the platform stored, as its row says (its note is read and verified only
+    when it is used to place a divergence)."""
 
     size: int
     root: bytes
-    note: str
 
 
-def _stored_checkpoints(up_to: int, page: int = 1000) -> Iterator[tuple[int, _Stored]]:
+def _stored_checkpoints(up_to: int, page: int = 5000) -> Iterator[tuple[int, _Stored]]:
     """The stored checkpoints of size at most `up_to`, smallest first, a page at a time."""
     after = -1
     while True:
         rows = list(
             Checkpoint.objects.filter(size__gt=after, size__lte=up_to)
             .order_by("size")
-            .values_list("size", "root", "note")[:page]
+            .values_list("size", "root")[:page]
         )
-        for size, root, text in rows:
-            yield size, _Stored(size, bytes(root), text)
+        for size, root in rows:
+            yield size, _Stored(size, bytes(root))
         if len(rows) < page:
             return
         after = rows[-1][0]
@@ -145,11 +146,13 @@ class _Divergence:
         self.matching: deque[_Stored] = deque(maxlen=self.KEEP)
         self.differing: list[_Stored] = []
 
-    def add(self, stored: _Stored, root: bytes) -> None:
+    def add(self, stored: _Stored, root: bytes) -> bool:
+        """Sort one in; False once enough that differ are kept for the later ones not to matter."""
         if stored.root == root:
             self.matching.append(stored)
-        elif len(self.differing) < self.KEEP:
+        else:
             self.differing.append(stored)
+        return len(self.differing) < self.KEEP
 
     def locate(self, saved_size: int) -> tuple[int, int, bool, list[_Stored]]:
         """(last size that matches, first size that does not, whether the log signed the entries'
@@ -158,23 +161,26 @@ class _Divergence:
             key = log_verifier_key()
         except ImproperlyConfigured:
             key = None
-        ignored: list[_Stored] = []
+        checked: dict[_Stored, bool] = {}
 
         def verifies(stored: _Stored) -> bool:
-            try:
-                if key is not None:
-                    body = note.checkpoint_open(stored.note, key)
-                    if (body.size, body.root) == (stored.size, stored.root):
-                        return True
-            except note.NoteError:
-                pass
-            ignored.append(stored)
-            return False
+            if stored not in checked:
+                checked[stored] = key is not None and _signed_as_stored(stored, key)
+            return checked[stored]
 
         upper = next((s.size for s in self.differing if verifies(s)), saved_size)
         lower = next((s.size for s in reversed(self.matching) if s.size < upper and verifies(s)), 0)
         forked = any(s.size == saved_size and verifies(s) for s in self.matching)
-        return lower, upper, forked, sorted(set(ignored))
+        return lower, upper, forked, sorted(stored for stored, good in checked.items() if not good)
+
+
+def _signed_as_stored(stored: _Stored, key: note.VerifierKey) -> bool:
+    text = Checkpoint.objects.values_list("note", flat=True).get(size=stored.size)
+    try:
+        body = note.checkpoint_open(text, key)
+    except note.NoteError:
+        return False
+    return (body.size, body.root) == (stored.size, stored.root)
 
 
 def ledger_verify_log(*, saved: note.CheckpointBody | None = None) -> LogVerification:
@@ -186,14 +192,7 @@ def ledger_verify_log(*, saved: note.CheckpointBody | None = None) -> LogVerific
         wanted.append((latest.size, "latest"))
     if saved is not None:
         wanted.append((saved.size, "saved"))
-    stored = _stored_checkpoints(saved.size) if saved is not None else iter(())
-    roots: dict[str, bytes] = {}
-    divergence = _Divergence()
-    for _, root, what in ledger_roots_at(heapq.merge(sorted(wanted), stored, key=lambda point: point[0])):
-        if isinstance(what, _Stored):
-            divergence.add(what, root)
-        else:
-            roots[what] = root
+    roots = {what: root for _, root, what in ledger_roots_at(sorted(wanted))}
 
     root = roots.get("head", b"")
     problems = []
@@ -203,7 +202,7 @@ def ledger_verify_log(*, saved: note.CheckpointBody | None = None) -> LogVerific
         problems += _latest_problems(latest, roots, size)
         problems += _tree_problems(size, root)
     if saved is not None:
-        problems += _saved_problems(saved, roots.get("saved"), size, divergence)
+        problems += _saved_problems(saved, roots.get("saved"), size)
     return LogVerification(
         size, root, latest.size if latest else None, tuple(problems), saved.size if saved else None
     )
@@ -245,9 +244,7 @@ def _tree_problems(size: int, root: bytes) -> list[str]:
     return []
 
 
-def _saved_problems(
-    saved: note.CheckpointBody, root: bytes | None, size: int, divergence: _Divergence
-) -> list[str]:
+def _saved_problems(saved: note.CheckpointBody, root: bytes | None, size: int) -> list[str]:
     if root is None:
         return [
             f"The checkpoint saved at size {saved.size:,} covers more entries than the ledger holds "
@@ -255,7 +252,7 @@ def _saved_problems(
         ]
     problems = []
     if root != saved.root:
-        problems.append(_divergence_text(saved.size, divergence))
+        problems.append(_divergence_text(saved.size))
     if saved.size <= size:
         try:
             merkle.verify_consistency(
@@ -273,7 +270,14 @@ def _saved_problems(
     return problems
 
 
-def _divergence_text(saved_size: int, divergence: _Divergence) -> str:
+def _divergence_text(saved_size: int) -> str:
+    """Where the entries stopped matching, placed by a second pass over them (made only when they
+    no longer match the saved checkpoint, so an intact ledger costs one pass, however many
+    checkpoints the platform stored)."""
+    divergence = _Divergence()
+    for _, root, stored in ledger_roots_at(_stored_checkpoints(saved_size)):
+        if not divergence.add(stored, root):
+            break
     lower, upper, forked, ignored = divergence.locate(saved_size)
     text = (
         f"The first {saved_size:,} entries no longer hash to the root of the checkpoint saved at size "

@@ -312,7 +312,7 @@ def test_a_saved_checkpoint_with_an_edited_size_is_refused(client, signed_log, t
     assert "the log's signature does not verify" in fails("--checkpoint", path)
 
 
-def test_the_entries_are_read_in_one_pass_however_many_checkpoints_were_stored(
+def test_placing_a_divergence_costs_no_query_per_stored_checkpoint(
     client, tmp_path, django_assert_max_num_queries
 ):
     log_of(list(range(1, 41)))
@@ -323,3 +323,12 @@ def test_the_entries_are_read_in_one_pass_however_many_checkpoints_were_stored(
     assert "the entries up to 29 still match" in message
     assert "so the change lies in entry 30." in message
     assert LedgerEntry.objects.count() == 40
+
+
+def test_without_the_log_key_a_saved_checkpoint_cannot_be_checked(client, signed_log, tmp_path, settings):
+    path = save_checkpoint(client, tmp_path)
+    settings.PLEDGEPROOF_LOG_KEY = str(tmp_path / "no-key.pem")
+
+    message = fails("--checkpoint", path, returncode=2)
+
+    assert "Cannot check the checkpoint file without the log's key: No log key at" in message
