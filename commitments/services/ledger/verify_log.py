@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
@@ -93,17 +94,20 @@ def ledger_roots_at(
         .values_list("entry_hash", flat=True)
         .iterator(chunk_size=batch_size)
     )
-    while point is not None:
-        if point[0] < frontier.count:
-            raise ValueError("ledger_roots_at needs its sizes in ascending order")
-        if point[0] == frontier.count:
-            yield point[0], frontier.root(), point[1]
-            point = next(points, None)
-            continue
-        entry_hash = next(hashes, None)
-        if entry_hash is None:
-            return
-        frontier.add(entry_hash)
+    try:
+        while point is not None:
+            if point[0] < frontier.count:
+                raise ValueError("ledger_roots_at needs its sizes in ascending order")
+            if point[0] == frontier.count:
+                yield point[0], frontier.root(), point[1]
+                point = next(points, None)
+                continue
+            entry_hash = next(hashes, None)
+            if entry_hash is None:
+                return
+            frontier.add(entry_hash)
+    finally:
+        hashes.close()  # read no further: PostgreSQL's server-side cursor closes now, not when collected
 
 
 def ledger_roots(sizes: set[int], *, batch_size: int = 5000) -> dict[int, bytes]:
@@ -275,9 +279,10 @@ def _divergence_text(saved_size: int) -> str:
     no longer match the saved checkpoint, so an intact ledger costs one pass, however many
     checkpoints the platform stored)."""
     divergence = _Divergence()
-    for _, root, stored in ledger_roots_at(_stored_checkpoints(saved_size)):
-        if not divergence.add(stored, root):
-            break
+    with closing(ledger_roots_at(_stored_checkpoints(saved_size))) as roots:
+        for _, root, stored in roots:
+            if not divergence.add(stored, root):
+                break
     lower, upper, forked, ignored = divergence.locate(saved_size)
     text = (
         f"The first {saved_size:,} entries no longer hash to the root of the checkpoint saved at size "
