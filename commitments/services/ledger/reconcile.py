@@ -76,7 +76,6 @@ class Recorded:
     """One ledger entry about a row: where it is and the data it recorded."""
 
     sequence: int
-    event: str
     actor_id: int | None
     report_id: int | None
     data: dict[str, Any]
@@ -303,12 +302,12 @@ def _recorded(model: type[models.Model], events: Iterable[str], rows: list) -> d
             event__in=list(events),
         )
         .order_by("sequence")
-        .values_list("sequence", "event", "subject_id", "actor_id", "report_id", "payload")
+        .values_list("sequence", "subject_id", "actor_id", "report_id", "payload")
     )
     recorded: dict[int, list[Recorded]] = {}
-    for sequence, event, subject_id, actor_id, report_id, payload in entries:
+    for sequence, subject_id, actor_id, report_id, payload in entries:
         recorded.setdefault(int(subject_id), []).append(
-            Recorded(sequence, event, actor_id, report_id, _data(payload))
+            Recorded(sequence, actor_id, report_id, _data(payload))
         )
     return recorded
 
