@@ -6,9 +6,7 @@ not go through those. SQLite has no such triggers here; ledger_verify still catc
 
 from django.db import migrations
 
-FUNCTION = "commitments_ledgerentry_append_only"
-ROW_TRIGGER = "commitments_ledgerentry_no_update_delete"
-TRUNCATE_TRIGGER = "commitments_ledgerentry_no_truncate"
+from commitments.append_only import FUNCTION, ROW_TRIGGER, TRUNCATE_TRIGGER
 
 
 def _table(apps, schema_editor):

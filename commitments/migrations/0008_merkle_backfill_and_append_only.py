@@ -7,10 +7,8 @@ the nodes (the previous migration drops their table).
 
 from django.db import migrations
 
+from commitments.append_only import FUNCTION, LOG_TABLES, row_trigger, truncate_trigger
 from tools.tlog import merkle
-
-FUNCTION = "commitments_ledgerentry_append_only"
-TABLES = ("commitments_merklenode", "commitments_checkpoint")
 
 
 def backfill(apps, schema_editor):
@@ -36,13 +34,13 @@ def backfill(apps, schema_editor):
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table in TABLES:
+    for table in LOG_TABLES:
         schema_editor.execute(
-            f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
+            f"CREATE TRIGGER {row_trigger(table)} BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
         )
         schema_editor.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"CREATE TRIGGER {truncate_trigger(table)} BEFORE TRUNCATE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
         )
 
@@ -50,9 +48,9 @@ def create_triggers(apps, schema_editor):
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table in TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table}")
+    for table in LOG_TABLES:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {truncate_trigger(table)} ON {table}")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {row_trigger(table)} ON {table}")
 
 
 class Migration(migrations.Migration):
