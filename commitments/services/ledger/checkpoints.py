@@ -8,6 +8,7 @@ last one it signed: a log that did would contradict its own witnesses.
 from __future__ import annotations
 
 import os
+from contextlib import closing
 from itertools import zip_longest
 from pathlib import Path
 
@@ -110,10 +111,14 @@ def checkpoint_sign() -> Checkpoint:
 def _check_new_leaves(old_size: int, new_size: int) -> None:
     entries = LedgerEntry.objects.filter(sequence__gt=old_size, sequence__lte=new_size).order_by("sequence")
     leaves = MerkleNode.objects.filter(level=0, index__gte=old_size, index__lt=new_size).order_by("index")
-    pairs = zip_longest(
-        entries.values_list("sequence", "entry_hash").iterator(chunk_size=5000),
-        leaves.values_list("index", "hash").iterator(chunk_size=5000),
-    )
+    entry_rows = entries.values_list("sequence", "entry_hash").iterator(chunk_size=5000)
+    leaf_rows = leaves.values_list("index", "hash").iterator(chunk_size=5000)
+    # Closed however this ends: a PostgreSQL server-side cursor left open outlives the transaction.
+    with closing(entry_rows), closing(leaf_rows):
+        _compare_leaves(zip_longest(entry_rows, leaf_rows), old_size, new_size)
+
+
+def _compare_leaves(pairs, old_size: int, new_size: int) -> None:
     expected = old_size
     for entry, leaf in pairs:
         expected += 1
