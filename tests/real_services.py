@@ -99,6 +99,9 @@ def start_worker(queue: str, log: Path, *, pool: str = "prefork", extra_env: dic
         "PLEDGEPROOF_SIGNING_KEY": str(settings.PLEDGEPROOF_SIGNING_KEY),
         "PLEDGEPROOF_SIGNING_CERT": str(settings.PLEDGEPROOF_SIGNING_CERT),
         "PLEDGEPROOF_SIGNING_CHAIN": str(settings.PLEDGEPROOF_SIGNING_CHAIN),
+        # The log the worker signs checkpoints of as it issues a PDF: the tests' key and name.
+        "PLEDGEPROOF_LOG_KEY": str(settings.PLEDGEPROOF_LOG_KEY),
+        "PLEDGEPROOF_LOG_ORIGIN": settings.PLEDGEPROOF_LOG_ORIGIN,
         "PLEDGEPROOF_TSA_URL": "",
         **(extra_env or {}),
     }

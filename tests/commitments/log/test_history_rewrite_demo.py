@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import User
-from commitments.models import LedgerEntry, ProgressReport, ReportStatus
+from commitments.models import ItemVerdict, LedgerEntry, ProgressReport, ReportStatus
 from commitments.services.ledger.checkpoints import log_verifier_key
 from reports.models import ArtifactKind, ReportArtifact
 from reports.pdf.services import artifact_read
@@ -91,9 +91,10 @@ def test_a_consistent_rewrite_contradicts_the_witness_checkpoint_and_the_earlier
     first_verdict = LedgerEntry.objects.filter(event="item.verdict_recorded").order_by("sequence").first()
     data = json.loads(first_verdict.payload)["data"]
     rewrite_consistently(first_verdict.sequence, {**data, "verdict": "not_verified"})
+    ItemVerdict.objects.filter(pk=first_verdict.subject_id).update(verdict="not_verified")  # the row too
     resign_everything()
 
-    verify_ledger()  # re-signed with the log's key, the platform's own check alone cannot tell
+    verify_ledger()  # re-signed with the log's key, the row matching: the platform alone cannot tell
     assert "history was rewritten" in fails(verify_ledger, "--checkpoint", str(saved))
     assert "The log still holds the history this PDF was issued under" in fails(verify_report, demo["pdf"])
     tool = standalone(demo, demo["pdf"], "--root", "root.pem", "--log", demo["url"], "--checkpoint", saved)
@@ -110,7 +111,8 @@ def test_a_truncation_contradicts_the_witness_checkpoint_and_the_earlier_pdf(dem
     truncate(issued - 1)
     resign_everything()
 
-    verify_ledger()
+    # The PDF's row outlived its entry, which reconciliation sees; what the witness saved says more.
+    assert "the ledger has no artifact.rendered entry for it" in fails(verify_ledger)
     assert "entries were removed" in fails(verify_ledger, "--checkpoint", str(saved))
     assert "the log shrank" in fails(verify_report, demo["pdf"])
     tool = standalone(demo, demo["pdf"], "--root", "root.pem", "--log", demo["url"])
