@@ -24,8 +24,12 @@ How it is asked:
 
 Whether an action is open *now* (a report's state) is the state machine's rule, not this module's.
 
-Auditors keep today's reach until audit engagements exist (issue 14): every report's documents
-page and public PDFs, and the audit PDF of any organisation they do not belong to.
+Auditors reach only what an audit engagement (audits/models.py) gives them (issue 14): the
+cells marked ENGAGED count only for the organisations and periods of an engagement that is open
+now (starts_at <= now < ends_at), of which they are an auditor who has declared their
+independence, and never for an organisation they belong to; SEATED, on an engagement itself,
+counts for its auditors while it is open, declared or not (so that they can declare). The
+platform role alone opens nothing of any organisation.
 """
 
 from collections.abc import Mapping
@@ -78,6 +82,9 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"  # the audit PDF: restricted evidence, verdicts, comments, ledger
     REQUEST_PDF = "request_pdf"  # generate (or retry) a signed PDF
     START_REPORT = "start_report"
+    AUDIT = "audit"  # an engaged auditor's work: evidence requests, workpapers, findings, attestation
+    DECLARE = "declare"  # an auditor's independence declaration, before anything else of the engagement
+    MANAGE_ENGAGEMENTS = "manage_engagements"
     REVIEW_QUEUE = "review_queue"
     PROGRAM_OVERVIEW = "program_overview"
     INVITE = "invite"
@@ -88,12 +95,15 @@ class Kind(StrEnum):
     PROGRAM = "program"  # nothing of one organisation: program pages, reporting periods
     ORGANISATION = "organisation"
     REPORT = "report"  # with its items and evidence
+    ENGAGEMENT = "engagement"  # an audit engagement itself (its pages, declarations, attestation)
 
 
 class Cell(Enum):
     NO = "-"
     YES = "yes"
     OUTSIDE = "outside"  # yes, but never on an organisation they belong to
+    ENGAGED = "engaged"  # yes, within an open engagement they declared independence for (never their own)
+    SEATED = "seated"  # yes, for an engagement they are an auditor of, while it is open
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,8 @@ class Rule:
     everyone: bool = False  # anyone at all, signed in or not
 
 
-_, Y, OUT = Cell.NO, Cell.YES, Cell.OUTSIDE
+_, Y, OUT, ENG, SEAT = Cell.NO, Cell.YES, Cell.OUTSIDE, Cell.ENGAGED, Cell.SEATED
+PLATFORM_ONLY = (Cell.OUTSIDE, Cell.ENGAGED, Cell.SEATED)  # cells about organisations one does not belong to
 
 
 def _rule(
@@ -119,10 +130,10 @@ def _rule(
     conflict: str = "",
 ) -> Rule:
     cells = (viewer, contributor, officer, reviewer, admin, auditor)
-    if Cell.OUTSIDE in (viewer, contributor, officer):
-        raise ValueError(f"{refusal!r}: OUTSIDE is for platform roles; members are inside by definition.")
-    if Cell.OUTSIDE in cells and not conflict:
-        raise ValueError(f"{refusal!r}: a rule with OUTSIDE cells says what members cannot do.")
+    if any(cell in PLATFORM_ONLY for cell in (viewer, contributor, officer)):
+        raise ValueError(f"{refusal!r}: OUTSIDE and ENGAGED are for platform roles; members are inside.")
+    if any(cell in (Cell.OUTSIDE, Cell.ENGAGED) for cell in cells) and not conflict:
+        raise ValueError(f"{refusal!r}: a rule with OUTSIDE or ENGAGED cells says what members cannot do.")
     return Rule(MappingProxyType(dict(zip(Role, cells, strict=True))), refusal, conflict)
 
 
@@ -132,8 +143,9 @@ EVERYONE = Rule(MappingProxyType(dict.fromkeys(Role, Y)), refusal="", everyone=T
 RULES: Mapping[Kind, Mapping[Action, Rule]] = MappingProxyType({
     Kind.REPORT: MappingProxyType({
         #                           viewer contributor officer reviewer admin auditor
-        Action.READ:           _rule(Y,    Y,          Y,      Y,       Y,    _,
-            "You can see this report's signed PDFs, not the report itself."),
+        Action.READ:           _rule(Y,    Y,          Y,      Y,       Y,    ENG,
+            "You can see this report's signed PDFs, not the report itself.",
+            "read its report as an auditor"),
         Action.EDIT:           _rule(_,    Y,          Y,      _,       _,    _,
             "Only the organisation's officers and contributors can change its report."),
         Action.SUBMIT:         _rule(_,    _,          Y,      _,       _,    _,
@@ -149,12 +161,13 @@ RULES: Mapping[Kind, Mapping[Action, Rule]] = MappingProxyType({
             "Only program admins publish reports.", "publish its report"),
         Action.CORRECT:        _rule(_,    _,          _,      _,       OUT,  _,
             "Only program admins correct published reports.", "correct its report"),
-        # Auditors: every report's documents page, until engagements limit them (issue 14).
-        Action.READ_DOCUMENTS: _rule(Y,    Y,          Y,      Y,       Y,    Y,
-            "You may not see this report's documents."),
-        Action.READ_AUDIT:     _rule(_,    _,          _,      OUT,     OUT,  OUT,
+        Action.READ_DOCUMENTS: _rule(Y,    Y,          Y,      Y,       Y,    ENG,
+            "You may not see this report's documents.", "read its documents as an auditor"),
+        Action.READ_AUDIT:     _rule(_,    _,          _,      OUT,     OUT,  ENG,
             "Audit reports are for program reviewers, admins and auditors outside the organisation.",
             "read or generate its audit report"),
+        Action.AUDIT:          _rule(_,    _,          _,      _,       _,    ENG,
+            "Only the auditors engaged for this report can audit it.", "audit its report"),
     }),
     Kind.ORGANISATION: MappingProxyType({
         #                           viewer contributor officer reviewer admin auditor
@@ -163,6 +176,18 @@ RULES: Mapping[Kind, Mapping[Action, Rule]] = MappingProxyType({
         Action.START_REPORT:   _rule(_,    _,          Y,      _,       Y,    _,
             "Only the organisation's compliance officers or a program admin can open a report."),
     }),
+    Kind.ENGAGEMENT: MappingProxyType({
+        #                           viewer contributor officer reviewer admin auditor
+        Action.READ:           _rule(_,    _,          _,      _,       Y,    SEAT,
+            "This engagement is for its auditors and the program's admins."),
+        Action.DECLARE:        _rule(_,    _,          _,      _,       _,    SEAT,
+            "Only the engagement's auditors declare their independence."),
+        Action.AUDIT:          _rule(_,    _,          _,      _,       _,    ENG,
+            "Only the engagement's auditors, once they have declared their independence, work on it.",
+            "audit it"),
+        Action.MANAGE_ENGAGEMENTS: _rule(_, _,         _,      _,       Y,    _,
+            "Only program admins manage audit engagements."),
+    }),
     Kind.PROGRAM: MappingProxyType({
         #                           viewer contributor officer reviewer admin auditor
         Action.READ:           EVERYONE,
@@ -170,14 +195,17 @@ RULES: Mapping[Kind, Mapping[Action, Rule]] = MappingProxyType({
             "The review queue is for program reviewers."),
         Action.PROGRAM_OVERVIEW: _rule(_,  _,          _,      Y,       Y,    _,
             "The program overview is for program reviewers and admins."),
-        Action.READ_DOCUMENTS: _rule(_,    _,          _,      Y,       Y,    Y,
-            "Documents are for program reviewers, admins and auditors."),
+        Action.READ_DOCUMENTS: _rule(_,    _,          _,      Y,       Y,    ENG,
+            "Documents are for program reviewers, admins and auditors during their engagement.",
+            "read its documents"),
         Action.REQUEST_PDF:    _rule(_,    _,          _,      _,       Y,    _,
             "Only program admins generate the program summary."),
         Action.INVITE:         _rule(_,    _,          _,      _,       Y,    _,
             "Only program admins can invite people."),
         Action.RESET_SECOND_FACTOR: _rule(_, _,        _,      _,       Y,    _,
             "Only program admins can reset someone's second factor."),
+        Action.MANAGE_ENGAGEMENTS: _rule(_, _,         _,      _,       Y,    _,
+            "Only program admins manage audit engagements."),
     }),
 })
 # fmt: on
@@ -237,15 +265,86 @@ def membership_role(user: Any, organisation: Organisation | int) -> str | None:
     return _memberships(user).get(organisation_id)
 
 
+def forget(user: Any) -> None:
+    """Drop what the gate read of this user object (memberships, engagements) after they change."""
+    user.__dict__.pop("_access_memberships", None)
+    user.__dict__.pop("_access_seats", None)
+
+
 def _platform_role(user: Any) -> Role | None:
     role = getattr(user, "platform_role", "") if user.is_authenticated else ""
     return Role(role) if role else None
 
 
+@dataclass(frozen=True)
+class _Seat:
+    """An engagement open now, as one of its auditors sees it."""
+
+    engagement_id: int
+    declared: bool
+    organisation_ids: frozenset[int]
+    period_ids: frozenset[int]
+
+
+def _seats(user: Any) -> tuple[_Seat, ...]:
+    """The open engagements the user is an auditor of, read once per user object (two queries)."""
+    if not user.is_authenticated or _platform_role(user) is not Role.AUDITOR:
+        return ()
+    cache = user.__dict__.get("_access_seats")
+    if cache is None:
+        from audits.models import Engagement, EngagementAuditor
+
+        seats = dict(
+            EngagementAuditor.objects.filter(
+                auditor=user, engagement__in=Engagement.objects.open_at()
+            ).values_list("engagement_id", "declared_at")
+        )
+        scope: dict[int, tuple[set[int], set[int]]] = {pk: (set(), set()) for pk in seats}
+        through_orgs = Engagement.organisations.through.objects.filter(engagement_id__in=seats)
+        for engagement_id, organisation_id in through_orgs.values_list("engagement_id", "organisation_id"):
+            scope[engagement_id][0].add(organisation_id)
+        through_periods = Engagement.periods.through.objects.filter(engagement_id__in=seats)
+        for engagement_id, period_id in through_periods.values_list("engagement_id", "reportingperiod_id"):
+            scope[engagement_id][1].add(period_id)
+        cache = tuple(
+            _Seat(pk, declared_at is not None, frozenset(scope[pk][0]), frozenset(scope[pk][1]))
+            for pk, declared_at in seats.items()
+        )
+        user.__dict__["_access_seats"] = cache
+    return cache
+
+
+def _seated(user: Any, scope: "_Target", *, declared: bool) -> bool:
+    """Whether an open engagement of the user covers the object (and is declared, if asked)."""
+    for seat in _seats(user):
+        if declared and not seat.declared:
+            continue
+        if scope.engagement_id is not None and seat.engagement_id != scope.engagement_id:
+            continue
+        if scope.organisation_id is not None and scope.organisation_id not in seat.organisation_ids:
+            continue
+        if scope.period_id is not None and scope.period_id not in seat.period_ids:
+            continue
+        return True
+    return False
+
+
 # --- the table, asked -------------------------------------------------------------------------------
 
 
-def _allowed(user: Any, rule: Rule, organisation_id: int | None) -> bool:
+@dataclass(frozen=True)
+class _Target:
+    """An object as the table sees it: the rules it follows, what it belongs to, the action meant."""
+
+    kind: Kind
+    organisation_id: int | None
+    action: Action
+    visible_by: tuple[Action, ...] | None = None  # None: any action of its kind makes it visible
+    period_id: int | None = None  # what an engagement must cover, with the organisation
+    engagement_id: int | None = None
+
+
+def _allowed(user: Any, rule: Rule, scope: _Target) -> bool:
     if rule.everyone:
         return True
     if not user.is_authenticated:
@@ -254,45 +353,35 @@ def _allowed(user: Any, rule: Rule, organisation_id: int | None) -> bool:
     cell = rule.cells[platform] if platform else Cell.NO
     if cell is Cell.YES:
         return True
-    if organisation_id is None:  # nothing to belong to: OUTSIDE is YES
-        return cell is Cell.OUTSIDE
-    member = membership_role(user, organisation_id)
+    member = membership_role(user, scope.organisation_id) if scope.organisation_id is not None else None
     if member is not None:
         return rule.cells[Role(member)] is Cell.YES
+    if cell in (Cell.ENGAGED, Cell.SEATED):
+        return _seated(user, scope, declared=cell is Cell.ENGAGED)
     return cell is Cell.OUTSIDE
 
 
-def _conflict(user: Any, rule: Rule, organisation_id: int | None) -> str | None:
+def _conflict(user: Any, rule: Rule, scope: _Target) -> str | None:
     """The words for someone whose platform role would allow this, but who belongs to the organisation."""
     platform = _platform_role(user)
     if (
         platform is not None
-        and rule.cells[platform] is Cell.OUTSIDE
-        and organisation_id is not None
-        and membership_role(user, organisation_id) is not None
-        and not _allowed(user, rule, organisation_id)
+        and rule.cells[platform] in (Cell.OUTSIDE, Cell.ENGAGED)
+        and scope.organisation_id is not None
+        and membership_role(user, scope.organisation_id) is not None
+        and not _allowed(user, rule, scope)
     ):
         return f"You belong to this organisation, so you cannot {rule.conflict}."
     return None
 
 
-def _refusal(user: Any, rule: Rule, organisation_id: int | None) -> str:
-    return _conflict(user, rule, organisation_id) or rule.refusal
+def _refusal(user: Any, rule: Rule, scope: _Target) -> str:
+    return _conflict(user, rule, scope) or rule.refusal
 
 
-def _sees(user: Any, kind: Kind, organisation_id: int | None) -> bool:
-    """Whether the user may do anything at all with an object of this kind and organisation."""
-    return any(_allowed(user, rule, organisation_id) for rule in RULES[kind].values())
-
-
-@dataclass(frozen=True)
-class _Target:
-    """An object as the table sees it: the rules it follows, its organisation, the action meant."""
-
-    kind: Kind
-    organisation_id: int | None
-    action: Action
-    visible_by: tuple[Action, ...] | None = None  # None: any action of its kind makes it visible
+def _sees(user: Any, scope: _Target) -> bool:
+    """Whether the user may do anything at all with an object of this kind and scope."""
+    return any(_allowed(user, rule, scope) for rule in RULES[scope.kind].values())
 
 
 def _target(action: Action | str, obj: Any) -> _Target:
@@ -303,21 +392,37 @@ def _target(action: Action | str, obj: Any) -> _Target:
 
 
 def _part(action: Action, obj: Any) -> _Target:
-    if obj is None or isinstance(obj, ReportingPeriod):
+    from audits.models import Engagement
+
+    if obj is None:
         return _Target(Kind.PROGRAM, None, action)
+    if isinstance(obj, ReportingPeriod):
+        return _Target(Kind.PROGRAM, None, action, period_id=obj.pk)
     if isinstance(obj, Organisation):
         return _Target(Kind.ORGANISATION, obj.pk, action)
+    if isinstance(obj, Engagement):
+        return _Target(Kind.ENGAGEMENT, None, action, engagement_id=obj.pk)
     if isinstance(obj, ProgressReport):
-        return _Target(Kind.REPORT, obj.organisation_id, action)
+        return _Target(Kind.REPORT, obj.organisation_id, action, period_id=obj.period_id)
     if isinstance(obj, ItemResponse):
-        return _Target(Kind.REPORT, obj.report.organisation_id, _one_of(action, ITEM_ACTIONS))
+        report = obj.report
+        return _Target(
+            Kind.REPORT, report.organisation_id, _one_of(action, ITEM_ACTIONS), period_id=report.period_id
+        )
     if isinstance(obj, Evidence):
         _one_of(action, EVIDENCE_ACTIONS)
-        return _Target(Kind.REPORT, obj.item.report.organisation_id, Action.READ, (Action.READ,))
+        report = obj.item.report
+        return _Target(Kind.REPORT, report.organisation_id, Action.READ, (Action.READ,), report.period_id)
     if isinstance(obj, ReportArtifact):
         document = DOCUMENTS[obj.kind]
-        organisation_id = obj.report.organisation_id if document.kind == Kind.REPORT else None
-        return _Target(document.kind, organisation_id, document_action(obj.kind, action), (document.read,))
+        on_report = document.kind == Kind.REPORT
+        return _Target(
+            document.kind,
+            obj.report.organisation_id if on_report else None,
+            document_action(obj.kind, action),
+            (document.read,),
+            obj.report.period_id if on_report else obj.period_id,
+        )
     raise TypeError(f"The access gate has no rules for {type(obj).__name__}.")
 
 
@@ -329,30 +434,30 @@ def _one_of(action: Action, actions: tuple[Action, ...]) -> Action:
 
 def _visible(user: Any, target: _Target) -> bool:
     if target.visible_by is None:
-        return _sees(user, target.kind, target.organisation_id)
+        return _sees(user, target)
     rules = RULES[target.kind]
-    return any(_allowed(user, rules[action], target.organisation_id) for action in target.visible_by)
+    return any(_allowed(user, rules[action], target) for action in target.visible_by)
 
 
 def can(user: Any, action: Action | str, obj: Any = None) -> bool:
     """Whether the user may do `action` on `obj` (None: the program itself)."""
     target = _target(action, obj)
-    return _allowed(user, RULES[target.kind][target.action], target.organisation_id)
+    return _allowed(user, RULES[target.kind][target.action], target)
 
 
 def refusal(user: Any, action: Action | str, obj: Any = None) -> str | None:
     """Why the user may not do `action` on `obj`, in words for them; None when they may."""
     target = _target(action, obj)
     rule = RULES[target.kind][target.action]
-    if _allowed(user, rule, target.organisation_id):
+    if _allowed(user, rule, target):
         return None
-    return _refusal(user, rule, target.organisation_id)
+    return _refusal(user, rule, target)
 
 
 def conflict(user: Any, action: Action | str, obj: Any = None) -> str | None:
     """Why the user may not do `action` on `obj` when it is only because they belong to its organisation."""
     target = _target(action, obj)
-    return _conflict(user, RULES[target.kind][target.action], target.organisation_id)
+    return _conflict(user, RULES[target.kind][target.action], target)
 
 
 def can_document(user: Any, kind: str, action: Action | str, obj: Any = None) -> bool:
@@ -381,6 +486,12 @@ def reports_where(user: Any, action: Action) -> Q:
     allowed = Q(organisation__in=mine.filter(role__in=roles).values("organisation"))
     if cell is Cell.OUTSIDE:
         allowed |= ~Q(organisation__in=mine.values("organisation"))
+    if cell is Cell.ENGAGED:
+        for seat in _seats(user):
+            if seat.declared:
+                allowed |= Q(organisation__in=seat.organisation_ids, period__in=seat.period_ids) & ~Q(
+                    organisation__in=mine.values("organisation")
+                )
     return allowed
 
 
@@ -389,8 +500,8 @@ def reports_where(user: Any, action: Action) -> Q:
 
 def _deny(user: Any, target: _Target) -> None:
     rule = RULES[target.kind][target.action]
-    if not _allowed(user, rule, target.organisation_id):
-        raise PermissionDenied(_refusal(user, rule, target.organisation_id))
+    if not _allowed(user, rule, target):
+        raise PermissionDenied(_refusal(user, rule, target))
 
 
 def _seen(user: Any, obj: Any, action: Action) -> _Target:
@@ -481,3 +592,11 @@ def period_for(user: Any, pk: int, *, action: Action) -> ReportingPeriod:
     if period is None:
         raise Http404(NOT_FOUND)
     return period
+
+
+def engagement_for(user: Any, pk: int, *, action: Action):
+    """An audit engagement; one the user may do nothing with (another's, or outside its window) is
+    as unknown as an id never issued."""
+    from audits.models import Engagement
+
+    return _open(user, Engagement.objects.filter(pk=pk).first(), action)

@@ -239,6 +239,78 @@ LEGEND = [
 ]
 
 
+# --- an independent audit (issue 14) ------------------------------------------------------------
+
+
+class FindingKind(_Lookup, models.TextChoices):
+    """What an auditor found for one item of an engagement."""
+
+    CONFORMS = "conforms", "Conforms"
+    OBSERVATION = "observation", "Observation"
+    NONCONFORMITY = "nonconformity", "Nonconformity"
+
+    badge: Badge
+    public: str  # how the public pages word it
+
+
+_words(
+    FindingKind,
+    "badge public",
+    {
+        FindingKind.CONFORMS: (Badge.OK, "The auditor found the claim conforms"),
+        FindingKind.OBSERVATION: (Badge.WARN, "The auditor recorded an observation"),
+        FindingKind.NONCONFORMITY: (Badge.BAD, "The auditor found a nonconformity"),
+    },
+)
+
+
+class Opinion(_Lookup, models.TextChoices):
+    """The auditor's overall opinion in an attestation (as ISAE 3000 and ISO 19011 word them)."""
+
+    UNQUALIFIED = "unqualified", "Unqualified"
+    QUALIFIED = "qualified", "Qualified"
+    ADVERSE = "adverse", "Adverse"
+    DISCLAIMER = "disclaimer", "Disclaimer of opinion"
+
+    badge: Badge
+    definition: str
+
+
+_words(
+    Opinion,
+    "badge definition",
+    {
+        Opinion.UNQUALIFIED: (Badge.OK, "The claims in scope are fairly stated in all material respects."),
+        Opinion.QUALIFIED: (
+            Badge.WARN,
+            "The claims in scope are fairly stated, except for the matters the auditor describes.",
+        ),
+        Opinion.ADVERSE: (Badge.BAD, "The claims in scope are not fairly stated."),
+        Opinion.DISCLAIMER: (
+            Badge.BAD,
+            "The auditor could not obtain enough evidence to form an opinion.",
+        ),
+    },
+)
+
+
+class RequestStatus(_Lookup, models.TextChoices):
+    """An auditor's evidence request: open until the organisation answers, closed by the auditor."""
+
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+    badge: Badge
+
+
+_words(
+    RequestStatus,
+    "badge",
+    {RequestStatus.OPEN: Badge.WARN, RequestStatus.ANSWERED: Badge.INFO, RequestStatus.CLOSED: Badge.OK},
+)
+
+
 # --- a reviewer's verdict ---------------------------------------------------------------------
 
 
@@ -305,6 +377,17 @@ class LedgerEvent(_Lookup, models.TextChoices):
     PUBLICATION_CREATED = "publication.created", "Publication snapshot stored"
     PUBLICATION_CORRECTED = "publication.corrected", "Correction published"
     ARTIFACT_RENDERED = "artifact.rendered", "Signed PDF issued"
+    # Independent audits (issue 14).
+    ENGAGEMENT_CREATED = "engagement.created", "Audit engagement created"
+    INDEPENDENCE_DECLARED = "engagement.independence_declared", "Auditor's independence declared"
+    RESTRICTED_EVIDENCE_ACCESSED = "evidence.restricted_accessed", "Restricted evidence opened"
+    EVIDENCE_REQUEST_OPENED = "evidence_request.opened", "Evidence requested by the auditor"
+    EVIDENCE_REQUEST_ANSWERED = "evidence_request.answered", "Evidence request answered"
+    EVIDENCE_REQUEST_CLOSED = "evidence_request.closed", "Evidence request closed"
+    WORKPAPER_SAVED = "workpaper.saved", "Audit workpaper saved"
+    WORKPAPER_SIGNED_OFF = "workpaper.signed_off", "Audit workpaper signed off"
+    FINDING_RECORDED = "finding.recorded", "Audit finding recorded"
+    ATTESTATION_SIGNED = "attestation.signed", "Audit attestation signed"
 
 
 def event_label(event: str) -> str:

@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "reports",
+    # Independent audits (issue 14): engagements, evidence requests, workpapers, findings, attestations.
+    "audits",
     # Side effects of state changes (emails, PDF jobs, cache refresh), recorded in the change's
     # transaction and dispatched after commit (issue 12).
     "outbox",

@@ -3,7 +3,16 @@
 import pytest
 from django.urls import reverse
 
+from tests.audits.builders import engagement_for
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def engaged_auditor(auditor, org, period, program_admin):
+    engagement_for(auditor, organisations=[org], periods=[period], admin=program_admin)
+    return auditor
+
 
 LINKS = {
     "Review queue": reverse("commitments:review_queue"),
@@ -18,7 +27,8 @@ LINKS = {
     ("who", "shown"),
     [
         ("officer", set()),
-        ("auditor", {"Documents"}),
+        ("auditor", set()),  # engaged for nothing: the role alone opens nothing (issue 14)
+        ("engaged_auditor", {"Documents"}),
         ("reviewer", {"Review queue", "Program overview", "Documents"}),
         ("program_admin", set(LINKS)),
     ],

@@ -149,11 +149,45 @@ def evidence_revise(
     return revision
 
 
-def evidence_open(*, evidence: Evidence) -> File:
-    """The stored file, opened for reading. Callers check who may see it first."""
+def evidence_open(*, evidence: Evidence, reader: User | None = None, how: str = "download") -> File:
+    """The stored file, opened for reading. Callers check who may see it first.
+
+    Opening restricted evidence for someone (`reader`) is recorded in the ledger first, whoever
+    they are (issue 14): who, what, when, and whether to download it or to preview it.
+    """
     if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
         raise ValidationFailed("This evidence is a link, not a stored file.")
+    if reader is not None and evidence.visibility == Evidence.Visibility.RESTRICTED:
+        restricted_evidence_accessed(evidence=evidence, reader=reader, how=how)
     return open_blob(evidence.storage_name)
+
+
+ACCESS_KINDS = ("download", "preview")
+
+
+@transaction.atomic
+def restricted_evidence_accessed(*, evidence: Evidence, reader: User, how: str) -> None:
+    """Append that `reader` opened this restricted evidence (`how`: download or preview)."""
+    if how not in ACCESS_KINDS:
+        raise ValueError(f"how is one of {ACCESS_KINDS}")
+    report = evidence.item.report
+    ledger_append(
+        event=LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED,
+        subject=evidence,
+        actor=reader,
+        report_id=report.pk,
+        data={
+            "evidence": evidence.pk,
+            "sha256": evidence.sha256,
+            "how": how,
+            "role": _reader_role(reader, report),
+        },
+    )
+
+
+def _reader_role(reader: User, report: ProgressReport) -> str:
+    """What the reader is to the report: their membership, else their platform role."""
+    return access.membership_role(reader, report.organisation_id) or reader.platform_role or "none"
 
 
 def _require_editable(item: ItemResponse, acting_user: User) -> ProgressReport:

@@ -350,7 +350,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
         raise Http404("This evidence is a link, not a file.")
     try:
-        handle = evidence_open(evidence=evidence)
+        handle = evidence_open(evidence=evidence, reader=request.user)
     except FileNotFoundError:
         logger.error("The stored file of evidence #%s is missing: %s", evidence.pk, evidence.storage_name)
         raise Http404("This evidence file is not available.") from None

@@ -24,6 +24,7 @@ from commitments.errors import NotAllowed
 from commitments.models import Evidence, ProgressReport
 from reports.models import ArtifactKind
 from reports.pdf.services import artifact_request
+from tests.audits.builders import engagement_for
 from tests.builders import period_for, small_framework
 from tests.factories import MembershipFactory, UserFactory
 from tests.reports.public_builders import committed_org, officer_of, published
@@ -38,49 +39,57 @@ ROLES = (
     "officer",
     "reviewer",
     "own_reviewer",  # a reviewer who is also a viewer of the organisation
-    "auditor",
+    "auditor",  # the platform role, engaged for nothing
+    "engaged",  # an auditor engaged for Northwind and the period, now, independence declared
     "program_admin",
 )
 
 # fmt: off
 LADDER = {
-    # anonymous, other_officer, viewer, contributor, officer, reviewer, own_reviewer, auditor, program_admin
-    ("report", "read"):                "404 404 ok  ok  ok  ok  ok  403 ok",
-    ("report", "edit"):                "404 404 403 ok  ok  403 403 403 403",
-    ("report", "submit"):              "404 404 403 403 ok  403 403 403 403",
-    ("report", "comment"):             "404 404 403 ok  ok  ok  403 403 ok",
-    ("report", "respond"):             "404 404 403 403 ok  403 403 403 403",
-    ("report", "review"):              "404 404 403 403 403 ok  403 403 ok",
-    ("report", "publish"):             "404 404 403 403 403 403 403 403 ok",
-    ("report", "correct"):             "404 404 403 403 403 403 403 403 ok",
-    # Auditors see every report's documents page: today's reach until engagements exist (issue 14).
-    ("report", "read_documents"):      "404 404 ok  ok  ok  ok  ok  ok  ok",
-    ("report", "read_audit"):          "404 404 403 403 403 ok  403 ok  ok",
-    ("item", "read"):                  "404 404 ok  ok  ok  ok  ok  403 ok",
-    ("item", "edit"):                  "404 404 403 ok  ok  403 403 403 403",
-    ("item", "comment"):               "404 404 403 ok  ok  ok  403 403 ok",
-    ("item", "respond"):               "404 404 403 403 ok  403 403 403 403",
-    ("item", "review"):                "404 404 403 403 403 ok  403 403 ok",
-    # Restricted evidence too: members and program staff, not auditors (today's reach, issue 14).
-    ("evidence", "read"):              "404 404 ok  ok  ok  ok  ok  404 ok",
-    ("public_pdf", "read"):            "404 404 ok  ok  ok  ok  ok  ok  ok",
-    ("public_pdf", "request_pdf"):     "404 404 403 403 403 403 403 403 ok",
-    ("audit_pdf", "read"):             "404 404 404 404 404 ok  404 ok  ok",
-    ("audit_pdf", "request_pdf"):      "404 404 404 404 404 ok  404 ok  ok",
-    ("summary_pdf", "read"):           "404 404 404 404 404 ok  ok  ok  ok",
-    ("summary_pdf", "request_pdf"):    "404 404 404 404 404 403 403 403 ok",
-    ("period", "read"):                "ok  ok  ok  ok  ok  ok  ok  ok  ok",
-    ("period", "read_documents"):      "403 403 403 403 403 ok  ok  ok  ok",
-    ("period", "request_pdf"):         "403 403 403 403 403 403 403 403 ok",
-    ("organisation", "read"):          "404 404 ok  ok  ok  404 ok  404 403",
-    ("organisation", "start_report"):  "404 404 403 403 ok  404 403 404 ok",
-    ("program", "read"):               "ok  ok  ok  ok  ok  ok  ok  ok  ok",
-    ("program", "review_queue"):       "403 403 403 403 403 ok  ok  403 ok",
-    ("program", "program_overview"):   "403 403 403 403 403 ok  ok  403 ok",
-    ("program", "read_documents"):     "403 403 403 403 403 ok  ok  ok  ok",
-    ("program", "request_pdf"):        "403 403 403 403 403 403 403 403 ok",
-    ("program", "invite"):             "403 403 403 403 403 403 403 403 ok",
-    ("program", "reset_second_factor"): "403 403 403 403 403 403 403 403 ok",
+    # anonymous, other_officer, viewer, contributor, officer, reviewer, own_reviewer, auditor, engaged,
+    # program_admin
+    ("report", "read"):                "404 404 ok  ok  ok  ok  ok  404 ok  ok",
+    ("report", "edit"):                "404 404 403 ok  ok  403 403 404 403 403",
+    ("report", "submit"):              "404 404 403 403 ok  403 403 404 403 403",
+    ("report", "comment"):             "404 404 403 ok  ok  ok  403 404 403 ok",
+    ("report", "respond"):             "404 404 403 403 ok  403 403 404 403 403",
+    ("report", "review"):              "404 404 403 403 403 ok  403 404 403 ok",
+    ("report", "publish"):             "404 404 403 403 403 403 403 404 403 ok",
+    ("report", "correct"):             "404 404 403 403 403 403 403 404 403 ok",
+    # An auditor reaches a report only through an engagement (issue 14).
+    ("report", "read_documents"):      "404 404 ok  ok  ok  ok  ok  404 ok  ok",
+    ("report", "read_audit"):          "404 404 403 403 403 ok  403 404 ok  ok",
+    ("report", "audit"):               "404 404 403 403 403 403 403 404 ok  403",
+    ("item", "read"):                  "404 404 ok  ok  ok  ok  ok  404 ok  ok",
+    ("item", "edit"):                  "404 404 403 ok  ok  403 403 404 403 403",
+    ("item", "comment"):               "404 404 403 ok  ok  ok  403 404 403 ok",
+    ("item", "respond"):               "404 404 403 403 ok  403 403 404 403 403",
+    ("item", "review"):                "404 404 403 403 403 ok  403 404 403 ok",
+    # Restricted evidence too: members, program staff and the engaged auditor.
+    ("evidence", "read"):              "404 404 ok  ok  ok  ok  ok  404 ok  ok",
+    ("public_pdf", "read"):            "404 404 ok  ok  ok  ok  ok  404 ok  ok",
+    ("public_pdf", "request_pdf"):     "404 404 403 403 403 403 403 404 403 ok",
+    ("audit_pdf", "read"):             "404 404 404 404 404 ok  404 404 ok  ok",
+    ("audit_pdf", "request_pdf"):      "404 404 404 404 404 ok  404 404 ok  ok",
+    ("summary_pdf", "read"):           "404 404 404 404 404 ok  ok  404 ok  ok",
+    ("summary_pdf", "request_pdf"):    "404 404 404 404 404 403 403 404 403 ok",
+    ("period", "read"):                "ok  ok  ok  ok  ok  ok  ok  ok  ok  ok",
+    ("period", "read_documents"):      "403 403 403 403 403 ok  ok  403 ok  ok",
+    ("period", "request_pdf"):         "403 403 403 403 403 403 403 403 403 ok",
+    ("organisation", "read"):          "404 404 ok  ok  ok  404 ok  404 404 403",
+    ("organisation", "start_report"):  "404 404 403 403 ok  404 403 404 404 ok",
+    ("engagement", "read"):            "404 404 404 404 404 404 404 404 ok  ok",
+    ("engagement", "declare"):         "404 404 404 404 404 404 404 404 ok  403",
+    ("engagement", "audit"):           "404 404 404 404 404 404 404 404 ok  403",
+    ("engagement", "manage_engagements"): "404 404 404 404 404 404 404 404 403 ok",
+    ("program", "read"):               "ok  ok  ok  ok  ok  ok  ok  ok  ok  ok",
+    ("program", "review_queue"):       "403 403 403 403 403 ok  ok  403 403 ok",
+    ("program", "program_overview"):   "403 403 403 403 403 ok  ok  403 403 ok",
+    ("program", "read_documents"):     "403 403 403 403 403 ok  ok  403 ok  ok",
+    ("program", "request_pdf"):        "403 403 403 403 403 403 403 403 403 ok",
+    ("program", "invite"):             "403 403 403 403 403 403 403 403 403 ok",
+    ("program", "reset_second_factor"): "403 403 403 403 403 403 403 403 403 ok",
+    ("program", "manage_engagements"): "403 403 403 403 403 403 403 403 403 ok",
 }
 # fmt: on
 
@@ -98,6 +107,7 @@ class World:
     pdfs: dict[str, Any]  # public_pdf, audit_pdf, summary_pdf: pending artifacts
     period: Any
     organisation: Any
+    engagement: Any
 
     def user(self, role: str) -> Any:
         # A fresh object each time, as each request has: the gate caches memberships on it.
@@ -112,6 +122,7 @@ class World:
             "evidence": self.evidence,
             "period": self.period,
             "organisation": self.organisation,
+            "engagement": self.engagement,
             "program": None,
             **self.pdfs,
         }[kind]
@@ -124,6 +135,7 @@ class World:
             "evidence": lambda: access.evidence_for(user, self.evidence.pk, action=action),
             "period": lambda: access.period_for(user, self.period.pk, action=action),
             "organisation": lambda: access.organisation_for(user, self.organisation.slug, action=action),
+            "engagement": lambda: access.engagement_for(user, self.engagement.pk, action=action),
             "program": lambda: access.program_for(user, action=action),
             **{
                 name: (lambda pk=pdf.pk: access.artifact_for(user, pk, action=action))
@@ -154,6 +166,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
             "reviewer": reviewer,
             "own_reviewer": own_reviewer,
             "auditor": UserFactory(platform_role="auditor"),
+            "engaged": UserFactory(platform_role="auditor"),
             "program_admin": admin,
         }
         report = published(
@@ -164,6 +177,9 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
             "audit_pdf": artifact_request(kind="audit", acting_user=admin, report=report, queue=False),
             "summary_pdf": artifact_request(kind="summary", acting_user=admin, period=period, queue=False),
         }
+        engagement = engagement_for(
+            users["engaged"], organisations=[northwind], periods=[period], admin=admin
+        )
         try:
             yield World(
                 users=users,
@@ -175,6 +191,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
                 pdfs=pdfs,
                 period=period,
                 organisation=northwind,
+                engagement=engagement,
             )
         finally:
             transaction.set_rollback(True)
@@ -235,6 +252,7 @@ def test_the_ladder_covers_every_action_of_the_gate():
         **{f"{kind}_pdf": access.ARTIFACT_ACTIONS for kind in ArtifactKind.values},
         "period": access.PERIOD_ACTIONS,
         "organisation": access.RULES[Kind.ORGANISATION],
+        "engagement": access.RULES[Kind.ENGAGEMENT],
         "program": access.RULES[Kind.PROGRAM],
     }
     gate = {(kind, str(action)) for kind, actions in by_kind.items() for action in actions}

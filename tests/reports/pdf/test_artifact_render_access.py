@@ -5,6 +5,7 @@ import pytest
 from commitments.models import LedgerEntry
 from reports.models import ArtifactStatus
 from reports.pdf.services import artifact_render, artifact_request
+from tests.audits.builders import engagement_for
 from tests.factories import MembershipFactory
 from tests.reports.public_builders import published
 
@@ -14,6 +15,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pub(org, period, reviewer, program_admin):
     return published(org, period, reviewer=reviewer, admin=program_admin)
+
+
+@pytest.fixture
+def auditor(auditor, pub, program_admin):
+    """An auditor engaged for the published report's organisation and period (issue 14)."""
+    engagement_for(auditor, organisations=[pub.organisation], periods=[pub.period], admin=program_admin)
+    return auditor
 
 
 def test_an_audit_pdf_is_not_rendered_for_an_auditor_who_joined_the_organisation_meanwhile(pub, org, auditor):

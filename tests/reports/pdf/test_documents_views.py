@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from reports.models import ArtifactKind, ArtifactStatus, ReportArtifact
+from tests.audits.builders import engagement_for
 from tests.reports.public_builders import published
 
 
@@ -15,6 +16,13 @@ def pub(org, period, reviewer, program_admin):
     return published(
         org, period, reviewer=reviewer, admin=program_admin, restricted_title="Internal audit memo"
     )
+
+
+@pytest.fixture
+def auditor(auditor, pub, program_admin):
+    """An auditor engaged for the published report's organisation and period (issue 14)."""
+    engagement_for(auditor, organisations=[pub.organisation], periods=[pub.period], admin=program_admin)
+    return auditor
 
 
 def _page(report):
@@ -221,7 +229,8 @@ def test_officers_find_their_published_reports_signed_pdf_from_the_dashboard(cli
 
 @pytest.mark.parametrize(
     ("who", "index_link", "review_link"),
-    [("viewer", False, True), ("auditor", True, False), ("reviewer", True, True)],
+    # The engaged auditor reads the report as its reviewers see it, without acting on it.
+    [("viewer", False, True), ("auditor", True, True), ("reviewer", True, True)],
 )
 def test_the_report_documents_page_links_only_to_pages_the_person_may_open(
     client, pub, request, who, index_link, review_link

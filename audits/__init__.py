@@ -1,0 +1,1 @@
+"""Independent audits (issue 14): engagements, evidence requests, workpapers, findings, attestations."""
