@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("commitments.urls")),
     path("log/", include("commitments.urls.log")),  # the public transparency log (issue 13)
+    path("audits/", include("audits.urls")),  # independent audits (issue 14)
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

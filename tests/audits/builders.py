@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from audits.models import Engagement
-from audits.services import engagement_create, independence_declare
+from audits.services.engagements import engagement_create, independence_declare
 
 DECLARATION = "I hold no interest in, and have no relationship with, the organisations in scope."
 

@@ -1,0 +1,3 @@
+"""engagements pages of an audit engagement (issue 14)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""requests pages of an audit engagement (issue 14)."""
+
+urlpatterns = []

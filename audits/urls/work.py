@@ -1,0 +1,3 @@
+"""work pages of an audit engagement (issue 14)."""
+
+urlpatterns = []
