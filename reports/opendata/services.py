@@ -55,6 +55,18 @@ def opendata_rebuild_on_commit(period_id: int) -> None:
     record(OutboxKind.OPENDATA_REBUILD, {"period_id": period_id})
 
 
+def opendata_rebuild_for_attestation(attestation) -> None:
+    """What an attestation (or its correction) changes in public, once the transaction commits:
+    the open data of every period in its engagement's scope (audits.csv, data.json), and the
+    public pages, which show attested findings (through the outbox, as for a publication).
+
+    To be called by the service that signs an attestation, in its transaction.
+    """
+    for period_id in attestation.engagement.periods.values_list("pk", flat=True):
+        opendata_rebuild_on_commit(period_id)
+    public_cache_invalidate_on_commit()
+
+
 def _latest_publication_id(period_id: int) -> int | None:
     return Publication.objects.filter(report__period_id=period_id).aggregate(top=Max("pk"))["top"]
 
