@@ -228,3 +228,59 @@ def _item_url(finding: Finding) -> str:
     period = report.period
     args = [report.organisation.slug, period.framework.key, period.label, finding.item.node.node_id]
     return reverse("public:item", args=args)
+
+
+# --- the open data ------------------------------------------------------------------------------
+
+
+@dataclass
+class AttestedEngagement:
+    """An engagement covering a period, with its current attestation and its public findings."""
+
+    attestation: Attestation
+    engagement: Engagement
+    auditors: tuple[str, ...]
+    organisation_slugs: list[str]
+    findings: list[Finding]
+
+    @property
+    def by(self) -> str:
+        return audited_by(self.auditors, self.engagement.firm)
+
+
+def attested_engagements(period: ReportingPeriod) -> list[AttestedEngagement]:
+    """The engagements covering `period` that have a current attestation, oldest attestation first,
+    each with its findings on items of the period's published reports in its scope.
+
+    A fixed number of queries: attestations, organisations, findings, auditors.
+    """
+    attestations = list(
+        Attestation.objects.current()
+        .filter(engagement__periods=period)
+        .select_related("engagement")
+        .prefetch_related("engagement__organisations")
+        .order_by("attested_on", "signed_at", "pk")
+    )
+    if not attestations:
+        return []
+    engagement_ids = [a.engagement_id for a in attestations]
+    findings: dict[int, list[Finding]] = {}
+    for finding in (
+        Finding.objects.filter(engagement_id__in=engagement_ids, item__report__period=period)
+        .filter(_report_in_scope("item__report_id"))
+        .filter(Exists(Publication.objects.filter(report_id=OuterRef("item__report_id"))))
+        .select_related("item__node", "item__report__organisation")
+        .order_by("item__report__organisation__slug", "item__node__position", "item__node__node_id")
+    ):
+        findings.setdefault(finding.engagement_id, []).append(finding)
+    names = auditor_names(engagement_ids)
+    return [
+        AttestedEngagement(
+            attestation=attestation,
+            engagement=attestation.engagement,
+            auditors=names.get(attestation.engagement_id, ()),
+            organisation_slugs=sorted(o.slug for o in attestation.engagement.organisations.all()),
+            findings=findings.get(attestation.engagement_id, []),
+        )
+        for attestation in attestations
+    ]
