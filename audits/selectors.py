@@ -284,3 +284,58 @@ def attested_engagements(period: ReportingPeriod) -> list[AttestedEngagement]:
         )
         for attestation in attestations
     ]
+
+
+# --- the audit report PDF -----------------------------------------------------------------------
+
+
+@dataclass
+class ReportEngagement:
+    """An engagement whose scope holds a report, with its findings on the report's items and its
+    current attestation (None: not yet attested). For the restricted audit report, not the public."""
+
+    engagement: Engagement
+    auditors: tuple[str, ...]
+    findings: list[Finding]
+    attestation: Attestation | None
+
+    @property
+    def by(self) -> str:
+        return audited_by(self.auditors, self.engagement.firm)
+
+    @property
+    def opinion(self) -> Opinion | None:
+        return Opinion(self.attestation.opinion) if self.attestation else None
+
+
+def report_engagements(report: ProgressReport) -> list[ReportEngagement]:
+    """The engagements covering the report's organisation and period, oldest first.
+
+    A fixed number of queries: one when there is none, four otherwise.
+    """
+    engagements = list(
+        Engagement.objects.filter(organisations=report.organisation_id, periods=report.period_id)
+        .distinct()
+        .order_by("starts_at", "pk")
+    )
+    if not engagements:
+        return []
+    ids = [e.pk for e in engagements]
+    attestations = current_attestations(ids)
+    findings: dict[int, list[Finding]] = {}
+    for finding in (
+        Finding.objects.filter(engagement_id__in=ids, item__report=report)
+        .select_related("item__node", "recorded_by")
+        .order_by("item__node__position", "pk")
+    ):
+        findings.setdefault(finding.engagement_id, []).append(finding)
+    names = auditor_names(ids)
+    return [
+        ReportEngagement(
+            engagement=engagement,
+            auditors=names.get(engagement.pk, ()),
+            findings=findings.get(engagement.pk, []),
+            attestation=attestations.get(engagement.pk),
+        )
+        for engagement in engagements
+    ]

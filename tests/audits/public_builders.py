@@ -64,7 +64,7 @@ def attestation_sign(
     return attestation
 
 
-def audited(report, *, auditor, admin, findings, attest=True, **attest_options):
+def audited(report, *, auditor, admin, findings, attest=True, title="", **attest_options):
     """An engagement over the report's organisation and period with `findings`
     (node id → kind or (kind, company response)), attested unless `attest` is False."""
     engagement = engagement_for(
@@ -72,6 +72,7 @@ def audited(report, *, auditor, admin, findings, attest=True, **attest_options):
         organisations=[report.organisation],
         periods=[report.period],
         admin=admin,
+        **({"title": title} if title else {}),
     )
     for node_id, kind in findings.items():
         kind, response = kind if isinstance(kind, tuple) else (kind, "")
