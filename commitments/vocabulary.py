@@ -218,8 +218,8 @@ _words(
         ),
         AssuranceLevel.INDEPENDENTLY_AUDITED: (
             "★",
-            "An independent auditor, engaged for this organisation and period, attested the claim. "
-            "No audit has been completed yet, so no item carries this level.",
+            "An independent auditor, engaged for this organisation and period, examined the claim, "
+            "found it conforms and signed an attestation, linked from the item page with the opinion.",
         ),
     },
 )

@@ -208,6 +208,11 @@ CASES: dict[str, Case] = {
         None,
         public=True,
     ),
+    # Every attestation is public: an id naming another kind of row (as an engagement's does before
+    # it is attested) is as unknown as one naming nothing.
+    "audits:public_attestation": Case(
+        ("get",), lambda w: [({"attestation_id": w.report.pk}, {"attestation_id": ABSENT})], None, public=True
+    ),
     "verify:document": Case(
         ("get",),
         lambda w: [({"document_id": w.audit_pdf.document_id}, {"document_id": "PP-2026-987654-audit-v1"})],

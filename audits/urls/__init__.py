@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("audits.urls.engagements")),
     path("", include("audits.urls.requests")),
     path("", include("audits.urls.work")),
+    path("", include("audits.urls.public")),
 ]

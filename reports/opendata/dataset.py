@@ -6,15 +6,17 @@ hash, never with its title or link.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
+from audits.selectors import PublicAudit, attestation_url, attested_engagements, public_audits
 from commitments.models import Commitment, FrameworkNode, MetricDefinition, ReportingPeriod
-from commitments.vocabulary import AssuranceLevel, verdict_level
+from commitments.vocabulary import AssuranceLevel
 from reports.models import Publication
-from reports.public.snapshots import snapshot
+from reports.public.snapshots import item_level, snapshot
 
 # --- which periods have open data -------------------------------------------------------------
 
@@ -55,6 +57,8 @@ class Dataset:
     grouping_levels: list[str]
     mitigations: list[dict[str, Any]]
     organisations: list[dict[str, Any]]
+    # Attested audit engagements covering the period, with their findings (audits.selectors).
+    engagements: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def framework(self):
@@ -132,13 +136,13 @@ def _evidence(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _item(raw: dict[str, Any]) -> dict[str, Any]:
+def _item(raw: dict[str, Any], audit: PublicAudit | None = None) -> dict[str, Any]:
     evidence = [_evidence(entry) for entry in raw.get("evidence", [])]
     return {
         "node_id": raw["node"],
         "title": raw["title"],
         "status": raw["status"] or AssuranceLevel.NOT_REPORTED.value,
-        "assurance": verdict_level(raw.get("verdict")).value,
+        "assurance": item_level(raw, audit).value,
         "verdict": raw.get("verdict"),
         "verdict_justification": raw.get("verdict_justification", ""),
         "company_responses": list(raw.get("company_responses", [])),
@@ -181,6 +185,7 @@ def dataset_build(*, period: ReportingPeriod) -> Dataset:
     }
     for org_id, publication in publications.items():
         organisations.setdefault(org_id, publication.report.organisation)
+    audits = public_audits(p.report_id for p in publications.values())
 
     rows = []
     for org_id, organisation in organisations.items():
@@ -203,8 +208,53 @@ def dataset_build(*, period: ReportingPeriod) -> Dataset:
                 "verified_at": published.get("verified_at"),
                 "correction_reason": publication.correction_reason,
             }
-            items = [_item(raw) for raw in published.get("items", [])]
+            report_audits = audits.get(publication.report_id, {})
+            items = [_item(raw, report_audits.get(raw["node"])) for raw in published.get("items", [])]
             entry["items"] = sorted(items, key=lambda i: (order.get(i["node_id"], len(order)), i["node_id"]))
         rows.append(entry)
     rows.sort(key=lambda o: (o["name"].casefold(), o["slug"]))
-    return Dataset(period=period, grouping_levels=grouping, mitigations=mitigations, organisations=rows)
+    return Dataset(
+        period=period,
+        grouping_levels=grouping,
+        mitigations=mitigations,
+        organisations=rows,
+        engagements=_engagements(period),
+    )
+
+
+def _engagements(period: ReportingPeriod) -> list[dict[str, Any]]:
+    """The period's attested engagements: who audited what under which terms, the attestation and
+    the findings on published items. Nothing of an engagement without a current attestation."""
+    engagements = []
+    for attested in attested_engagements(period):
+        engagement, attestation = attested.engagement, attested.attestation
+        engagements.append(
+            {
+                "title": engagement.title,
+                "firm": engagement.firm,
+                "auditors": list(attested.auditors),
+                "standard": engagement.standard,
+                "scope_statement": engagement.scope_statement,
+                "organisations": attested.organisation_slugs,
+                "attestation": {
+                    "id": attestation.pk,
+                    "url": settings.SITE_URL + attestation_url(attestation.pk),
+                    "opinion": attestation.opinion,
+                    "attested_on": attestation.attested_on.isoformat(),
+                    "statement": attestation.statement,
+                    "corrects": attestation.corrects_id,
+                    "correction_reason": attestation.correction_reason,
+                },
+                "findings": [
+                    {
+                        "organisation_slug": finding.item.report.organisation.slug,
+                        "node_id": finding.item.node.node_id,
+                        "kind": finding.kind,
+                        "description": finding.description,
+                        "company_response": finding.company_response,
+                    }
+                    for finding in attested.findings
+                ],
+            }
+        )
+    return engagements

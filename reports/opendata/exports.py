@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from commitments.models import ReportingPeriod
-from commitments.vocabulary import AssuranceLevel, ImplementationStatus, Verdict
+from commitments.vocabulary import AssuranceLevel, FindingKind, ImplementationStatus, Opinion, Verdict
 from reports.opendata.dataset import Dataset, dataset_build
 from reports.spreadsheet import spreadsheet_safe
 
@@ -77,7 +77,8 @@ MATRIX_COLUMNS = [
     (
         "<node_id>:assurance",
         f"Assurance level of that status: {AssuranceLevel.SELF_REPORTED.value}, "
-        f"{AssuranceLevel.REVIEWER_VERIFIED.value}, or {AssuranceLevel.NOT_REPORTED.value}.",
+        f"{AssuranceLevel.REVIEWER_VERIFIED.value}, {AssuranceLevel.INDEPENDENTLY_AUDITED.value}, "
+        f"or {AssuranceLevel.NOT_REPORTED.value}.",
     ),
 ]
 
@@ -93,8 +94,10 @@ ITEM_COLUMNS = [
     ("status", "Implementation status the organisation reported."),
     (
         "assurance",
-        f"{AssuranceLevel.SELF_REPORTED.value}, or {AssuranceLevel.REVIEWER_VERIFIED.value} when the "
-        f"reviewer's verdict is {Verdict.VERIFIED.value}.",
+        f"{AssuranceLevel.SELF_REPORTED.value}; {AssuranceLevel.REVIEWER_VERIFIED.value} when the "
+        f"reviewer's verdict is {Verdict.VERIFIED.value}; {AssuranceLevel.INDEPENDENTLY_AUDITED.value} "
+        f"when an independent auditor found it {FindingKind.CONFORMS.value} in an attested audit "
+        "(see audits.csv).",
     ),
     (
         "verdict",
@@ -124,6 +127,24 @@ METRIC_COLUMNS = [
     ("unit", "count, percent, hours or days."),
     ("value", "The reported number as a plain decimal (e.g. 12 or 0.5); empty when not given."),
     ("data_source", "Where the organisation says the number comes from."),
+]
+
+
+AUDIT_COLUMNS = [
+    ("organisation", "Organisation name."),
+    ("organisation_slug", "Stable organisation id."),
+    ("node_id", "Mitigation id (see mitigations.csv)."),
+    ("finding", f"What the auditor found: {', '.join(FindingKind.values)}."),
+    ("description", "The auditor's description of the finding."),
+    ("company_response", "The organisation's response to the finding; empty when none."),
+    ("auditors", 'The auditors\' names, separated by "; ".'),
+    ("firm", "The audit firm; empty when none."),
+    ("engagement", "Title of the audit engagement."),
+    ("standard", "The audit standard or terms followed."),
+    ("opinion", f"The auditor's overall opinion in the attestation: {', '.join(Opinion.values)}."),
+    ("attested_on", "Date of the attestation (ISO 8601)."),
+    ("attestation_id", "Id of the attestation; a correction is a new attestation with a new id."),
+    ("attestation_url", "The public attestation page, with the statement and every finding."),
 ]
 
 
@@ -216,6 +237,39 @@ def metrics_csv(dataset: Dataset) -> bytes:
     return _csv([name for name, _ in METRIC_COLUMNS], rows)
 
 
+def audits_csv(dataset: Dataset) -> bytes:
+    """One row per finding, on a published item, of an attested engagement covering the period.
+
+    Only current attestations: a corrected one is replaced by its correction. Nothing of an
+    engagement not yet attested.
+    """
+    names = {org["slug"]: org["name"] for org in dataset.organisations}
+    rows = []
+    for engagement in dataset.engagements:
+        attestation = engagement["attestation"]
+        for finding in engagement["findings"]:
+            rows.append(
+                [
+                    names.get(finding["organisation_slug"], ""),
+                    finding["organisation_slug"],
+                    finding["node_id"],
+                    finding["kind"],
+                    finding["description"],
+                    finding["company_response"],
+                    "; ".join(engagement["auditors"]),
+                    engagement["firm"],
+                    engagement["title"],
+                    engagement["standard"],
+                    attestation["opinion"],
+                    attestation["attested_on"],
+                    attestation["id"],
+                    attestation["url"],
+                ]
+            )
+    rows.sort(key=lambda row: (row[1], row[2], row[11], row[12]))
+    return _csv([name for name, _ in AUDIT_COLUMNS], rows)
+
+
 def data_json(dataset: Dataset) -> bytes:
     framework = dataset.framework
     period = dataset.period
@@ -233,6 +287,7 @@ def data_json(dataset: Dataset) -> bytes:
         "as_of": max(published) if published else None,
         "mitigations": dataset.mitigations,
         "organisations": dataset.organisations,
+        "engagements": dataset.engagements,
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -253,7 +308,8 @@ def licence_txt(dataset: Dataset) -> bytes:
         f"    {attribution(period)}",
         "",
         "The figures and statements are the organisations' own reports as published on Pledgeproof;",
-        "the assurance column says whether a program reviewer verified each one.",
+        "the assurance column says whether a program reviewer verified each one, or an independent",
+        "auditor found it conforms in an attested audit (audits.csv lists every attested finding).",
     ]
     if framework.licence_note or framework.publisher:
         lines += [
@@ -272,6 +328,7 @@ FILE_BUILDERS = {
     "matrix.csv": matrix_csv,
     "items.csv": items_csv,
     "metrics.csv": metrics_csv,
+    "audits.csv": audits_csv,
     "data.json": data_json,
     "LICENSE.txt": licence_txt,
 }

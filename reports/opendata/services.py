@@ -12,7 +12,9 @@ commits; a request that read the old row a moment earlier finds its file gone an
 The stored files are trusted only while they are current: a period whose newest publication is
 newer than the one its files were built from is rebuilt by the first request that finds it so
 (once, under the same lock), which also covers periods published before files were stored and a
-rebuild that was never queued or failed.
+rebuild that was never queued or failed. An audit attested since the files were built also makes
+them stale for the rebuild an attestation queues (opendata_rebuild_for_attestation); requests
+compare publications only, and the outbox retries that rebuild until it runs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audits.models import Attestation
 from commitments.models import ReportingPeriod
 from outbox.models import OutboxKind
 from outbox.services import record
@@ -53,6 +56,18 @@ def opendata_rebuild_on_commit(period_id: int) -> None:
     file rebuilds the stale files.
     """
     record(OutboxKind.OPENDATA_REBUILD, {"period_id": period_id})
+
+
+def opendata_rebuild_for_attestation(attestation) -> None:
+    """What an attestation (or its correction) changes in public, once the transaction commits:
+    the open data of every period in its engagement's scope (audits.csv, data.json), and the
+    public pages, which show attested findings (through the outbox, as for a publication).
+
+    To be called by the service that signs an attestation, in its transaction.
+    """
+    for period_id in attestation.engagement.periods.values_list("pk", flat=True):
+        opendata_rebuild_on_commit(period_id)
+    public_cache_invalidate_on_commit()
 
 
 def _latest_publication_id(period_id: int) -> int | None:
@@ -129,7 +144,19 @@ def _current(dataset: OpenDataSet, stored: dict[str, OpenDataFile], latest: int 
         return False
     if set(stored) != set(exports.FILE_NAMES):
         return False
+    if _attested_since(dataset):
+        return False
     return all(default_storage.exists(file.storage_name) for file in stored.values())
+
+
+def _attested_since(dataset: OpenDataSet) -> bool:
+    """An attestation covering the period was signed since the files were built (audits.csv and
+    data.json hold attested findings). A build that read the data while the attestation's
+    transaction was still open, and finished after it was signed, counts as current: the rare
+    miss is repaired by the next publication's rebuild."""
+    return Attestation.objects.filter(
+        engagement__periods=dataset.period_id, signed_at__gte=dataset.built_at
+    ).exists()
 
 
 def _store(name: str, content: bytes) -> str:

@@ -43,6 +43,7 @@ def _docs() -> dict:
         "matrix_columns": exports.MATRIX_COLUMNS,
         "item_columns": exports.ITEM_COLUMNS,
         "metric_columns": exports.METRIC_COLUMNS,
+        "audit_columns": exports.AUDIT_COLUMNS,
         "licence_url": exports.LICENCE_URL,
         "schema_url": reverse("data:schema"),
         "feed_url": reverse("data:feed"),

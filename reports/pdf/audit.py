@@ -2,8 +2,9 @@
 
 Restricted evidence with its real title, every verdict of every submission with its
 justification and reviewer, the review comment threads, the company's responses with their
-authors, the report's publications and its ledger entries with their hashes. A fixed number of
-queries whatever the number of items, evidence entries or comments.
+authors, the report's publications, the findings and attestation of any independent audit whose
+scope holds the report, and its ledger entries with their hashes. A fixed number of queries
+whatever the number of items, evidence entries, comments or findings.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from accounts.models import User
+from audits.selectors import report_engagements
 from commitments.models import (
     Comment,
     CompanyResponse,
@@ -164,6 +166,8 @@ def audit_report_context(report: ProgressReport) -> dict[str, Any]:
         "publications": publications,
         "current_publication": publications[-1] if publications else None,
         "ledger_entries": _ledger(report),
+        # Independent audits whose scope holds the report: findings, and the attestation or none yet.
+        "engagements": report_engagements(report),
         "counts": {
             "evidence": len(current_evidence),
             "restricted": sum(1 for e in current_evidence if e["visibility"] != "public"),

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import Http404
 
+from audits.selectors import PublicAudit, report_audits
 from commitments.models import FrameworkNode, MetricDefinition
 from commitments.vocabulary import AssuranceLevel
 from reports.models import Publication
@@ -36,10 +37,11 @@ class ItemPage:
     previous_item: dict[str, Any] | None = None
     previous_url: str = ""
     changes: list[Change] = field(default_factory=list)
+    audit: PublicAudit | None = None  # the item's attested audit finding, if any
 
     @property
     def level(self) -> AssuranceLevel:
-        return item_level(self.item)
+        return item_level(self.item, self.audit)
 
     @property
     def public_evidence(self) -> list[dict[str, Any]]:
@@ -84,6 +86,7 @@ def public_item(
         versions=versions,
         is_current=is_current,
         report_url=report_url(publication, versioned=not is_current),
+        audit=report_audits(publication.report_id).get(node_id),
     )
     previous = (
         Publication.objects.current()

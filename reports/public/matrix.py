@@ -10,6 +10,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from audits.selectors import PublicAudit, public_audits
 from commitments.models import Commitment, Framework, FrameworkNode, Organisation, ReportingPeriod
 from commitments.vocabulary import LEGEND, AssuranceLevel, status_label
 from reports.models import Publication
@@ -41,6 +42,7 @@ class Cell:
     text: str
     url: str = ""
     status: str = ""
+    audit: PublicAudit | None = None  # an item's attested audit finding
 
     @property
     def reported(self) -> bool:
@@ -143,6 +145,7 @@ def public_matrix(*, framework_key: str = "", period_label: str = "", group_id: 
     )
     organisations = committed_organisations(commitments, period)
     publications = current_publications(period)
+    audits = public_audits(p.report_id for p in publications.values())
     matrix = Matrix(
         frameworks=frameworks,
         framework=period.framework,
@@ -179,11 +182,12 @@ def public_matrix(*, framework_key: str = "", period_label: str = "", group_id: 
     for organisation in organisations:
         publication = publications.get(organisation.pk)
         items = snapshot_items(publication) if publication else {}
+        row_audits = audits.get(publication.report_id, {}) if publication else {}
         row = MatrixRow(
             organisation=organisation,
             publication=publication,
             cells=[],
-            summary=Summary.of(items.values()),
+            summary=Summary.of(items.values(), row_audits),
             url=reverse("public:organisation", args=[organisation.slug]),
         )
         if publication is not None:
@@ -193,7 +197,7 @@ def public_matrix(*, framework_key: str = "", period_label: str = "", group_id: 
             row.summary.reported = False
         if group is None:
             for g, column in zip(groups, matrix.columns, strict=True):
-                summary = Summary.of(items.get(n.node_id) for n in g.items)
+                summary = Summary.of((items.get(n.node_id) for n in g.items), row_audits)
                 summary.reported = publication is not None
                 row.cells.append(Cell(level=summary.level, text=summary.text, url=column.url))
         else:
@@ -203,12 +207,14 @@ def public_matrix(*, framework_key: str = "", period_label: str = "", group_id: 
                     missing = AssuranceLevel.NOT_REPORTED
                     row.cells.append(Cell(level=missing, text=missing.label))
                     continue
+                audit = row_audits.get(node.node_id)
                 row.cells.append(
                     Cell(
-                        level=item_level(item),
+                        level=item_level(item, audit),
                         text=status_label(item["status"]),
                         status=item["status"],
                         url=item_url(row.report_url, node.node_id),
+                        audit=audit,
                     )
                 )
         matrix.rows.append(row)

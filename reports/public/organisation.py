@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.utils import timezone
 
+from audits.selectors import public_audits
 from commitments.models import Commitment, Framework, Organisation, ReportingPeriod
 from reports.models import Publication
 from reports.public.frameworks import DEFAULT_FRAMEWORK, groups_by_framework
@@ -72,6 +73,7 @@ def public_organisation(slug: str) -> OrganisationPage:
     )
     groups = groups_by_framework({p.framework_id for p in periods})
     signed = {c.framework.key: c for c in commitments}
+    audits = public_audits(p.report_id for p in publications)
 
     timelines = []
     for key in sorted(keys, key=lambda k: (k != DEFAULT_FRAMEWORK, k)):
@@ -89,7 +91,7 @@ def public_organisation(slug: str) -> OrganisationPage:
                 PeriodEntry(
                     period=period,
                     publication=publication,
-                    summary=Summary.of(snapshot(publication)["items"]),
+                    summary=Summary.of(snapshot(publication)["items"], audits.get(publication.report_id)),
                     url=report_url(publication),
                     on_time=on_time(publication, period),
                 )
@@ -101,7 +103,10 @@ def public_organisation(slug: str) -> OrganisationPage:
         timeline = Timeline(framework=framework, commitment=commitment, entries=entries, latest=latest)
         if latest is not None:
             timeline.latest_groups = group_summaries(
-                groups.get(latest.period.framework_id, []), snapshot_items(latest.publication), latest.url
+                groups.get(latest.period.framework_id, []),
+                snapshot_items(latest.publication),
+                latest.url,
+                audits.get(latest.publication.report_id),
             )
         timelines.append(timeline)
     pdfs = public_pdfs(e.publication for t in timelines for e in t.entries if e.publication is not None)

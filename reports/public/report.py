@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from audits.selectors import PublicAudit, public_audits
 from commitments.models import FrameworkNode
 from commitments.vocabulary import AssuranceLevel, status_label
 from reports.models import Publication
@@ -24,10 +25,11 @@ class ItemRow:
     node: FrameworkNode
     item: dict[str, Any] | None
     url: str
+    audit: PublicAudit | None = None  # the item's attested audit finding
 
     @property
     def level(self) -> AssuranceLevel:
-        return item_level(self.item)
+        return item_level(self.item, self.audit)
 
     @property
     def status(self) -> str:
@@ -46,18 +48,25 @@ class GroupSummary:
 
 
 def group_summaries(
-    groups: list[Group], items: dict[str, dict[str, Any]], base_report_url: str
+    groups: list[Group],
+    items: dict[str, dict[str, Any]],
+    base_report_url: str,
+    audits: dict[str, PublicAudit] | None = None,
 ) -> list[GroupSummary]:
-    """A published report's items (by node id) under the framework's groups, each group summed up."""
+    """A published report's items (by node id) under the framework's groups, each group summed up.
+
+    `audits`: node id → the item's attested audit finding (audits.selectors.public_audits).
+    """
+    audits = audits or {}
     summaries = []
     for group in groups:
         found = [items.get(n.node_id) for n in group.items]
         summaries.append(
             GroupSummary(
                 group=group,
-                summary=Summary.of(found),
+                summary=Summary.of(found, audits),
                 items=[
-                    ItemRow(node, item, item_url(base_report_url, node.node_id))
+                    ItemRow(node, item, item_url(base_report_url, node.node_id), audits.get(node.node_id))
                     for node, item in zip(group.items, found, strict=True)
                 ],
             )
@@ -89,12 +98,13 @@ def public_report(
     is_current = publication.pk == versions[-1].pk
     url = report_url(publication, versioned=not is_current)
     groups = framework_groups(FrameworkNode.objects.filter(framework=publication.report.period.framework))
+    audits = public_audits([publication.report_id]).get(publication.report_id, {})
     return ReportPage(
         publication=publication,
         data=data,
         versions=versions,
-        groups=group_summaries(groups, snapshot_items(publication), url),
-        summary=Summary.of(data["items"]),
+        groups=group_summaries(groups, snapshot_items(publication), url, audits),
+        summary=Summary.of(data["items"], audits),
         is_current=is_current,
         url=url,
         current_url=report_url(publication),

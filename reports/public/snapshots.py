@@ -1,13 +1,18 @@
 """Reading published snapshots, and finding the publications to read (a 404 when there is none)."""
 
+from __future__ import annotations
+
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 
 from commitments.models import ReportingPeriod
 from commitments.vocabulary import AssuranceLevel, counts_as_verified, verdict_level
 from reports.models import Publication
+
+if TYPE_CHECKING:
+    from audits.selectors import PublicAudit
 
 
 def snapshot(publication: Publication) -> dict[str, Any]:
@@ -23,10 +28,16 @@ def snapshot_items(publication: Publication) -> dict[str, dict[str, Any]]:
     return {item["node"]: item for item in snapshot(publication)["items"]}
 
 
-def item_level(item: dict[str, Any] | None) -> AssuranceLevel:
-    """The assurance level of a published item; None is an item the report lacks."""
+def item_level(item: dict[str, Any] | None, audit: PublicAudit | None = None) -> AssuranceLevel:
+    """The assurance level of a published item; None is an item the report lacks.
+
+    `audit` is the item's attested audit finding (audits.selectors): a claim the auditor found
+    to conform is independently audited; any other finding leaves the reviewer's level.
+    """
     if item is None:
         return AssuranceLevel.NOT_REPORTED
+    if audit is not None and audit.level is not None:
+        return audit.level
     return verdict_level(item.get("verdict"))
 
 

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from commitments.vocabulary import AssuranceLevel
 from tests.builders import period_for
 from tests.reports.public_builders import committed_org, published
 
@@ -81,7 +82,7 @@ def test_the_legend_defines_every_assurance_level_including_independent_audit(cl
     body = client.get(HOME).content.decode()
     for label in ("Not reported", "Self-reported", "Reviewer-verified", "Independently audited"):
         assert label in body
-    assert "No audit has been completed yet" in body
+    assert AssuranceLevel.INDEPENDENTLY_AUDITED.definition in body
 
 
 def test_organisations_that_were_due_and_did_not_publish_are_shown_as_not_reported(
