@@ -37,6 +37,7 @@ from commitments.markdown import plain_text_problems
 from commitments.models import ItemResponse
 from commitments.services.ledger import ledger_append
 from commitments.vocabulary import FindingKind, LedgerEvent, Opinion
+from reports.opendata.services import opendata_rebuild_for_attestation
 
 WORKPAPER_FIELDS = ("procedure", "population", "sample", "result", "conclusion")
 ATTESTED = "This engagement is attested: its workpapers and findings no longer change."
@@ -275,6 +276,8 @@ def _attestation_ledger(attestation: Attestation, acting_user: User, **extra) ->
             **extra,
         },
     )
+    # What the public sees changes with it: the open data of the periods in scope, the pages.
+    opendata_rebuild_for_attestation(attestation)
 
 
 @transaction.atomic

@@ -1,10 +1,10 @@
 """Findings and attestations for the tests of what the public sees of an audit.
 
-The services that record findings and sign attestations (audits/services/work.py) are written in
-parallel with these tests, so this builder writes the rows with the ORM directly, as those
-services will: one Finding per engagement and item, then an Attestation (a correction names the
-one it replaces), and after an attestation `opendata_rebuild_for_attestation`, which the signing
-service calls in its transaction. Once the services exist, these helpers should call them.
+These write the rows with the ORM directly, as audits/services/work.py does (one Finding per
+engagement and item, then an Attestation, a correction naming the one it replaces, and
+`opendata_rebuild_for_attestation` in the same transaction), but without its completeness rule:
+a test can attest an engagement whose findings cover only the items it is about. The services'
+own rules are tested in tests/audits/test_work_*.py.
 """
 
 import datetime
