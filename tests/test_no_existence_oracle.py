@@ -29,6 +29,9 @@ from commitments.access import Action
 from commitments.models import Evidence, ProgressReport
 from commitments.services.evidence import evidence_add
 from commitments.services.reports import report_create
+from commitments.vocabulary import FindingKind
+from tests.audits.builders import engagement_for
+from tests.audits.public_builders import finding_record
 from tests.factories import MembershipFactory, UserFactory
 from tests.reports.pdf.verify_world import rendered_world
 from tests.reports.public_builders import EFFECTIVE, committed_org, officer_of
@@ -52,6 +55,8 @@ class World:
     own_report: ProgressReport  # Bluefin's report, a draft, with a public file
     own_evidence: Evidence
     ladder: dict[str, Any]  # people of the access ladder, by role, for Northwind's report
+    engagement: Any  # an open audit engagement of Northwind's report, by an auditor of the ladder's
+    finding: Any  # an observation on Northwind's first item in it
 
     @property
     def period(self):
@@ -76,6 +81,16 @@ def world(django_db_setup, django_db_blocker, signing_key) -> Iterator[World]:
             visibility="public",
             url="https://example.test/bluefin-policy",
         )
+        engagement = engagement_for(
+            UserFactory(platform_role="auditor"),
+            organisations=[built.report.organisation],
+            periods=[built.report.period],
+            admin=built.admin,
+        )
+        first_item = built.report.items.order_by("node__position").first()
+        finding = finding_record(
+            engagement, first_item, FindingKind.OBSERVATION, by=engagement.auditors.first().auditor
+        )
         yield World(
             report=built.report,
             item=built.report.items.order_by("node__position").first(),
@@ -92,6 +107,8 @@ def world(django_db_setup, django_db_blocker, signing_key) -> Iterator[World]:
                 "auditor": UserFactory(platform_role="auditor"),
                 "program_admin": built.admin,
             },
+            engagement=engagement,
+            finding=finding,
         )
 
 
@@ -139,6 +156,23 @@ def _unpublished(**extra) -> Pairs:
     """Bluefin's report is not published: as unknown on the public site as a made-up organisation."""
     return lambda w: [
         (w.public_report("bluefin-labs", **extra), w.public_report(NO_SUCH_ORGANISATION, **extra))
+    ]
+
+
+def _engagement(w: World) -> list[tuple[dict, dict]]:
+    return [({"engagement_id": w.engagement.pk}, {"engagement_id": ABSENT})]
+
+
+def _engagement_item(w: World) -> list[tuple[dict, dict]]:
+    return [
+        (
+            {"engagement_id": w.engagement.pk, "item_id": w.item.pk},
+            {"engagement_id": ABSENT, "item_id": ABSENT},
+        ),
+        (
+            {"engagement_id": w.engagement.pk, "item_id": w.own_report.items.first().pk},
+            {"engagement_id": w.engagement.pk, "item_id": ABSENT},
+        ),
     ]
 
 
@@ -212,6 +246,16 @@ CASES: dict[str, Case] = {
     # it is attested) is as unknown as one naming nothing.
     "audits:public_attestation": Case(
         ("get",), lambda w: [({"attestation_id": w.report.pk}, {"attestation_id": ABSENT})], None, public=True
+    ),
+    # Audit work: the engagement's auditors and admins only (tests/audits checks the whole ladder).
+    **{
+        name: Case(("post",), _engagement_item, None)
+        for name in ("audits:workpaper_save", "audits:workpaper_sign_off", "audits:finding_record")
+    },
+    "audits:attest": Case(("get", "post"), _engagement, None),
+    "audits:attest_correct": Case(("post",), _engagement, None),
+    "audits:finding_respond": Case(
+        ("get", "post"), lambda w: [({"finding_id": w.finding.pk}, {"finding_id": ABSENT})], None
     ),
     "verify:document": Case(
         ("get",),
