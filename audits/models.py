@@ -121,12 +121,22 @@ class EvidenceRequest(models.Model):
 
 
 class EvidenceRequestReply(models.Model):
-    """The organisation's answer to a request: a reply, new evidence, or both."""
+    """The organisation's answer to a request: a reply, a file for the auditor, or both.
+
+    A file given in answer is stored like evidence (hashed, content-checked, content-addressed)
+    but belongs to the reply, not to the item: the report the reviewer verified and the public saw
+    stays as it was (see audits/services/requests.py).
+    """
 
     request = models.ForeignKey(EvidenceRequest, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     message = models.TextField(blank=True)
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    file_name = models.CharField(max_length=255, blank=True, help_text="The name it was uploaded under.")
+    storage_name = models.CharField(max_length=300, blank=True, help_text="Content-addressed path.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    media_type = models.CharField(max_length=100, blank=True, help_text="Sniffed from the content.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

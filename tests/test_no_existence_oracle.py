@@ -23,6 +23,7 @@ from django.http import Http404
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
+from django.utils import timezone
 
 from commitments import access
 from commitments.access import Action
@@ -176,6 +177,61 @@ def _engagement_item(w: World) -> list[tuple[dict, dict]]:
     ]
 
 
+def _audit_request(w: World):
+    """An evidence request of an engagement on Northwind's report, answered with a file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audits.services.requests import request_answer, request_open
+    from tests.audits.builders import engagement_for
+
+    auditor = UserFactory(platform_role="auditor")
+    engagement = engagement_for(
+        auditor, organisations=[w.report.organisation], periods=[w.period], admin=w.ladder["program_admin"]
+    )
+    evidence_request = request_open(
+        engagement=engagement,
+        item=w.item,
+        acting_user=auditor,
+        message="More, please.",
+        due_on=timezone.localdate(),
+    )
+    reply = request_answer(
+        request=evidence_request,
+        acting_user=w.ladder["officer"],
+        file=SimpleUploadedFile("log.txt", b"Escalations: 4\n"),
+    )
+    return evidence_request, reply
+
+
+def _audit_requests(w: World) -> list[tuple[dict, dict]]:
+    evidence_request, _reply = _audit_request(w)
+    return [({"request_id": evidence_request.pk}, {"request_id": ABSENT})]
+
+
+def _audit_reply_files(w: World) -> list[tuple[dict, dict]]:
+    evidence_request, reply = _audit_request(w)
+    return [
+        (
+            {"request_id": evidence_request.pk, "reply_id": reply.pk},
+            {"request_id": ABSENT, "reply_id": ABSENT},
+        ),
+        (
+            {"request_id": evidence_request.pk, "reply_id": reply.pk},
+            {"request_id": evidence_request.pk, "reply_id": ABSENT},
+        ),
+    ]
+
+
+def _audit_items(w: World) -> list[tuple[dict, dict]]:
+    evidence_request, _reply = _audit_request(w)
+    return [
+        (
+            {"engagement_id": evidence_request.engagement_id, "item_id": w.item.pk},
+            {"engagement_id": ABSENT, "item_id": ABSENT},
+        )
+    ]
+
+
 CASES: dict[str, Case] = {
     # The officer workspace.
     "commitments:report_start": Case(
@@ -222,6 +278,13 @@ CASES: dict[str, Case] = {
     "documents:generate_summary": Case(("post",), _period, Action.REQUEST_PDF, outsider=403),
     "documents:retry": Case(("post",), _artifact, Action.REQUEST_PDF),
     "documents:download": Case(("get",), _artifact, Action.READ),
+    # Evidence requests of audit engagements. Their loaders (audits.views.requests: the engagement's
+    # AUDIT, or RESPOND / AUDIT on the request's report) are checked along the ladder in
+    # tests/audits/test_requests_views.py, so no single gate action is named here.
+    "audits:request_open": Case(("post",), _audit_items, None),
+    "audits:request": Case(("get", "post"), _audit_requests, None),
+    "audits:request_close": Case(("post",), _audit_requests, None),
+    "audits:request_reply_file": Case(("get",), _audit_reply_files, None),
     # The public site and /verify/.
     "public:report_version": Case(("get",), _unpublished(version=1), None, public=True),
     "public:item_version": Case(("get",), _unpublished(version=1, node_id="tiny.p1.m1"), None, public=True),

@@ -1,3 +1,17 @@
-"""requests pages of an audit engagement (issue 14)."""
+"""Evidence requests of an audit engagement (issue 14): the auditor opens one from the item page and
+closes it; the organisation's officers answer on the request's page."""
 
-urlpatterns = []
+from django.urls import path
+
+from audits.views import requests as views
+
+urlpatterns = [
+    path("<int:engagement_id>/items/<int:item_id>/requests/", views.request_create, name="request_open"),
+    path("requests/<int:request_id>/", views.request_page, name="request"),
+    path("requests/<int:request_id>/close/", views.request_close_view, name="request_close"),
+    path(
+        "requests/<int:request_id>/replies/<int:reply_id>/file/",
+        views.reply_file,
+        name="request_reply_file",
+    ),
+]

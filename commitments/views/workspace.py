@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from audits.selectors_requests import dashboard_request_rows
 from commitments import access
 from commitments.access import Action
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, UploadRefused, ValidationFailed
@@ -67,7 +68,11 @@ def _item(request: HttpRequest, report_id: int, item_id: int) -> ItemResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "workspace/dashboard.html", {"boards": dashboard_for_user(request.user)})
+    context = {
+        "boards": dashboard_for_user(request.user),
+        "audit_requests": dashboard_request_rows(request.user),
+    }
+    return render(request, "workspace/dashboard.html", context)
 
 
 @login_required
