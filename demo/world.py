@@ -28,6 +28,7 @@ from commitments.models import (
 from commitments.services.evidence import evidence_add
 from commitments.services.reports import MetricInput, item_verdict_record, report_create
 from commitments.services.reviews import comment_add, company_response_add
+from demo.audits import demo_audits
 from demo.content import example_item_fill, example_verdict
 from demo.walk import People, report_walk
 
@@ -241,7 +242,7 @@ def demo_seed() -> list[DemoLogin]:
     )
     reviewer = _user(f"reviewer@{DEMO_DOMAIN}", "Rui Reviewer", platform_role=User.PlatformRole.REVIEWER)
     _user(f"reviewer2@{DEMO_DOMAIN}", "Rosa Reviewer", platform_role=User.PlatformRole.REVIEWER)
-    _user(f"auditor@{DEMO_DOMAIN}", "Aiko Auditor", platform_role=User.PlatformRole.AUDITOR)
+    auditor = _user(f"auditor@{DEMO_DOMAIN}", "Aiko Auditor", platform_role=User.PlatformRole.AUDITOR)
 
     periods = {
         label: ReportingPeriod.objects.get_or_create(
@@ -283,6 +284,7 @@ def demo_seed() -> list[DemoLogin]:
     for role in (Membership.Role.CONTRIBUTOR, Membership.Role.VIEWER):
         person = _user(f"{role}@northwind.{DEMO_DOMAIN}", f"Northwind {role}")
         Membership.objects.create(user=person, organisation=northwind, role=role)
+    demo_audits(admin=admin, auditor=auditor)
     return demo_logins()
 
 

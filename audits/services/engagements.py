@@ -85,6 +85,8 @@ def engagement_create(
     EngagementAuditor.objects.bulk_create(
         EngagementAuditor(engagement=engagement, auditor=a) for a in auditors
     )
+    for auditor in auditors:
+        access.forget(auditor)  # what the gate read of them before they had this seat
     ledger_append(
         event=LedgerEvent.ENGAGEMENT_CREATED,
         subject=engagement,
