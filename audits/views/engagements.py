@@ -305,7 +305,7 @@ def evidence_preview_view(request: HttpRequest, engagement_id: int, evidence_id:
             "text": text,
             "truncated": truncated,
             "problem": problem,
-            "limit": PREVIEW_LIMIT,
+            "limit": f"{PREVIEW_LIMIT:,} characters",
             "back": reverse("audits:item", args=[engagement.pk, evidence.item_id]),
         },
     )
