@@ -135,15 +135,16 @@ def declare_view(request: HttpRequest, engagement_id: int) -> HttpResponse:
     seat = seat_of(engagement=engagement, user=request.user)
     form = DeclarationForm(request.POST or None)
     status, refusal = 200, ""
-    if request.method == "POST":
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
         try:
             independence_declare(
                 engagement=engagement,
                 acting_user=request.user,
-                declaration=request.POST.get("declaration", ""),
+                declaration=form.cleaned_data["declaration"],
             )
         except ValidationFailed as exc:
-            form.is_valid()
             form.add_problems(exc.problems)
             status = 400
         except NotAllowed as exc:
