@@ -20,6 +20,7 @@ LINKS = {
     "Documents": reverse("documents:index"),
     "Invitations": reverse("accounts:invite"),
     "Reset their second factor": reverse("accounts:second_factor_reset"),
+    "Audits": reverse("audits:engagements"),
 }
 
 
@@ -28,7 +29,7 @@ LINKS = {
     [
         ("officer", set()),
         ("auditor", set()),  # engaged for nothing: the role alone opens nothing (issue 14)
-        ("engaged_auditor", {"Documents"}),
+        ("engaged_auditor", {"Documents", "Audits"}),
         ("reviewer", {"Review queue", "Program overview", "Documents"}),
         ("program_admin", set(LINKS)),
     ],
