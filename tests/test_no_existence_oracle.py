@@ -315,6 +315,24 @@ CASES: dict[str, Case] = {
         name: Case(("post",), _engagement_item, None)
         for name in ("audits:workpaper_save", "audits:workpaper_sign_off", "audits:finding_record")
     },
+    "audits:engagement": Case(("get",), _engagement, None),
+    "audits:declare": Case(("get", "post"), _engagement, None),
+    "audits:workspace": Case(("get",), _engagement, None),
+    "audits:item": Case(("get",), _engagement_item, None),
+    "audits:evidence_preview": Case(
+        ("get",),
+        lambda w: [
+            (
+                {"engagement_id": w.engagement.pk, "evidence_id": w.evidence.pk},
+                {"engagement_id": ABSENT, "evidence_id": ABSENT},
+            ),
+            (
+                {"engagement_id": w.engagement.pk, "evidence_id": w.own_evidence.pk},
+                {"engagement_id": w.engagement.pk, "evidence_id": ABSENT},
+            ),
+        ],
+        None,
+    ),
     "audits:attest": Case(("get", "post"), _engagement, None),
     "audits:attest_correct": Case(("post",), _engagement, None),
     "audits:finding_respond": Case(
