@@ -1,6 +1,6 @@
 """The demo's independent audits (issue 14), made through the audit services as people would:
 
-- an attested engagement of Northwind Generative's 2024 report by Aiko Auditor (Harbourside
+- an attested engagement of Northwind Generative's 2025 report by Aiko Auditor (Harbourside
   Assurance, fictional): a workpaper and a finding on every item (most conform, one observation
   with the company's response, one nonconformity with a corrective action), then a qualified
   opinion, since there is a nonconformity; the public pages then show the conforming items as
@@ -66,9 +66,9 @@ def _engagement(*, admin: User, auditor: User, report: ProgressReport, title: st
 
 
 def demo_audits(*, admin: User, auditor: User) -> None:
-    northwind = _report("northwind", "2024")
+    northwind = _report("northwind", "2025")
     engagement = _engagement(
-        admin=admin, auditor=auditor, report=northwind, title="Northwind Generative 2024: limited assurance"
+        admin=admin, auditor=auditor, report=northwind, title="Northwind Generative 2025: limited assurance"
     )
     officer = User.objects.get(email=f"officer@northwind.{auditor.email.split('@', 1)[1]}")
     items = ItemResponse.objects.filter(report=northwind).select_related("node").order_by("node__position")
@@ -92,7 +92,7 @@ def demo_audits(*, admin: User, auditor: User) -> None:
             kind=kind,
             description=DESCRIPTIONS[kind],
             recommended_action="Record the review on every record." if nonconformity else "",
-            corrective_action="Reviews recorded in the ticketing tool from Q1 2025." if nonconformity else "",
+            corrective_action="Reviews recorded in the ticketing tool from Q1 2026." if nonconformity else "",
         )
         if kind != FindingKind.CONFORMS:
             finding_respond(finding=finding, acting_user=officer, company_response=RESPONSE)
