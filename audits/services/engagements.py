@@ -51,11 +51,13 @@ def engagement_create(
 ) -> Engagement:
     access.require(acting_user, access.Action.MANAGE_ENGAGEMENTS)
     problems: dict[str, list[str]] = {}
-    for name, value in (("title", title), ("standard", standard), ("scope_statement", scope_statement)):
-        if not value.strip():
+    fields = (("title", title), ("standard", standard), ("scope_statement", scope_statement), ("firm", firm))
+    for name, value in fields:
+        limit = Engagement._meta.get_field(name).max_length or MAX_TEXT
+        if not value.strip() and name != "firm":
             problems.setdefault(name, []).append("This field is required.")
-        elif len(value) > MAX_TEXT:
-            problems.setdefault(name, []).append(f"At most {MAX_TEXT:,} characters.")
+        elif len(value.strip()) > limit:
+            problems.setdefault(name, []).append(f"At most {limit:,} characters.")
     if not auditors:
         problems.setdefault("auditors", []).append("Choose at least one auditor.")
     not_auditors = [u.email for u in auditors if u.platform_role != User.PlatformRole.AUDITOR]

@@ -1,9 +1,11 @@
 """A program admin creates an engagement from the web app; what they typed stays on a refused form."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audits.models import Engagement
 from commitments.models import LedgerEntry
@@ -149,3 +151,26 @@ def test_the_list_shows_every_engagement_with_its_auditors_declarations(
     assert "Declared one" in page
     assert "declared" in page
     assert "Northwind Models" in page
+
+
+def test_the_service_refuses_a_title_longer_than_the_column_whatever_the_form(program_admin, org, period):
+    from audits.services.engagements import engagement_create
+    from commitments.errors import ValidationFailed
+    from tests.factories import UserFactory
+
+    now = timezone.now()
+    with pytest.raises(ValidationFailed) as refused:
+        engagement_create(
+            acting_user=program_admin,
+            title="T" * 201,
+            standard="ISAE 3000",
+            scope_statement="All of it.",
+            firm="F" * 201,
+            auditors=[UserFactory(platform_role="auditor")],
+            organisations=[org],
+            periods=[period],
+            starts_at=now,
+            ends_at=now + timedelta(days=1),
+        )
+    assert refused.value.problems["title"] == ["At most 200 characters."]
+    assert refused.value.problems["firm"] == ["At most 200 characters."]
