@@ -37,6 +37,7 @@ from commitments.emails import email_queue
 from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.evidence_storage import StoredBlob, delete_blob, store_evidence_file
 from commitments.models import Evidence, ItemResponse
+from commitments.services.evidence import reader_role
 from commitments.services.ledger import ledger_append
 from commitments.vocabulary import LedgerEvent, RequestStatus
 
@@ -245,7 +246,7 @@ def request_file_opened(*, reply: EvidenceRequestReply, reader: User) -> None:
             "reply": reply.pk,
             "sha256": reply.sha256,
             "how": "download",
-            "role": access.membership_role(reader, report.organisation_id) or reader.platform_role or "none",
+            "role": reader_role(reader, report),
         },
     )
 

@@ -180,12 +180,12 @@ def restricted_evidence_accessed(*, evidence: Evidence, reader: User, how: str) 
             "evidence": evidence.pk,
             "sha256": evidence.sha256,
             "how": how,
-            "role": _reader_role(reader, report),
+            "role": reader_role(reader, report),
         },
     )
 
 
-def _reader_role(reader: User, report: ProgressReport) -> str:
+def reader_role(reader: User, report: ProgressReport) -> str:
     """What the reader is to the report: their membership, else their platform role."""
     return access.membership_role(reader, report.organisation_id) or reader.platform_role or "none"
 

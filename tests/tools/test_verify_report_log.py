@@ -27,6 +27,7 @@ from reports.pdf.verification import pdf_verify
 from tests.commitments.log.test_verify_ledger_log import append, rewrite_consistently, truncate
 from tests.commitments.log.test_witness import resign_everything
 from tests.reports.pdf.verify_world import rendered_world
+from tools.tlog.entry import chain_hash
 from tools.tlog.pdf_log import pdf_log_checks
 from tools.tlog.source import folder_source, mirrored
 
@@ -344,3 +345,40 @@ def test_the_verify_page_says_a_pdf_is_contradicted_by_a_rewritten_log(client, w
         assert "Genuine and current" not in text
         assert "✗ Signed, but contradicted by the transparency log" in text
         assert "✗ The log still holds the history this PDF was issued under" in text
+
+
+# --- /log/artifact/<sha256> itself --------------------------------------------------------------
+
+
+def test_the_artifact_entry_is_public_hashes_right_and_names_nobody(client, world):
+    response = client.get(f"/log/artifact/{world.audit.sha256}")
+    entry = json.loads(response.content)
+    payload = json.loads(entry["payload"])
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert chain_hash(entry["prev_hash"], entry["payload"]) == entry["entry_hash"]
+    assert entry["sequence"] == world.audit.ledger_sequence == payload["sequence"]
+    assert payload["event"] == "artifact.rendered" and payload["data"]["sha256"] == world.audit.sha256
+    assert payload["actor"] is None and payload["actor_email"] is None  # who asked stays on the row
+    assert client.post(f"/log/artifact/{world.audit.sha256}").status_code == 405  # reads only
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/log/artifact/" + "0" * 64, 404),  # no PDF has it
+        ("/log/artifact/" + "A" * 64, 400),  # upper case: not the form hashes are named in
+        ("/log/artifact/" + "0" * 63, 400),
+        ("/log/artifact/" + "0" * 65, 400),
+        ("/log/artifact/" + "x" * 5000, 400),
+    ],
+)
+def test_the_artifact_entry_refuses_what_is_not_a_hash_of_an_issued_pdf(client, world, path, status):
+    response = client.get(path)
+
+    assert response.status_code == status
+    assert response.content.decode().strip() in (
+        "No signed PDF of this platform has this SHA-256.",
+        "An artifact is named by its SHA-256: 64 lower-case hex digits.",
+    )
