@@ -126,7 +126,9 @@ class SecondFactorMiddleware:
             else "Set up an authenticator app first: your role requires a second factor."
         )
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=403)
+            from api.problems import CONTENT_TYPE, problem  # the API's one error format
+
+            return JsonResponse(problem(request, 403, message), status=403, content_type=CONTENT_TYPE)
         next_url = request.get_full_path() if request.method in ("GET", "HEAD") else ""
         url = step_url(step, next_url)
         if getattr(request, "htmx", False):

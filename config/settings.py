@@ -108,8 +108,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "django_htmx",
     "axes",
     # Second factor (issue 10): authenticator apps (TOTP) and one-time recovery codes.
@@ -121,6 +122,8 @@ INSTALLED_APPS = [
     "reports",
     # Independent audits (issue 14): engagements, evidence requests, workpapers, findings, attestations.
     "audits",
+    # The REST API (issue 15): personal tokens, idempotent retries, /api/v1/.
+    "api",
     # Side effects of state changes (emails, PDF jobs, cache refresh), recorded in the change's
     # transaction and dispatched after commit (issue 12).
     "outbox",
@@ -381,18 +384,53 @@ if not PLEDGEPROOF_LOG_ORIGIN or any(char.isspace() or char == "+" for char in P
         f"got {PLEDGEPROOF_LOG_ORIGIN!r}."
     )
 
+# The REST API (issue 15; api/). Personal tokens (Bearer) for scripts, the session for the browsable
+# API; every error as RFC 9457 problem details; cursor pagination; per-token rate limits.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.Authenticated", "api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# A JSON body larger than this is refused (413) before it is read; uploads are multipart and
+# bounded by EVIDENCE_MAX_UPLOAD_BYTES.
+API_MAX_JSON_BYTES = env_int("API_MAX_JSON_KB", 1024, minimum=1) * 1024
+# Requests per token (or signed-in person) and per anonymous address; DRF's "N/second|minute|hour|day".
+API_RATE_TOKEN = env_str("API_RATE_TOKEN") or "600/minute"
+API_RATE_ANONYMOUS = env_str("API_RATE_ANONYMOUS") or "120/minute"
+# How long a response to an Idempotency-Key is kept for retries.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pledgeproof API",
-    "DESCRIPTION": "Self-reporting, review and verification of AI child-safety commitments.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "Self-reporting, review, verification and independent audit of AI child-safety commitments. "
+        "Authenticate with a personal API token (`Authorization: Bearer pp_…`), made and revoked on "
+        "your account's API tokens page. Every error is an RFC 9457 problem (`application/problem+json`; "
+        "the kinds are listed at /api/problems/). Lists are cursor-paginated (`next`/`previous`). "
+        "Updates honour `If-Match` with the `ETag` a GET returned (412 if it changed meanwhile); "
+        "submissions and uploads honour `Idempotency-Key`."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 AUTHENTICATION_BACKENDS = [

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from django.views import defaults
 
+from api.problems import api_not_found, api_server_error, is_api
 from reports.public.views import matrix_view
 
 admin.site.site_header = "Pledgeproof housekeeping"
@@ -15,5 +16,14 @@ urlpatterns = [
     path("audits/", include("audits.urls")),  # independent audits (issue 14)
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/", include("api.urls")),  # the REST API (issue 15)
 ]
+
+
+def handler404(request, exception):
+    """Under /api/ a problem-details 404, elsewhere the site's page."""
+    return api_not_found(request) if is_api(request) else defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    return api_server_error(request) if is_api(request) else defaults.server_error(request)

@@ -1,0 +1,1 @@
+"""The API's endpoints, one module per area, one APIView per operation (STYLE.md rule 9)."""

@@ -1,0 +1,61 @@
+"""What the OpenAPI schema says about every endpoint besides its own body: the problem responses
+it may give, and the headers of optimistic concurrency and idempotent retries. Endpoints name
+these here rather than each writing its own."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.problems import PROBLEM_TYPES
+from api.serializers import ProblemSerializer
+
+_TITLES = {p.status: p.title for p in reversed(PROBLEM_TYPES.values())}
+
+
+def problems(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Problem-details responses for these statuses (401 and 429 come with every endpoint)."""
+    return {
+        code: OpenApiResponse(response=ProblemSerializer, description=_TITLES.get(code, "Error"))
+        for code in sorted({*statuses, 400, 401, 429})
+    }
+
+
+PUBLIC = (400, 429)  # public endpoints: no 401 in practice, but keep it declared by problems()
+READ = (401, 403, 404)
+WRITE = (400, 401, 403, 404, 409, 413, 415)
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag from your last GET: the update is refused with 412 if the object changed since.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A unique key (e.g. a UUID) for this request: a retry with the same key and body gets the first "
+        "response again and acts only once; the same key with another body is refused (422)."
+    ),
+)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "A personal API token (`pp_…`), made on your account's API tokens page or with "
+                "`manage.py create_api_token`. Read-only tokens may only GET."
+            ),
+        }

@@ -1,0 +1,22 @@
+"""/api/: the versioned REST API (v1), its schema, its docs and its problem types."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api import views
+from api.apis import frameworks
+
+app_name = "api"
+
+v1 = [
+    path("frameworks/", frameworks.FrameworkListApi.as_view(), name="framework-list"),
+    path("frameworks/<int:pk>/", frameworks.FrameworkDetailApi.as_view(), name="framework-detail"),
+    path("frameworks/<int:pk>/nodes/", frameworks.FrameworkNodeListApi.as_view(), name="framework-nodes"),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("problems/", views.problems_view, name="problems"),
+    path("v1/", include(v1)),
+]
