@@ -4,7 +4,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import views
-from api.apis import frameworks
+from api.apis import (
+    audits,
+    evidence,
+    frameworks,
+    items,
+    ledger,
+    organisations,
+    public,
+    publications,
+    reports,
+    reviews,
+)
 
 app_name = "api"
 
@@ -12,6 +23,16 @@ v1 = [
     path("frameworks/", frameworks.FrameworkListApi.as_view(), name="framework-list"),
     path("frameworks/<int:pk>/", frameworks.FrameworkDetailApi.as_view(), name="framework-detail"),
     path("frameworks/<int:pk>/nodes/", frameworks.FrameworkNodeListApi.as_view(), name="framework-nodes"),
+    # One list per area, kept in the area's module (api/apis/).
+    *organisations.urlpatterns,
+    *reports.urlpatterns,
+    *items.urlpatterns,
+    *evidence.urlpatterns,
+    *reviews.urlpatterns,
+    *publications.urlpatterns,
+    *public.urlpatterns,
+    *ledger.urlpatterns,
+    *audits.urlpatterns,
 ]
 
 urlpatterns = [

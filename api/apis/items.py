@@ -1,0 +1,3 @@
+"""(Issue 15) the items endpoints: not written yet."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""(Issue 15) the ledger endpoints: not written yet."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""(Issue 15) the public endpoints: not written yet."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""(Issue 15) the publications endpoints: not written yet."""
+
+urlpatterns: list = []
