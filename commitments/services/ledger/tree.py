@@ -48,6 +48,30 @@ def tree_append(*, sequence: int, entry_hash: str) -> None:
     )
 
 
+def tree_append_many(*, first_sequence: int, entry_hashes: Sequence[str]) -> None:
+    """Store the nodes that the entries `first_sequence`, `first_sequence + 1`, … complete, as
+    tree_append would one after another, in two queries.
+
+    Of the siblings the new leaves join with, those completed before the batch are nodes of the
+    tree's right edge (its frontier), read together; the others are computed here, one leaf after
+    another, as each leaf's nodes are the next one's siblings.
+    """
+    first = first_sequence - 1
+    leaves = range(first, first + len(entry_hashes))
+    older = {key for index in leaves for key in merkle.left_siblings(index) if merkle.last_leaf(key) < first}
+    known = _nodes(older)
+    nodes = []
+    for index, entry_hash in zip(leaves, entry_hashes, strict=True):
+        completed = merkle.nodes_completed_by(
+            index, bytes.fromhex(entry_hash), lambda keys: {key: known[key] for key in keys}
+        )
+        known.update(((level, node), value) for level, node, value in completed)
+        nodes += completed
+    MerkleNode.objects.bulk_create(
+        [MerkleNode(level=level, index=index, hash=value) for level, index, value in nodes]
+    )
+
+
 def tree_size() -> int:
     head = LedgerHead.objects.filter(id=1).first()
     return head.size if head else 0
