@@ -3,7 +3,7 @@
 - transitions.py: the state machine. The table of allowed moves, report_lock, report_transition
   (the only writer of a report's status) and the moves people make: submit (and resubmit), start
   review, request changes, verify. report_publish (reports.services) calls report_transition too.
-- items.py: opening a report with its items, answering items, recording verdicts.
+- items.py: opening a report with its items, answering items (one or many at once), recording verdicts.
 - content.py: what a report says, read for the transitions: submission problems and the digest.
 
 Callers import from this package; the names below are its public interface.
@@ -14,7 +14,14 @@ from commitments.services.reports.content import (
     report_content_digest,
     report_submission_problems,
 )
-from commitments.services.reports.items import MetricInput, item_update, item_verdict_record, report_create
+from commitments.services.reports.items import (
+    ItemEdit,
+    MetricInput,
+    item_update,
+    item_verdict_record,
+    items_update,
+    report_create,
+)
 from commitments.services.reports.transitions import (
     EDITABLE_STATES,
     TRANSITIONS,
@@ -30,12 +37,14 @@ from commitments.services.reports.transitions import (
 
 __all__ = [
     "EDITABLE_STATES",
+    "ItemEdit",
     "TRANSITIONS",
     "MetricInput",
     "Transition",
     "decimal_text",
     "item_update",
     "item_verdict_record",
+    "items_update",
     "report_changes_request",
     "report_content_digest",
     "report_create",
