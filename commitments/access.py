@@ -10,8 +10,9 @@ report, periods part of the program, and each kind of signed PDF names the repor
 action it takes (DOCUMENTS), so none of them has rules of its own.
 
 How it is asked:
-- Views load the object an URL names with `report_for`, `item_for`, `evidence_for`,
-  `artifact_for`, `period_for`, `organisation_for` (and `program_for` for program-wide pages).
+- Views load the object an URL names with `report_for`, `item_for` (`item_by_id_for` when the URL
+  names the item alone), `evidence_for`, `artifact_for`, `period_for`, `organisation_for` (and
+  `program_for` for program-wide pages).
   An object the user may do nothing with is a 404 exactly like an id that does not exist (same
   status, same words), decided before anything else: a 403, or another message, would tell the
   ids apart. A 403 is for an object the user may see but not act on this way. Objects that
@@ -20,7 +21,8 @@ How it is asked:
 - Services call `require`, which raises NotAllowed with the same words.
 - Templates ask `can` (the `{% can %}` tag in commitments/templatetags/access.py, or flags a view
   computes with it) which buttons to show.
-- Lists ask `reports_where` for the reports a user may act on, as a query.
+- Lists ask `reports_where` (`organisations_where`) for the reports (organisations) a user may
+  act on, as a query.
 
 Whether an action is open *now* (a report's state) is the state machine's rule, not this module's.
 
@@ -474,7 +476,16 @@ def require(user: Any, action: Action | str, obj: Any = None) -> None:
 
 def reports_where(user: Any, action: Action) -> Q:
     """The reports the user may do `action` on, as a filter (a subquery, no query of its own)."""
-    rule = RULES[Kind.REPORT][action]
+    return _where(user, RULES[Kind.REPORT][action], organisation="organisation", period="period")
+
+
+def organisations_where(user: Any, action: Action) -> Q:
+    """The organisations the user may do `action` on, as a filter (a subquery, no query of its own)."""
+    return _where(user, RULES[Kind.ORGANISATION][action], organisation="pk")
+
+
+def _where(user: Any, rule: Rule, *, organisation: str, period: str | None = None) -> Q:
+    """`rule` as a filter on rows whose organisation (and period, for engagements) are these fields."""
     platform = _platform_role(user)
     cell = rule.cells[platform] if platform else Cell.NO
     if cell is Cell.YES:
@@ -483,15 +494,17 @@ def reports_where(user: Any, action: Action) -> Q:
         return Q(pk__in=[])
     mine = Membership.objects.filter(user=user)
     roles = [role for role in MEMBER_ROLES if rule.cells[role] is Cell.YES]
-    allowed = Q(organisation__in=mine.filter(role__in=roles).values("organisation"))
+    allowed = Q(**{f"{organisation}__in": mine.filter(role__in=roles).values("organisation")})
+    not_mine = ~Q(**{f"{organisation}__in": mine.values("organisation")})
     if cell is Cell.OUTSIDE:
-        allowed |= ~Q(organisation__in=mine.values("organisation"))
+        allowed |= not_mine
     if cell is Cell.ENGAGED:
         for seat in _seats(user):
             if seat.declared:
-                allowed |= Q(organisation__in=seat.organisation_ids, period__in=seat.period_ids) & ~Q(
-                    organisation__in=mine.values("organisation")
-                )
+                engaged = Q(**{f"{organisation}__in": seat.organisation_ids})
+                if period is not None:
+                    engaged &= Q(**{f"{period}__in": seat.period_ids})
+                allowed |= engaged & not_mine
     return allowed
 
 
@@ -557,6 +570,24 @@ def item_for(
     _deny(user, target)
     item.report = report
     return item
+
+
+def item_by_id_for(
+    user: Any,
+    item_pk: int,
+    *,
+    action: Action,
+    reports: QuerySet[ProgressReport] | None = None,
+    items: QuerySet[ItemResponse] | None = None,
+) -> ItemResponse:
+    """An item named by its id alone (the API's /items/{id}/): item_for, its report's id read first.
+
+    An item of a report the user may not see, and an id never issued, are the same 404.
+    """
+    report_pk = ItemResponse.objects.filter(pk=item_pk).values_list("report_id", flat=True).first()
+    if report_pk is None:
+        raise Http404(NOT_FOUND)
+    return item_for(user, report_pk, item_pk, action=action, reports=reports, items=items)
 
 
 def evidence_for(user: Any, pk: int, *, action: Action = Action.READ) -> Evidence:

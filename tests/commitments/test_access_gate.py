@@ -21,7 +21,7 @@ from django.http import Http404
 from commitments import access
 from commitments.access import Action, Kind
 from commitments.errors import NotAllowed
-from commitments.models import Evidence, ProgressReport
+from commitments.models import Evidence, Organisation, ProgressReport
 from reports.models import ArtifactKind
 from reports.pdf.services import artifact_request
 from tests.audits.builders import engagement_for
@@ -198,13 +198,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
 
 
 def _answer(world: World, kind: str, user: Any, action: Action) -> tuple[str, str]:
-    try:
-        world.open(kind, user, action)
-    except Http404 as exc:
-        return "404", str(exc)
-    except PermissionDenied as exc:
-        return "403", str(exc)
-    return "ok", ""
+    return _outcome(lambda: world.open(kind, user, action))
 
 
 @pytest.mark.parametrize(("kind", "action"), list(LADDER))
@@ -242,6 +236,40 @@ def test_the_reports_a_list_shows_are_those_can_allows(world, action):
         ).exists()
 
         assert listed is access.can(user, action, world.report), role
+
+
+@pytest.mark.parametrize("action", list(access.RULES[Kind.ORGANISATION]))
+def test_the_organisations_a_list_shows_are_those_can_allows(world, action):
+    for role in ROLES:
+        user = world.user(role)
+        listed = Organisation.objects.filter(
+            access.organisations_where(user, action), pk=world.organisation.pk
+        ).exists()
+
+        assert listed is access.can(user, action, world.organisation), role
+
+
+@pytest.mark.parametrize("action", access.ITEM_ACTIONS)
+def test_an_item_named_by_its_id_alone_is_answered_as_with_its_report(world, action):
+    for role in ROLES:
+        user = world.user(role)
+        alone = _outcome(lambda: access.item_by_id_for(user, world.item.pk, action=action))
+
+        assert alone == _answer(world, "item", world.user(role), action), role
+        assert _outcome(lambda: access.item_by_id_for(user, 987654, action=action)) == (
+            "404",
+            access.NOT_FOUND,
+        )
+
+
+def _outcome(load: Callable[[], Any]) -> tuple[str, str]:
+    try:
+        load()
+    except Http404 as exc:
+        return "404", str(exc)
+    except PermissionDenied as exc:
+        return "403", str(exc)
+    return "ok", ""
 
 
 def test_the_ladder_covers_every_action_of_the_gate():
