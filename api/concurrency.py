@@ -25,16 +25,20 @@ def etag_of(representation: Any) -> str:
     return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
+def if_match_holds(value: str, current_representation: Any) -> bool:
+    """Whether an If-Match value (the header's, or a bulk entry's `if_match`) names the current
+    version: one of its ETags is the representation's, or it is `*`."""
+    wanted = {tag.strip().removeprefix("W/") for tag in value.split(",") if tag.strip()}
+    return "*" in wanted or etag_of(current_representation) in wanted
+
+
 def check_if_match(request, current_representation: Any) -> None:
     """Raise 412 if the request's If-Match names none of the current version (`*` matches any)."""
     header = request.headers.get("If-Match")
     if header is None:
         return
-    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
-    if "*" in wanted:
-        return
-    current = etag_of(current_representation)
-    if current not in wanted:
+    if not if_match_holds(header, current_representation):
+        current = etag_of(current_representation)
         raise PreconditionFailed(
             "This was changed since you read it (your If-Match is not its current ETag); nothing was "
             f"changed. Its current ETag is {current}: GET it, reapply your change, and retry."

@@ -12,6 +12,7 @@ from commitments.models import (
     FrameworkNode,
     ItemResponse,
     Membership,
+    MetricValue,
     Organisation,
     ProgressReport,
     ReportingPeriod,
@@ -140,6 +141,14 @@ def items_for_editor() -> QuerySet[ItemResponse]:
             ),
         )
         .order_by("node__position")
+    )
+
+
+def items_with_metrics() -> QuerySet[ItemResponse]:
+    """Items with what their answer is made of: the node, its metric definitions and the values
+    given, and who saved it last; three queries however many items (the API's items)."""
+    return ItemResponse.objects.select_related("node", "updated_by").prefetch_related(
+        "node__metrics", Prefetch("metric_values", queryset=MetricValue.objects.select_related("metric"))
     )
 
 

@@ -430,7 +430,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "commitments.vocabulary.ReportStatus",
+        "ImplementationStatusEnum": "commitments.vocabulary.ImplementationStatus",
+    },
 }
 
 AUTHENTICATION_BACKENDS = [

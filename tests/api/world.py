@@ -124,6 +124,10 @@ def build_world() -> World:
         for role, user in users.items()
     }
     users["anonymous"] = None
+    extra = {"bluefin_report": bluefin_report}
+    # --- reports area (tests/api/matrix/reports.py): a period with no report of Northwind's yet.
+    extra["reports_free_period"] = period_for(framework, label="2028", year=2028)
+    # --- end of the reports area
     return World(
         users=users,
         tokens=tokens,
@@ -133,5 +137,5 @@ def build_world() -> World:
         other_organisation=bluefin,
         framework=framework,
         engagement=engagement,
-        extra={"bluefin_report": bluefin_report},
+        extra=extra,
     )

@@ -218,15 +218,17 @@ def item_update(
     *,
     item: ItemResponse,
     acting_user: User,
-    expected_version: int,
+    expected_version: int | None,
     status: str = _UNSET,
     narrative: str = _UNSET,
     areas_needing_progress: str = _UNSET,
-    metrics: dict[str, MetricInput] | None = None,
+    metrics: Mapping[str, MetricInput] | None = None,
+    guard: Callable[[ItemResponse], None] | None = None,
 ) -> ItemResponse:
     """Save one item and return it as saved; the `item` given is left as it was.
 
-    Refused with StaleEdit when someone saved it since `expected_version`.
+    Refused with StaleEdit when someone saved it since `expected_version` (None: the last save
+    wins). `guard(locked_item)` may refuse, as items_update's guard does.
     """
     edit = ItemEdit(
         item_id=item.pk,
@@ -236,7 +238,12 @@ def item_update(
         areas_needing_progress=areas_needing_progress,
         metrics=metrics,
     )
-    saved, problems = _items_edit(report_id=item.report_id, acting_user=acting_user, edits=[edit])
+    saved, problems = _items_edit(
+        report_id=item.report_id,
+        acting_user=acting_user,
+        edits=[edit],
+        guard=(lambda items: guard(items[0])) if guard is not None else None,
+    )
     if problems:
         raise ValidationFailed("Some fields are not valid.", problems[0])
     return saved[0]
