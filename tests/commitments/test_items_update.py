@@ -2,10 +2,12 @@
 number of queries that does not grow with the number of items."""
 
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
 from commitments.models import LedgerEntry, MetricValue, ReportStatus
@@ -231,6 +233,25 @@ def test_the_callers_guard_sees_the_locked_items_and_may_refuse_before_anything_
     assert [row[2] for row in item_rows(report)] == ["", "", ""]
 
 
+def test_item_updates_guard_sees_the_locked_item_and_without_a_version_the_last_save_wins(
+    report, officer, contributor
+):
+    first = items_of(report)[0]
+    item_update(item=first, acting_user=contributor, expected_version=1, narrative="A colleague's words.")
+    seen = []
+
+    saved = item_update(
+        item=first,
+        acting_user=officer,
+        expected_version=None,
+        narrative="Mine.",
+        guard=lambda locked: seen.append((locked.pk, locked.version, locked.narrative)),
+    )
+
+    assert seen == [(first.pk, 2, "A colleague's words.")]
+    assert (saved.version, saved.narrative) == (3, "Mine.")
+
+
 def test_an_edit_that_changes_nothing_bumps_the_version_but_writes_no_ledger_entry(report, officer):
     first = items_of(report)[0]
     before = LedgerEntry.objects.count()
@@ -322,3 +343,63 @@ def test_saving_every_item_takes_the_same_number_of_queries_for_3_items_as_for_2
         items_update(report=report, acting_user=officer, updates=edits)
     assert LedgerEntry.objects.filter(report_id=report.pk, event="item.updated").count() == items
     assert ledger_verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_second_edit_waits_for_the_first_and_its_guard_then_sees_the_first_ones_change(
+    on_postgres, report, officer, contributor
+):
+    """What makes the API's If-Match safe: the guard runs with the report and the items locked, so a
+    request that read the same version as another one finds, once it gets the lock, the other's
+    change, and refuses."""
+    first = items_of(report)[0]
+    holding, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def hold(items):
+        holding.set()
+        release.wait(10)
+
+    def still_version_1(items):
+        if items[0].version != 1:
+            raise StaleEdit(f"version {items[0].version}")
+
+    def one():
+        try:
+            items_update(
+                report=report,
+                acting_user=officer,
+                updates=[ItemEdit(item_id=first.pk, narrative="One.")],
+                guard=hold,
+            )
+        finally:
+            connection.close()
+
+    def two():
+        try:
+            items_update(
+                report=report,
+                acting_user=contributor,
+                updates=[ItemEdit(item_id=first.pk, narrative="Two.")],
+                guard=still_version_1,
+            )
+            outcome.append("saved over the first")
+        except StaleEdit as exc:
+            outcome.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = threading.Thread(target=one), threading.Thread(target=two)
+    threads[0].start()
+    assert holding.wait(10)
+    threads[1].start()
+    threads[1].join(0.5)
+    blocked = threads[1].is_alive()
+    release.set()
+    for thread in threads:
+        thread.join(10)
+
+    assert blocked
+    assert outcome == ["version 2"]
+    assert item_rows(report)[0][2] == "One."
