@@ -1,9 +1,10 @@
-"""Progress reports, in three modules (one was past 500 lines and mixed item edits with the state machine):
+"""Progress reports, in four modules (one module past 500 lines is split by topic):
 
 - transitions.py: the state machine. The table of allowed moves, report_lock, report_transition
   (the only writer of a report's status) and the moves people make: submit (and resubmit), start
   review, request changes, verify. report_publish (reports.services) calls report_transition too.
-- items.py: opening a report with its items, answering items (one or many at once), recording verdicts.
+- items.py: opening a report with its items, recording verdicts.
+- edits.py: answering items, one or many at once (one code path, the rules written once).
 - content.py: what a report says, read for the transitions: submission problems and the digest.
 
 Callers import from this package; the names below are its public interface.
@@ -14,14 +15,8 @@ from commitments.services.reports.content import (
     report_content_digest,
     report_submission_problems,
 )
-from commitments.services.reports.items import (
-    ItemEdit,
-    MetricInput,
-    item_update,
-    item_verdict_record,
-    items_update,
-    report_create,
-)
+from commitments.services.reports.edits import ItemEdit, MetricInput, item_update, items_update
+from commitments.services.reports.items import item_verdict_record, report_create
 from commitments.services.reports.transitions import (
     EDITABLE_STATES,
     TRANSITIONS,
