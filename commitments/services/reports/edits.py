@@ -83,7 +83,7 @@ class ItemEdit:
 
 @dataclass
 class _Edited:
-    """What an edit changes in one item, found by _edit_rules, written by _items_edit."""
+    """What an edit changes in one item: found by _edit_rules, written by _write."""
 
     item: ItemResponse
     changes: dict[str, Any] = field(default_factory=dict)
