@@ -105,8 +105,8 @@ def _worker(url: str, rounds: int) -> dict:
     else:
         call_command("migrate", verbosity=0, interactive=False)
     try:
+        call_command("init_signing_key", verbosity=0, stdout=io.StringIO())  # before anything is ledgered
         call_command("load_frameworks", verbosity=0)
-        call_command("init_signing_key", verbosity=0, stdout=io.StringIO())
         return _measure(rounds)
     finally:
         if throwaway is not None:
