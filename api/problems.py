@@ -248,6 +248,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, exceptions.ValidationError):
             detail = "The request is not valid: see `errors`."
             extra = {"errors": pointer_errors(exc.detail)}
+        elif isinstance(exc, exceptions.NotAuthenticated):
+            detail = "Sign in, or send a personal API token (`Authorization: Bearer pp_…`)."
         else:
             detail = str(exc.detail)
         auth_header = getattr(context.get("view"), "get_authenticate_header", None)

@@ -321,6 +321,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.checkpoint_sign_task",
         "schedule": PLEDGEPROOF_LOG_CHECKPOINT_SECONDS,
     },
+    # Responses kept for Idempotency-Key retries past their time (api/idempotency.py).
+    "api-idempotency-purge": {"task": "api.tasks.idempotency_purge_task", "schedule": 60 * 60},
 }
 # Where run_scheduler remembers when each entry last ran, so a restart neither repeats nor skips one.
 SCHEDULER_STATE_FILE = Path(env_str("SCHEDULER_STATE_FILE") or BASE_DIR / "var" / "scheduler.json")
