@@ -100,7 +100,7 @@ def test_a_malformed_key_is_a_400_and_nothing_is_done(key):
     response = api.post(PROBE, {"name": "upload"}, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
     assert response.status_code == 400
-    assert response.json()["errors"][0]["pointer"] == "#/Idempotency-Key"
+    assert response.json()["errors"][0]["parameter"] == "Idempotency-Key"
     assert made("upload") == 0
 
 
