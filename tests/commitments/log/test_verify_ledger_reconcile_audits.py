@@ -19,7 +19,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from audits.models import Attestation, Engagement, Finding
@@ -346,7 +346,7 @@ def test_a_nul_in_a_finding_is_compared_as_the_ledger_records_it(world, program_
         )
 
     if connection.vendor == "postgresql":
-        with pytest.raises(ValueError, match="NUL"), transaction.atomic():
+        with pytest.raises(DataError, match="NUL"), transaction.atomic():
             record()
         return
     assert record().description == "Seen\x00 and checked."
