@@ -264,6 +264,14 @@ _words(
 )
 
 
+class FindingPart(models.TextChoices):
+    """What a finding.recorded entry records: the auditor's finding, or the organisation's response
+    to it. Each is written by different people at different times, so each has its own entries."""
+
+    FINDING = "finding", "Finding"
+    COMPANY_RESPONSE = "company_response", "Company response"
+
+
 class Opinion(_Lookup, models.TextChoices):
     """The auditor's overall opinion in an attestation (as ISAE 3000 and ISO 19011 word them)."""
 
