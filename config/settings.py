@@ -398,7 +398,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
