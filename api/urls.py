@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from api import views
 from api.apis import (
     audits,
+    documents,
     evidence,
     frameworks,
     items,
@@ -33,6 +34,7 @@ v1 = [
     *public.urlpatterns,
     *ledger.urlpatterns,
     *audits.urlpatterns,
+    *documents.urlpatterns,
 ]
 
 urlpatterns = [
