@@ -234,7 +234,17 @@ def _audit_items(w: World) -> list[tuple[dict, dict]]:
     ]
 
 
+def _token(w: World) -> list[tuple[dict, dict]]:
+    from api.services import api_token_create
+
+    theirs = api_token_create(user=w.ladder["officer"], name="their script", scope="read").token
+    return [({"pk": theirs.pk}, {"pk": ABSENT})]
+
+
 CASES: dict[str, Case] = {
+    # One's own API tokens: nobody else's is anything but unknown (the gate is not asked: a token is
+    # its owner's alone).
+    "api_tokens:revoke": Case(("post",), _token, None),
     # The officer workspace.
     "commitments:report_start": Case(
         ("post",),
