@@ -7,6 +7,8 @@ from audits.models import Finding
 from audits.services.follow_up import NOT_HERE
 from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.markdown import MAX_CHARS
+from commitments.services.ledger import ledger_verify_fast
+from commitments.services.ledger.reconcile import ledger_reconcile
 from commitments.services.reports import report_create
 from commitments.vocabulary import LedgerEvent, ReportStatus
 from tests.audits.follow_up_fixtures import (  # noqa: F401
@@ -65,6 +67,18 @@ def test_the_follow_up_is_ledgered_in_the_next_reports_history(attested, next_re
     assert data["node"] == attested.nonconformity.item.node.node_id
     assert data["corrective_action"] == attested.nonconformity.corrective_action
     assert data["rewritten"] is False
+
+
+def test_the_ledger_stays_whole_and_the_audit_tables_reconcile_after_a_follow_up(
+    attested, next_report, officer
+):
+    follow_up(attested.nonconformity, next_report, officer)
+    follow_up(attested.nonconformity, next_report, officer, text="Rewritten.")
+
+    assert ledger_verify_fast().ok
+    reconciled = ledger_reconcile()
+    assert reconciled.ok, reconciled.problems
+    assert reconciled.findings == len(attested.engagement.findings.all())
 
 
 def test_a_contributor_may_write_it_as_they_may_edit_the_report(attested, next_report, contributor):
