@@ -395,6 +395,8 @@ class LedgerEvent(_Lookup, models.TextChoices):
     WORKPAPER_SAVED = "workpaper.saved", "Audit workpaper saved"
     WORKPAPER_SIGNED_OFF = "workpaper.signed_off", "Audit workpaper signed off"
     FINDING_RECORDED = "finding.recorded", "Audit finding recorded"
+    # In the history of the organisation's next report, where the corrective action is followed up.
+    FINDING_FOLLOWED_UP = "finding.followed_up", "Audit corrective action followed up"
     ATTESTATION_SIGNED = "attestation.signed", "Audit attestation signed"
 
 

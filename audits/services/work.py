@@ -15,10 +15,11 @@ organisation's officers); these functions add the audit's own rules:
   response to an observation or a nonconformity; it is ledgered as FINDING_RECORDED with
   `"part": FindingPart.COMPANY_RESPONSE` in its data (the finding itself has FindingPart.FINDING).
 - The attestation is signed once every item in scope has a finding. After it, the engagement's
-  workpapers and findings (and responses) never change. A correction is a new attestation naming
-  the one it replaces, with a reason: it restates the opinion, statement and date on the same
-  record; the workpapers and findings stay as they were attested (what was wrong in them is said
-  in the correction's statement and reason).
+  workpapers and findings (and responses) never change, except for the organisation's follow-up
+  of a corrective action in its next report (audits/services/follow_up.py). A correction is a new
+  attestation naming the one it replaces, with a reason: it restates the opinion, statement and
+  date on the same record; the workpapers and findings stay as they were attested (what was
+  wrong in them is said in the correction's statement and reason).
 """
 
 from __future__ import annotations
