@@ -1,6 +1,6 @@
-"""Reads for the auditor's work (audits/services/work.py): what is in an engagement's scope and what
-is missing before it can be attested. The corrective actions an organisation follows up are read
-in audits/selectors_follow_up.py.
+"""Reads for the auditor's work (audits/services/work.py): what is in an engagement's scope, what
+is missing before it can be attested, and the findings an organisation's officers may respond to.
+The corrective actions an organisation follows up are read in audits/selectors_follow_up.py.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from audits.models import Engagement, Finding, Workpaper
-from commitments.models import ItemResponse
+from audits.models import Attestation, Engagement, Finding, Workpaper
+from commitments.models import ItemResponse, Organisation
+from commitments.vocabulary import FindingKind
 
 
 def items_in_scope(engagement: Engagement) -> QuerySet[ItemResponse]:
@@ -65,3 +66,18 @@ def attestation_missing(engagement: Engagement) -> Missing:
             )
         )
     return missing
+
+
+def findings_to_respond(organisation: Organisation) -> QuerySet[Finding]:
+    """Observations and nonconformities on the organisation's reports in engagements not attested
+    yet: the findings its officers may still respond to (audits.services.work.finding_respond),
+    whether they have responded already or not."""
+    return (
+        Finding.objects.filter(
+            item__report__organisation=organisation,
+            kind__in=[FindingKind.OBSERVATION, FindingKind.NONCONFORMITY],
+        )
+        .exclude(engagement__in=Attestation.objects.values("engagement"))
+        .select_related("item__node", "item__report__period", "engagement")
+        .order_by("engagement_id", "-item__report__period__starts_on", "item__node__position")
+    )

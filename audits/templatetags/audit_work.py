@@ -1,4 +1,9 @@
-"""`{% corrective_actions organisation as actions %}`: the corrective actions of attested
+"""Panels of the workspace dashboard, per organisation:
+
+`{% findings_to_respond organisation as findings %}`: the auditors' observations and
+nonconformities not attested yet, for those the gate lets answer for the audited report
+(Action.RESPOND: its officers), who may respond to them until the engagement is attested;
+`{% corrective_actions organisation as actions %}`: the corrective actions of attested
 nonconformities an organisation has not followed up yet, each with where it is followed up (its
 next report, or the period to start one for), for those the gate lets write the follow-up
 (Action.EDIT on the organisation's reports: its officers and contributors)."""
@@ -8,9 +13,20 @@ from typing import Any
 from django import template
 
 from audits.selectors_follow_up import CorrectiveAction, corrective_actions_to_follow_up
+from audits.selectors_work import findings_to_respond as findings_to_respond_of
 from commitments import access
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def findings_to_respond(context: template.Context, organisation: Any) -> list:
+    user = context["user"]
+    return [
+        finding
+        for finding in findings_to_respond_of(organisation)
+        if access.can(user, access.Action.RESPOND, finding.item.report)
+    ]
 
 
 @register.simple_tag(takes_context=True)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audits.forms import DeclarationForm, EngagementForm
-from audits.models import Engagement
+from audits.models import Attestation, Engagement
 from audits.selectors_engagements import (
     NO_FINDING,
     Filters,
@@ -36,6 +36,7 @@ from audits.selectors_engagements import (
     upcoming_starts,
     workspace,
 )
+from audits.selectors_work import attestation_missing
 from audits.services.engagements import engagement_create, independence_declare
 from audits.views.requests import requests_context
 from audits.views.work import work_context
@@ -187,12 +188,16 @@ def _filters(request: HttpRequest) -> Filters:
 def workspace_view(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = _engagement(request, engagement_id, Action.AUDIT)
     filters = _filters(request)
+    attestation = Attestation.objects.current().filter(engagement=engagement).first()
     return render(
         request,
         "audits/workspace.html",
         {
             "engagement": engagement,
             "workspace": workspace(engagement=engagement, user=request.user, filters=filters),
+            # The way to the attestation, and what stops it being signed yet.
+            "attestation": attestation,
+            "missing": None if attestation else attestation_missing(engagement),
             "filters": filters,
             "status_choices": ImplementationStatus.choices,
             "verdict_choices": Verdict.choices,

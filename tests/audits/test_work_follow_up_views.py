@@ -325,9 +325,9 @@ def test_the_dashboard_query_count_does_not_grow_with_corrective_actions(
 
     client.force_login(officer)
     client.get(DASHBOARD)
-    # 13: the dashboard's 11, plus the organisation's reports and periods to say where each corrective
+    # 14: the dashboard's 12, plus the organisation's reports and periods to say where each corrective
     # action is followed up, whatever their number.
-    with django_assert_max_num_queries(13) as one:
+    with django_assert_max_num_queries(14) as one:
         assert client.get(DASHBOARD).content.decode().count("Follow it up in your 2027 report") == 1
 
     # A second engagement of the same report, attested with a nonconformity on another item.
