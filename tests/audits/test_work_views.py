@@ -184,6 +184,36 @@ def test_a_workpaper_shows_its_preparer_and_the_sign_off_button_to_the_second_au
     assert "Signed off" in signed and "Bea Second" in signed
 
 
+def test_people_are_named_by_the_name_they_gave_not_by_their_email(client, audit, officer):
+    # Found by the browser journey: the audit pages asked Django's get_full_name(), which joins the
+    # first and last names nothing here fills in, and showed every auditor's email address instead.
+    from audits.services.requests import request_answer, request_open
+
+    item = audit.items[0]
+    officer.full_name = "Noor Haddad"
+    officer.save(update_fields=["full_name"])
+    request = request_open(
+        engagement=audit.engagement,
+        item=item,
+        acting_user=audit.first,
+        message="The log, please.",
+        due_on=timezone.localdate(),
+    )
+    request_answer(request=request, acting_user=officer, message="Attached.")
+    paper(audit, item)
+    find(audit, item)
+
+    page = client_for(client, audit.second).get(reverse("audits:item", args=[audit.engagement.pk, item.pk]))
+    text = page.content.decode()
+
+    assert "opened today by Ada First" in text
+    assert "Noor Haddad, " in text  # the reply's author
+    assert "Prepared by Ada First" in text
+    assert "recorded by Ada First" in text
+    for person in (audit.first, officer):
+        assert person.email not in text
+
+
 # --- finding -----------------------------------------------------------------------------------
 
 
