@@ -18,6 +18,7 @@ test-artifacts/screenshots/audit-*.png (git-ignored).
 import datetime
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -328,16 +329,24 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     back_to_workspace(auditor)
     progress(auditor, 3)
 
-    # The filter shows what is left; the rest conform, taken one by one from the top of the list.
+    # The filter shows what is left; the auditor then works through every item from the first,
+    # by the item page's "Next item" link, recording a finding where there is none yet.
     auditor.get_by_label("Finding", exact=True).select_option("none")  # submits on change
     expect(auditor.get_by_text(f"({total - 3} shown)")).to_be_visible()
-    auditor.get_by_role("link", name="Show every item").click()
-    rows_left = auditor.locator("table.audit-items tbody tr").filter(has_text="No finding yet")
-    for done in range(3, total):
-        expect(rows_left).to_have_count(total - done)
-        rows_left.first.get_by_role("link").click()
-        record_finding(auditor, FindingKind.CONFORMS, CONFORMS)
-        back_to_workspace(auditor)
+    shot(auditor, screenshots, "09-workspace-filtered")
+    done = {asked.pk, observed.pk, nonconforming.pk}
+    auditor.locator("table.audit-items tbody tr").first.get_by_role("link").click()
+    for position, each in enumerate(report_items):
+        expect(auditor.get_by_role("heading", level=1)).to_have_text(f"{each.node.code} · {each.node.title}")
+        if each.pk not in done:
+            record_finding(auditor, FindingKind.CONFORMS, CONFORMS)
+        steps = auditor.get_by_role("navigation", name="Items in scope")
+        if position == 0:
+            shot(auditor, screenshots, "10-next-item", part=steps)
+        if position + 1 < total:
+            steps.get_by_role("link", name=re.compile("^Next item: ")).click()
+    expect(steps.get_by_role("link", name=re.compile("^Next item"))).to_have_count(0)
+    back_to_workspace(auditor)
     progress(auditor, total)
     auditor.get_by_label("Finding", exact=True).select_option("none")
     expect(auditor.get_by_text("No item of this report matches the filters.")).to_be_visible()
@@ -349,13 +358,13 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
         NONCONFORMING[0]: FindingKind.NONCONFORMITY,
     }
     expect(auditor.get_by_text("Nothing is missing: the engagement can be attested.")).to_be_visible()
-    shot(auditor, screenshots, "09-workspace-complete")
+    shot(auditor, screenshots, "11-workspace-complete")
 
     # --- the officer responds to the nonconformity from the dashboard ------------------------------
     officer.reload()
     findings = officer.get_by_role("region", name=ORG, exact=True).locator("ul.ws-audit-findings > li")
     expect(findings).to_have_count(2)
-    shot(officer, screenshots, "10-officer-findings", part=officer.locator("ul.ws-audit-findings"))
+    shot(officer, screenshots, "12-officer-findings", part=officer.locator("ul.ws-audit-findings"))
     officer.get_by_role("link", name=f"Respond to the finding on {NONCONFORMING[1]}").click()
     expect(officer.get_by_text(NONCONFORMITY)).to_be_visible()
     expect(officer.get_by_text(RECOMMENDED)).to_be_visible()
@@ -380,7 +389,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     signed = auditor.get_by_role("region", name="Signed attestation", exact=True)
     expect(signed.get_by_text("Qualified opinion")).to_be_visible()
     expect(signed).to_contain_text(STATEMENT)
-    shot(auditor, screenshots, "11-attested", full_page=True)
+    shot(auditor, screenshots, "13-attested", full_page=True)
     attestation = Attestation.objects.get(engagement=engagement)
     assert (attestation.opinion, attestation.signed_by) == (Opinion.QUALIFIED, auditor_user)
     back_to_workspace(auditor)
@@ -402,7 +411,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     ):
         expect(cells.nth(header.index(code_title[0]))).to_contain_text(level)
     expect(cells.nth(header.index(OBSERVED[0]))).not_to_contain_text("Independently audited")
-    shot(visitor, screenshots, "12-public-matrix", part=visitor.locator("table.matrix"))
+    shot(visitor, screenshots, "14-public-matrix", part=visitor.locator("table.matrix"))
 
     cells.nth(header.index(ASKED[0])).get_by_role("link").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text(f"{ASKED[0]}. {ASKED[1]}")
@@ -414,7 +423,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     expect(audit).to_contain_text(audited_by)
     expect(audit.locator("dl").get_by_text(Opinion.QUALIFIED.label, exact=True)).to_be_visible()
     expect(audit).to_contain_text(attested_on)
-    shot(visitor, screenshots, "13-public-item", part=audit)
+    shot(visitor, screenshots, "15-public-item", part=audit)
 
     audit.get_by_role("link", name=f"Read the attestation of {ENGAGEMENT}").click()
     expect(visitor.get_by_role("heading", name=ENGAGEMENT, level=1)).to_be_visible()
@@ -424,7 +433,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     nonconformity_row = table.get_by_role("row").filter(has_text=NONCONFORMING[1])
     expect(nonconformity_row).to_contain_text(NONCONFORMITY)
     expect(nonconformity_row).to_contain_text(RESPONSE)
-    shot(visitor, screenshots, "14-public-attestation", full_page=True)
+    shot(visitor, screenshots, "16-public-attestation", full_page=True)
 
     visitor.get_by_role("link", name=ORG, exact=True).first.click()
     expect(visitor.get_by_role("heading", name=ORG, level=1)).to_be_visible()
@@ -432,7 +441,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     expect(mitigations.filter(has_text=ASKED[0] + " ")).to_contain_text("Independently audited")
     expect(mitigations.filter(has_text=OBSERVED[0] + " ")).to_contain_text("Observation")
     expect(mitigations.filter(has_text=NONCONFORMING[0] + " ")).to_contain_text("Nonconformity")
-    shot(visitor, screenshots, "15-public-organisation", part=visitor.locator("table.principle-summary"))
+    shot(visitor, screenshots, "17-public-organisation", part=visitor.locator("table.principle-summary"))
 
     visitor.goto(f"/organisations/bluefin/sbd/{PERIOD}/{nonconforming.node.node_id}/")
     audit = visitor.get_by_role("region", name="Independent audit", exact=True)
@@ -464,7 +473,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     expect(other.get_by_role("link", name=ENGAGEMENT)).to_have_count(0)
     for path in closed_to_others:
         not_found(other, path)
-    shot(other, screenshots, "16-outsider-not-found")
+    shot(other, screenshots, "18-outsider-not-found")
 
     # --- ... and neither does the engaged auditor once her window has closed -----------------------
     with time_machine.travel(engagement.ends_at + datetime.timedelta(minutes=1), tick=True):
