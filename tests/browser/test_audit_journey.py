@@ -297,15 +297,20 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     asked_request = requests.get_by_role("listitem").filter(has_text=ASK)
     expect(asked_request.get_by_text("Answered", exact=True)).to_be_visible()
     expect(asked_request).to_contain_text(REPLY)
+    asked_request.get_by_role("link", name=f"Preview the text of {LOG_NAME}").click()
+    expect(auditor.get_by_role("heading", level=1)).to_have_text(LOG_NAME)
+    expect(auditor.locator("pre.preview-text")).to_have_text(LOG.decode())
+    shot(auditor, screenshots, "07-answer-preview")
     with auditor.expect_download() as download:
-        asked_request.get_by_role("link", name=LOG_NAME).click()
+        auditor.get_by_role("link", name="Download the file").click()
     assert Path(download.value.path()).read_bytes() == LOG
+    auditor.get_by_role("link", name="Back to the item").click()
     asked_request.get_by_role("button", name="Close request").click()
     expect(auditor.get_by_text("Request closed.")).to_be_visible()
     asked_request = requests.get_by_role("listitem").filter(has_text=ASK)
     expect(asked_request.get_by_text("Closed", exact=True)).to_be_visible()
     expect(asked_request.get_by_role("button", name="Close request")).to_have_count(0)
-    shot(auditor, screenshots, "07-request-closed", part=requests)
+    shot(auditor, screenshots, "08-request-closed", part=requests)
     evidence_request.refresh_from_db()
     assert (evidence_request.status, evidence_request.closed_by) == (RequestStatus.CLOSED, auditor_user)
 
@@ -315,7 +320,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     work = auditor.locator("section#work")
     expect(work).to_contain_text("Prepared by Aiko Auditor")
     expect(work).to_contain_text("One auditor on this engagement: no second sign-off.")
-    shot(auditor, screenshots, "08-workpaper-and-finding", part=work)
+    shot(auditor, screenshots, "09-workpaper-and-finding", part=work)
     back_to_workspace(auditor)
     progress(auditor, 1)
 
@@ -333,7 +338,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     # by the item page's "Next item" link, recording a finding where there is none yet.
     auditor.get_by_label("Finding", exact=True).select_option("none")  # submits on change
     expect(auditor.get_by_text(f"({total - 3} shown)")).to_be_visible()
-    shot(auditor, screenshots, "09-workspace-filtered")
+    shot(auditor, screenshots, "10-workspace-filtered")
     done = {asked.pk, observed.pk, nonconforming.pk}
     auditor.locator("table.audit-items tbody tr").first.get_by_role("link").click()
     for position, each in enumerate(report_items):
@@ -342,7 +347,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
             record_finding(auditor, FindingKind.CONFORMS, CONFORMS)
         steps = auditor.get_by_role("navigation", name="Items in scope")
         if position == 0:
-            shot(auditor, screenshots, "10-next-item", part=steps)
+            shot(auditor, screenshots, "11-next-item", part=steps)
         if position + 1 < total:
             steps.get_by_role("link", name=re.compile("^Next item: ")).click()
     expect(steps.get_by_role("link", name=re.compile("^Next item"))).to_have_count(0)
@@ -358,13 +363,13 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
         NONCONFORMING[0]: FindingKind.NONCONFORMITY,
     }
     expect(auditor.get_by_text("Nothing is missing: the engagement can be attested.")).to_be_visible()
-    shot(auditor, screenshots, "11-workspace-complete")
+    shot(auditor, screenshots, "12-workspace-complete")
 
     # --- the officer responds to the nonconformity from the dashboard ------------------------------
     officer.reload()
     findings = officer.get_by_role("region", name=ORG, exact=True).locator("ul.ws-audit-findings > li")
     expect(findings).to_have_count(2)
-    shot(officer, screenshots, "12-officer-findings", part=officer.locator("ul.ws-audit-findings"))
+    shot(officer, screenshots, "13-officer-findings", part=officer.locator("ul.ws-audit-findings"))
     officer.get_by_role("link", name=f"Respond to the finding on {NONCONFORMING[1]}").click()
     expect(officer.get_by_text(NONCONFORMITY)).to_be_visible()
     expect(officer.get_by_text(RECOMMENDED)).to_be_visible()
@@ -389,7 +394,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     signed = auditor.get_by_role("region", name="Signed attestation", exact=True)
     expect(signed.get_by_text("Qualified opinion")).to_be_visible()
     expect(signed).to_contain_text(STATEMENT)
-    shot(auditor, screenshots, "13-attested", full_page=True)
+    shot(auditor, screenshots, "14-attested", full_page=True)
     attestation = Attestation.objects.get(engagement=engagement)
     assert (attestation.opinion, attestation.signed_by) == (Opinion.QUALIFIED, auditor_user)
     back_to_workspace(auditor)
@@ -411,7 +416,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     ):
         expect(cells.nth(header.index(code_title[0]))).to_contain_text(level)
     expect(cells.nth(header.index(OBSERVED[0]))).not_to_contain_text("Independently audited")
-    shot(visitor, screenshots, "14-public-matrix", part=visitor.locator("table.matrix"))
+    shot(visitor, screenshots, "15-public-matrix", part=visitor.locator("table.matrix"))
 
     cells.nth(header.index(ASKED[0])).get_by_role("link").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text(f"{ASKED[0]}. {ASKED[1]}")
@@ -423,7 +428,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     expect(audit).to_contain_text(audited_by)
     expect(audit.locator("dl").get_by_text(Opinion.QUALIFIED.label, exact=True)).to_be_visible()
     expect(audit).to_contain_text(attested_on)
-    shot(visitor, screenshots, "15-public-item", part=audit)
+    shot(visitor, screenshots, "16-public-item", part=audit)
 
     audit.get_by_role("link", name=f"Read the attestation of {ENGAGEMENT}").click()
     expect(visitor.get_by_role("heading", name=ENGAGEMENT, level=1)).to_be_visible()
@@ -433,7 +438,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     nonconformity_row = table.get_by_role("row").filter(has_text=NONCONFORMING[1])
     expect(nonconformity_row).to_contain_text(NONCONFORMITY)
     expect(nonconformity_row).to_contain_text(RESPONSE)
-    shot(visitor, screenshots, "16-public-attestation", full_page=True)
+    shot(visitor, screenshots, "17-public-attestation", full_page=True)
 
     visitor.get_by_role("link", name=ORG, exact=True).first.click()
     expect(visitor.get_by_role("heading", name=ORG, level=1)).to_be_visible()
@@ -441,7 +446,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     expect(mitigations.filter(has_text=ASKED[0] + " ")).to_contain_text("Independently audited")
     expect(mitigations.filter(has_text=OBSERVED[0] + " ")).to_contain_text("Observation")
     expect(mitigations.filter(has_text=NONCONFORMING[0] + " ")).to_contain_text("Nonconformity")
-    shot(visitor, screenshots, "17-public-organisation", part=visitor.locator("table.principle-summary"))
+    shot(visitor, screenshots, "18-public-organisation", part=visitor.locator("table.principle-summary"))
 
     visitor.goto(f"/organisations/bluefin/sbd/{PERIOD}/{nonconforming.node.node_id}/")
     audit = visitor.get_by_role("region", name="Independent audit", exact=True)
@@ -473,7 +478,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     expect(other.get_by_role("link", name=ENGAGEMENT)).to_have_count(0)
     for path in closed_to_others:
         not_found(other, path)
-    shot(other, screenshots, "18-outsider-not-found")
+    shot(other, screenshots, "19-outsider-not-found")
 
     # --- ... and neither does the engaged auditor once her window has closed -----------------------
     with time_machine.travel(engagement.ends_at + datetime.timedelta(minutes=1), tick=True):
@@ -486,11 +491,11 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
 
     # --- what happened is in the ledger, and the ledger still verifies -----------------------------
     opened = ledger(LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED, start)
-    assert [(e["actor"], e["how"], e["role"]) for e in opened] == [
-        (auditor_user.pk, "preview", "auditor"),
-        (auditor_user.pk, "download", "auditor"),
+    assert [(e["actor"], e["how"], e["role"], e["sha256"]) for e in opened] == [
+        (auditor_user.pk, "preview", "auditor", asked.evidence.get().sha256),
+        (auditor_user.pk, "preview", "auditor", reply.sha256),
+        (auditor_user.pk, "download", "auditor", reply.sha256),
     ]
-    assert opened[1]["sha256"] == reply.sha256
     assert [e["actor"] for e in ledger(LedgerEvent.EVIDENCE_REQUEST_OPENED, start)] == [auditor_user.pk]
     assert [e["actor"] for e in ledger(LedgerEvent.EVIDENCE_REQUEST_ANSWERED, start)] == [officer_user.pk]
     assert [e["actor"] for e in ledger(LedgerEvent.EVIDENCE_REQUEST_CLOSED, start)] == [auditor_user.pk]
