@@ -32,7 +32,7 @@ from accounts.models import User
 from audits.models import Attestation, Engagement, EvidenceRequest, Finding
 from commitments.models import ItemResponse, LedgerEntry
 from commitments.services.ledger import ledger_verify
-from commitments.vocabulary import FindingKind, LedgerEvent, Opinion, RequestStatus
+from commitments.vocabulary import FindingKind, FindingPart, LedgerEvent, Opinion, RequestStatus
 from demo.world import DEMO_DOMAIN, DEMO_PASSWORD
 from tests.audits.builders import engagement_for
 from tests.browser.conftest import TIMEOUT_MS, expect
@@ -501,10 +501,10 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     assert [e["actor"] for e in ledger(LedgerEvent.EVIDENCE_REQUEST_CLOSED, start)] == [auditor_user.pk]
     assert len(ledger(LedgerEvent.WORKPAPER_SAVED, start)) == 3
     recorded = ledger(LedgerEvent.FINDING_RECORDED, start)
-    assert [e["part"] for e in recorded].count("finding") == total
-    assert [(e["actor"], e["company_response"]) for e in recorded if e["part"] == "company_response"] == [
-        (officer_user.pk, RESPONSE)
-    ]
+    assert [e["part"] for e in recorded].count(FindingPart.FINDING) == total
+    assert [
+        (e["actor"], e["company_response"]) for e in recorded if e["part"] == FindingPart.COMPANY_RESPONSE
+    ] == [(officer_user.pk, RESPONSE)]
     assert [e["opinion"] for e in ledger(LedgerEvent.ATTESTATION_SIGNED, start)] == [Opinion.QUALIFIED]
     verification = ledger_verify()
     assert verification.ok, verification
