@@ -315,6 +315,7 @@ CASES: dict[str, Case] = {
     "audits:request": Case(("get", "post"), _audit_requests, None),
     "audits:request_close": Case(("post",), _audit_requests, None),
     "audits:request_reply_file": Case(("get",), _audit_reply_files, None),
+    "audits:request_reply_preview": Case(("get",), _audit_reply_files, None),
     # The public site and /verify/.
     "public:report_version": Case(("get",), _unpublished(version=1), None, public=True),
     "public:item_version": Case(("get",), _unpublished(version=1, node_id="tiny.p1.m1"), None, public=True),
