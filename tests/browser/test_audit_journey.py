@@ -5,9 +5,11 @@ request it leaves waiting has an age. In it Aiko Auditor (Harbourside Assurance,
 open engagement of Bluefin Labs' published 2024 report, alone: no second auditor, so no workpaper
 needs a sign-off. She asks Bluefin for more evidence on one item; Bluefin's officer sees the
 request on the dashboard and answers with a reply and a small text file; the auditor reads the
-answer, downloads the file and closes the request; she records a finding on every item in scope
-(an observation and a nonconformity among them, with workpapers on those three items), Bluefin's
-officer responds to the nonconformity, and she signs a qualified attestation. Anonymous visitors
+answer, previews and downloads the file and closes the request; she records a finding on every
+item in scope, going from item to item by the item page's "Next item" link (an observation and a
+nonconformity among them, with workpapers on the three items she looked at closely); Bluefin's
+officer responds to the nonconformity from the dashboard, and she signs a qualified attestation
+from the workspace. Anonymous visitors
 then see the conforming items as independently audited on the matrix, the organisation page and
 the item page, with the auditor, the opinion, the date and the public attestation; the observation
 and the nonconformity show as such. Finally an auditor of another engagement, and Aiko herself once
@@ -125,10 +127,10 @@ def visitor(browser, live_server) -> Iterator:
     context.close()
 
 
-def shot(page, folder: Path, name: str, *, full_page: bool = False, part=None) -> None:
-    """The page's first screen (or all of it); with `part`, that element too, as audit-<name>-part.png."""
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=folder / f"audit-{name}.png", full_page=full_page)
+def shot(page, folder: Path, name: str, *, part=None) -> None:
+    """The page's first screen; with `part`, that element too, as audit-<name>-part.png."""
+    page.evaluate("window.scrollTo(0, 0)")  # a restored scroll position would draw sticky bars mid-page
+    page.screenshot(path=folder / f"audit-{name}.png")
     if part is not None:
         part.screenshot(path=folder / f"audit-{name}-part.png")
 
@@ -286,7 +288,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     answers = officer.get_by_role("region", name="Answers", exact=True)
     expect(answers).to_contain_text(REPLY)
     expect(answers.get_by_role("link", name=LOG_NAME)).to_be_visible()
-    shot(officer, screenshots, "06-request-answered", full_page=True)
+    shot(officer, screenshots, "06-request-answered", part=answers)
     officer.get_by_role("link", name="← Back to your workspace").click()
     expect(waiting.get_by_role("listitem")).to_have_count(1)  # only the demo's request still waits
     told = [m for m in mail.outbox if m.subject.startswith(f"{ORG} answered your evidence request")]
@@ -394,7 +396,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     signed = auditor.get_by_role("region", name="Signed attestation", exact=True)
     expect(signed.get_by_text("Qualified opinion")).to_be_visible()
     expect(signed).to_contain_text(STATEMENT)
-    shot(auditor, screenshots, "14-attested", full_page=True)
+    shot(auditor, screenshots, "14-attested", part=signed)
     attestation = Attestation.objects.get(engagement=engagement)
     assert (attestation.opinion, attestation.signed_by) == (Opinion.QUALIFIED, auditor_user)
     back_to_workspace(auditor)
@@ -438,7 +440,7 @@ def test_audit_journey(sign_in, visitor, demo_world, outsider, screenshots):
     nonconformity_row = table.get_by_role("row").filter(has_text=NONCONFORMING[1])
     expect(nonconformity_row).to_contain_text(NONCONFORMITY)
     expect(nonconformity_row).to_contain_text(RESPONSE)
-    shot(visitor, screenshots, "17-public-attestation", full_page=True)
+    shot(visitor, screenshots, "17-public-attestation", part=table)
 
     visitor.get_by_role("link", name=ORG, exact=True).first.click()
     expect(visitor.get_by_role("heading", name=ORG, level=1)).to_be_visible()
