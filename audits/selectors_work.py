@@ -33,9 +33,13 @@ class Missing:
     nothing_in_scope: bool = False
     items_without_finding: list[ItemResponse] = field(default_factory=list)
     unsigned_workpapers: list[Workpaper] = field(default_factory=list)
+    # With two or more auditors (four eyes), every item needs a workpaper a second auditor signs off.
+    items_without_workpaper: list[ItemResponse] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return self.nothing_in_scope or bool(self.items_without_finding or self.unsigned_workpapers)
+        return self.nothing_in_scope or bool(
+            self.items_without_finding or self.unsigned_workpapers or self.items_without_workpaper
+        )
 
     def sentence(self) -> str:
         parts = []
@@ -44,6 +48,9 @@ class Missing:
         if self.items_without_finding:
             count = len(self.items_without_finding)
             parts.append(f"{count} item{'s' if count != 1 else ''} without a finding")
+        if self.items_without_workpaper:
+            count = len(self.items_without_workpaper)
+            parts.append(f"{count} item{'s' if count != 1 else ''} without a workpaper")
         if self.unsigned_workpapers:
             count = len(self.unsigned_workpapers)
             parts.append(f"{count} workpaper{'s' if count != 1 else ''} not signed off by a second auditor")
@@ -51,7 +58,8 @@ class Missing:
 
 
 def attestation_missing(engagement: Engagement) -> Missing:
-    """Every item in scope needs a finding; with two or more auditors every workpaper needs a sign-off."""
+    """Every item in scope needs a finding; with two or more auditors every item also needs a
+    workpaper, signed off by an auditor other than its preparer (four eyes)."""
     items = items_in_scope(engagement).select_related("report__organisation", "report__period", "node")
     items = list(items.order_by("report__organisation__name", "report__period__starts_on", "node__position"))
     found = set(Finding.objects.filter(engagement=engagement).values_list("item_id", flat=True))
@@ -60,6 +68,8 @@ def attestation_missing(engagement: Engagement) -> Missing:
         items_without_finding=[item for item in items if item.pk not in found],
     )
     if engagement.auditors.count() >= 2:
+        papered = set(Workpaper.objects.filter(engagement=engagement).values_list("item_id", flat=True))
+        missing.items_without_workpaper = [item for item in items if item.pk not in papered]
         missing.unsigned_workpapers = list(
             Workpaper.objects.filter(engagement=engagement, reviewed_by__isnull=True).select_related(
                 "item__node", "item__report__organisation", "item__report__period"

@@ -366,7 +366,7 @@ def test_the_workspace_leads_to_the_attestation_saying_what_is_missing_until_it_
     client_for(client, audit.first)
 
     page = client.get(workspace).content.decode()
-    assert "Not ready to attest yet: 3 items without a finding." in page
+    assert "Not ready to attest yet: 3 items without a finding; 3 items without a workpaper." in page
     assert f'href="{attest_url}"' in page
 
     for item in audit.items:
