@@ -19,7 +19,7 @@ from api.apis.public import AbsoluteUrlField, published_report_api_url
 from api.filters import StrictFilterBackend
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
-from api.serializers import StrictSerializer
+from api.serializers import StrictSerializer, TextField
 from commitments import access
 from commitments.access import Action
 from reports.models import Publication
@@ -105,7 +105,7 @@ class ReportPublishApi(APIView):
 
 
 class ReportCorrectionInput(StrictSerializer):
-    reason = serializers.CharField(
+    reason = TextField(
         allow_blank=True,
         trim_whitespace=False,
         help_text="Why the report is corrected: plain text, shown to the public in the corrections log.",

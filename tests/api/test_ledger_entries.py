@@ -254,3 +254,9 @@ def test_a_page_reads_in_a_fixed_number_of_queries_whatever_its_size(
     # token, report, entries, checkpoint, the proofs' nodes, the items' titles
     with django_assert_num_queries(6):
         client.get(url(report.pk), {"page_size": size})
+
+
+def test_someone_who_may_not_see_the_report_gets_404_before_any_query_check(api_world):
+    response = api_world.client("other_officer").get(url(api_world.report("published").pk), {"evnt": "x"})
+
+    assert response.status_code == 404
