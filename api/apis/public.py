@@ -368,7 +368,7 @@ LIST_EXAMPLE = {
 
 @extend_schema(
     tags=["published reports"],
-    responses={200: PublishedReportListOutput(many=True), **problems(*PUBLIC)},
+    responses={200: PublishedReportListOutput(many=True), **problems(*PUBLIC, 404)},
     examples=[OpenApiExample("A published report", value=LIST_EXAMPLE, response_only=True)],
 )
 class PublishedReportListApi(generics.ListAPIView):
@@ -498,7 +498,7 @@ class OpenDataFilter(filters.FilterSet):
         fields = ["framework", "period"]
 
 
-@extend_schema(tags=["open data"], responses={200: OpenDataSetOutput(many=True), **problems(*PUBLIC)})
+@extend_schema(tags=["open data"], responses={200: OpenDataSetOutput(many=True), **problems(*PUBLIC, 404)})
 class OpenDataListApi(generics.ListAPIView):
     """The open-data files of every framework and period with a published report, newest period first.
 

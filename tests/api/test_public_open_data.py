@@ -67,7 +67,6 @@ def test_the_index_filters_by_framework_and_period(api_world, query, found):
     [
         ({"year": "2022"}, "#/year"),
         ({"period": "nul\x00"}, "#/period"),
-        ({"cursor": "cD1ub3QtYS1kYXRl"}, "#/cursor"),  # base64 of "p=not-a-date"
     ],
 )
 def test_a_bad_query_parameter_of_the_index_is_a_400_that_names_it(api_world, query, pointer):
@@ -75,6 +74,12 @@ def test_a_bad_query_parameter_of_the_index_is_a_400_that_names_it(api_world, qu
 
     assert response.status_code == 400
     assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
+
+
+def test_a_made_up_cursor_is_not_found_not_a_server_error(api_world):
+    response = api_world.client("anonymous").get(OPEN_DATA, {"cursor": "cD1ub3QtYS1kYXRl"})  # "p=not-a-date"
+
+    assert response.status_code == 404
 
 
 def test_the_index_reads_in_a_fixed_number_of_queries(api_world, django_assert_num_queries):
