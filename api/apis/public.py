@@ -413,10 +413,118 @@ class PublishedVersionQuery(serializers.Serializer):
     )
 
 
+def _level_example(level: AssuranceLevel) -> dict[str, str]:
+    return {"value": level.value, "label": level.label, "icon": level.icon, "definition": level.definition}
+
+
+CORRECTION_EXAMPLE = "The metric was entered in the wrong unit; the company sent the right figure."
+DETAIL_EXAMPLE = {
+    **LIST_EXAMPLE,
+    "is_current": True,
+    "correction_reason": CORRECTION_EXAMPLE,
+    "current_url": LIST_EXAMPLE["url"],
+    "groups": [
+        {
+            "node_id": "sbd.develop.1",
+            "code": "1",
+            "title": "Responsibly source training datasets",
+            "summary": LIST_EXAMPLE["summary"],
+            "items": [
+                {
+                    "node_id": "sbd.develop.1.a",
+                    "code": "1.a",
+                    "title": "Remove CSAM from training data",
+                    "reported": True,
+                    "status": ImplementationStatus.IMPLEMENTED.value,
+                    "status_label": ImplementationStatus.IMPLEMENTED.label,
+                    "assurance": _level_example(AssuranceLevel.INDEPENDENTLY_AUDITED),
+                    "verdict": Verdict.VERIFIED.value,
+                    "verdict_label": Verdict.VERIFIED.label,
+                    "verdict_justification": "Hash-matching logs for every dataset were seen.",
+                    "narrative": "Every dataset is hash-matched before training.",
+                    "areas_needing_progress": "",
+                    "metrics": [
+                        {
+                            "key": "reports",
+                            "name": "Reports made",
+                            "unit": "count",
+                            "value": "12",
+                            "data_source": "Case system export",
+                        }
+                    ],
+                    "company_responses": [],
+                    "public_evidence": [
+                        {
+                            "id": 301,
+                            "kind": "url",
+                            "title": "Dataset policy",
+                            "url": "https://northwind.example/policy",
+                            "media_type": "",
+                            "size_bytes": None,
+                            "effective_date": "2025-03-01",
+                            "revision": 1,
+                            "sha256": "",
+                            "download_url": None,
+                        }
+                    ],
+                    "restricted_evidence": [
+                        {
+                            "kind": "file",
+                            "size_bytes": 48213,
+                            "effective_date": "2025-03-01",
+                            "sha256": "5d41…",
+                        }
+                    ],
+                    "audit": {
+                        "kind": FindingKind.CONFORMS.value,
+                        "kind_label": FindingKind.CONFORMS.label,
+                        "description": "The hash-matching step ran on every sampled dataset.",
+                        "company_response": "",
+                        "engagement_title": "Limited assurance on the 2025 report",
+                        "by": "A. Auditor (Harbourside Assurance LLP)",
+                        "firm": "Harbourside Assurance LLP",
+                        "auditors": ["A. Auditor"],
+                        "opinion": Opinion.UNQUALIFIED.value,
+                        "opinion_label": Opinion.UNQUALIFIED.label,
+                        "attested_on": "2026-03-31",
+                        "attestation_url": "https://pledgeproof.example/audits/attestations/3/",
+                    },
+                    "url": "https://pledgeproof.example/organisations/northwind-models/sbd/2025/sbd.develop.1.a/",
+                }
+            ],
+        }
+    ],
+    "versions": [
+        {
+            "version": 1,
+            "published_at": "2026-01-20T09:00:00Z",
+            "is_current": False,
+            "correction_reason": "",
+            "snapshot_sha256": "03be…",
+            "url": "https://pledgeproof.example/organisations/northwind-models/sbd/2025/v1/",
+            "api_url": "https://pledgeproof.example/api/v1/published-reports/42/?version=1",
+        },
+        {
+            "version": 2,
+            "published_at": "2026-02-14T10:03:00Z",
+            "is_current": True,
+            "correction_reason": CORRECTION_EXAMPLE,
+            "snapshot_sha256": "9f2c…",
+            "url": LIST_EXAMPLE["url"],
+            "api_url": LIST_EXAMPLE["api_url"],
+        },
+    ],
+    "pdf": None,
+}
+
+
 @extend_schema(
     tags=["published reports"],
     parameters=[PublishedVersionQuery],
     responses={200: PublishedReportOutput, **problems(*PUBLIC, 404)},
+    examples=[
+        OpenApiExample("A corrected report (one item shown)", value=DETAIL_EXAMPLE, response_only=True)
+    ],
 )
 class PublishedReportDetailApi(APIView):
     """A published report, exactly as its public page shows it, item by item with its assurance level.
@@ -498,7 +606,32 @@ class OpenDataFilter(filters.FilterSet):
         fields = ["framework", "period"]
 
 
-@extend_schema(tags=["open data"], responses={200: OpenDataSetOutput(many=True), **problems(*PUBLIC, 404)})
+OPEN_DATA_EXAMPLE = {
+    "framework": {"key": "sbd", "version": "2024.1", "title": "Safety by Design for Generative AI"},
+    "period": {"label": "2025", "starts_on": "2025-01-01", "ends_on": "2025-12-31"},
+    "due_on": "2026-01-31",
+    "url": "https://pledgeproof.example/data/sbd/2025/",
+    "attribution": "Pledgeproof open data, sbd 2025, CC BY 4.0",
+    "licence_url": "https://creativecommons.org/licenses/by/4.0/",
+    "schema_url": "https://pledgeproof.example/data/schema/open-data.schema.json",
+    "files": [
+        {
+            "name": "items.csv",
+            "url": "https://pledgeproof.example/data/sbd/2025/items.csv",
+            "media_type": "text/csv; charset=utf-8",
+            "sha256": "b1946ac92492d2347c6235b4d2611184…",
+            "size_bytes": 20417,
+            "built_at": "2026-02-14T10:03:02Z",
+        }
+    ],
+}
+
+
+@extend_schema(
+    tags=["open data"],
+    responses={200: OpenDataSetOutput(many=True), **problems(*PUBLIC, 404)},
+    examples=[OpenApiExample("A period's files", value=OPEN_DATA_EXAMPLE, response_only=True)],
+)
 class OpenDataListApi(generics.ListAPIView):
     """The open-data files of every framework and period with a published report, newest period first.
 

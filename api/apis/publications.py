@@ -148,7 +148,11 @@ class ReportCorrectApi(APIView):
         return _created(publication, request)
 
 
-@extend_schema(tags=["publication"], responses={200: ReportPublicationOutput(many=True), **problems(*READ)})
+@extend_schema(
+    tags=["publication"],
+    responses={200: ReportPublicationOutput(many=True), **problems(*READ)},
+    examples=[OpenApiExample("The current version", value=PUBLICATION_EXAMPLE, response_only=True)],
+)
 class ReportPublicationListApi(generics.ListAPIView):
     """A report's published versions, oldest first (program admins, as on the correction page)."""
 
