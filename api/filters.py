@@ -1,19 +1,29 @@
-"""Query parameters, read strictly, as request bodies are (api/serializers.py StrictSerializer).
+"""django-filter on every list, its refusals as problems naming the query parameter.
 
-A list answers the filters it names, its cursor and page size, and `format`; any other parameter is
-a 400 naming the known ones. A misspelt filter (`?organization=…`) silently ignored would answer
-with an unfiltered list, which a script would take for the filtered one.
+`StrictFilterBackend` also refuses query parameters a list does not read, as StrictSerializer
+refuses unknown body fields: a misspelt filter (`?organization=…`) silently ignored would answer
+with the unfiltered list, which a script would take for the filtered one. A list answers its
+filters, its cursor and page size, and `format`.
 """
-
-from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
+
+from api.problems import InvalidParameters
+
+
+class FilterBackend(DjangoFilterBackend):
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise InvalidParameters(filterset.errors)
+        return filterset.qs
 
 
 def _always(view: Any) -> set[str]:
@@ -30,11 +40,11 @@ def refuse_unknown(request, known: Iterable[str], view: Any = None) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         message = f"Unknown query parameter. Known ones: {', '.join(sorted(known))}."
-        raise ValidationError({name: [message] for name in unknown})
+        raise InvalidParameters({name: [message] for name in unknown})
 
 
-class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter's backend (and its schema), refusing query parameters the list does not read."""
+class StrictFilterBackend(FilterBackend):
+    """FilterBackend (and its schema), refusing query parameters the list does not read."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
@@ -50,5 +60,6 @@ def query_params(request, serializer_class: type[serializers.Serializer] | None 
         return {}
     wanted = {name: request.query_params[name] for name in fields if name in request.query_params}
     serializer = serializer_class(data=wanted)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        raise InvalidParameters({name: list(errors) for name, errors in serializer.errors.items()})
     return serializer.validated_data

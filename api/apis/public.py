@@ -368,7 +368,7 @@ LIST_EXAMPLE = {
 
 @extend_schema(
     tags=["published reports"],
-    responses={200: PublishedReportListOutput(many=True), **problems(*PUBLIC, 404)},
+    responses={200: PublishedReportListOutput(many=True), **problems(*PUBLIC)},
     examples=[OpenApiExample("A published report", value=LIST_EXAMPLE, response_only=True)],
 )
 class PublishedReportListApi(generics.ListAPIView):
@@ -629,7 +629,7 @@ OPEN_DATA_EXAMPLE = {
 
 @extend_schema(
     tags=["open data"],
-    responses={200: OpenDataSetOutput(many=True), **problems(*PUBLIC, 404)},
+    responses={200: OpenDataSetOutput(many=True), **problems(*PUBLIC)},
     examples=[OpenApiExample("A period's files", value=OPEN_DATA_EXAMPLE, response_only=True)],
 )
 class OpenDataListApi(generics.ListAPIView):
