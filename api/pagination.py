@@ -1,5 +1,6 @@
 """Cursor pagination for every list: stable while rows are added, and no COUNT(*) over large tables."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
@@ -22,6 +23,17 @@ class Cursor(CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound:  # DRF's answer to a cursor it cannot read: it is a bad parameter, not a missing page
+            raise InvalidParameters({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor is opaque but only base64: a made-up one that decodes can still carry a position
+        # that is no value of the ordering field ("p=abc" for an id), which the database lookup
+        # refuses. That is the client's bad cursor, not a server error.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            if self.cursor_query_param not in request.query_params:
+                raise  # no cursor to blame: a bug of the list itself
             raise InvalidParameters({self.cursor_query_param: [self.invalid_cursor_message]}) from None
 
     def get_page_size(self, request) -> int:

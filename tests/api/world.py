@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from api.models import TokenScope
 from api.services import api_token_create
 from commitments.models import ProgressReport, ReportStatus
+from commitments.services.ledger.checkpoints import checkpoint_sign
 from commitments.services.reports import report_create
 from demo.walk import People, report_walk
 from reports.models import ArtifactKind, ReportArtifact
@@ -135,6 +136,14 @@ def build_world() -> World:
         kind=ArtifactKind.AUDIT, acting_user=admin, report=reports["published"], queue=False
     )
     users["anonymous"] = None
+    extra = {
+        "bluefin_report": bluefin_report,
+        "documents_public_pdf": ReportArtifact.objects.get(pk=public_pdf.pk),
+        "documents_audit_pdf": audit_pdf,
+    }
+    # --- i15public: the log's checkpoint over every entry above, as the outbox signs one after a
+    # change commits (the world's transaction never does), so that ledger entries have proofs.
+    extra["public_checkpoint"] = checkpoint_sign()
     return World(
         users=users,
         tokens=tokens,
@@ -144,9 +153,5 @@ def build_world() -> World:
         other_organisation=bluefin,
         framework=framework,
         engagement=engagement,
-        extra={
-            "bluefin_report": bluefin_report,
-            "documents_public_pdf": ReportArtifact.objects.get(pk=public_pdf.pk),
-            "documents_audit_pdf": audit_pdf,
-        },
+        extra=extra,
     )
