@@ -11,6 +11,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -19,6 +21,22 @@ from config.wsgi import application
 pytestmark = pytest.mark.django_db
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI application closes "old" database connections when a request starts and ends, which
+    inside a test closes the test's own transaction (PostgreSQL: "the connection is closed"); Django's
+    test client switches that off for the same reason, schemathesis' WSGI transport does not."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
 # People of the access matrix the requests are sent as: nobody, a member who may read, one who may
 # write, a reviewer, an engaged auditor and a program admin.
