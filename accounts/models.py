@@ -63,6 +63,11 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def get_full_name(self) -> str:
+        # A person's name is `full_name`, as they gave it. AbstractUser's version joins first_name
+        # and last_name, which nothing here fills in: pages that asked it showed email addresses.
+        return self.full_name.strip()
+
     @property
     def second_factor_required(self) -> bool:
         """Program staff, auditors and whoever can open the admin site must use a second factor.

@@ -19,6 +19,24 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class TextField(serializers.CharField):
+    """A string, and only a string: DRF's CharField would take 42 or true as the text "42" / "True"."""
+
+    default_error_messages = {"not_text": "Send text (a JSON string), not {kind}."}
+    JSON_KINDS = (
+        (bool, "true or false"),
+        ((int, float), "a number"),
+        (list, "an array"),
+        (dict, "an object"),
+    )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            kind = next((name for types, name in self.JSON_KINDS if isinstance(data, types)), "that")
+            self.fail("not_text", kind=kind)
+        return super().to_internal_value(data)
+
+
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details, as every error response of the API carries them (for the schema)."""
 
@@ -31,6 +49,7 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.DictField(child=serializers.CharField()),
         required=False,
         help_text=(
-            "For invalid input: one {pointer, detail} per problem; `pointer` is a JSON Pointer into the body."
+            "For invalid input, one entry per problem: {pointer, detail} for the body (`pointer` is a "
+            "JSON Pointer into it) or {parameter, detail} for a query parameter or header."
         ),
     )

@@ -163,6 +163,42 @@ def workspace(*, engagement: Engagement, user: User, filters: Filters) -> Worksp
     return Workspace(scope)
 
 
+# The workspace's order (engagements_with_scope, workspace): organisations by name, their periods
+# oldest first, each report's items in framework order.
+WORKSPACE_ORDER = (
+    "report__organisation__name",
+    "report__organisation_id",
+    "report__period__starts_on",
+    "report__period_id",
+    "node__position",
+)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous: ItemResponse | None = None
+    next: ItemResponse | None = None
+
+
+def item_neighbours(*, engagement: Engagement, item: ItemResponse, user: User) -> Neighbours:
+    """The items before and after `item` in the workspace's order, among the reports of the
+    engagement's scope the user may audit: the item page's links to work through them in turn."""
+    reports = audit_reports(engagement=engagement, user=user).values("pk")
+    ids = list(
+        ItemResponse.objects.filter(report__in=reports)
+        .order_by(*WORKSPACE_ORDER)
+        .values_list("pk", flat=True)
+    )
+    if item.pk not in ids:
+        return Neighbours()
+    at = ids.index(item.pk)
+    wanted = {"previous": ids[at - 1] if at > 0 else None, "next": ids[at + 1] if at + 1 < len(ids) else None}
+    found = ItemResponse.objects.select_related("node", "report__organisation", "report__period").in_bulk(
+        [pk for pk in wanted.values() if pk is not None]
+    )
+    return Neighbours(**{side: found.get(pk) for side, pk in wanted.items()})
+
+
 def in_scope(*, engagement: Engagement, report: ProgressReport) -> bool:
     """Whether the report's organisation and period are both in the engagement's scope."""
     return (

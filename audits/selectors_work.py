@@ -1,5 +1,6 @@
 """Reads for the auditor's work (audits/services/work.py): what is in an engagement's scope, what
-is missing before it can be attested, and the corrective actions an organisation has to follow up.
+is missing before it can be attested, and the findings an organisation's officers may respond to.
+The corrective actions an organisation follows up are read in audits/selectors_follow_up.py.
 """
 
 from __future__ import annotations
@@ -32,9 +33,13 @@ class Missing:
     nothing_in_scope: bool = False
     items_without_finding: list[ItemResponse] = field(default_factory=list)
     unsigned_workpapers: list[Workpaper] = field(default_factory=list)
+    # With two or more auditors (four eyes), every item needs a workpaper a second auditor signs off.
+    items_without_workpaper: list[ItemResponse] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return self.nothing_in_scope or bool(self.items_without_finding or self.unsigned_workpapers)
+        return self.nothing_in_scope or bool(
+            self.items_without_finding or self.unsigned_workpapers or self.items_without_workpaper
+        )
 
     def sentence(self) -> str:
         parts = []
@@ -43,6 +48,9 @@ class Missing:
         if self.items_without_finding:
             count = len(self.items_without_finding)
             parts.append(f"{count} item{'s' if count != 1 else ''} without a finding")
+        if self.items_without_workpaper:
+            count = len(self.items_without_workpaper)
+            parts.append(f"{count} item{'s' if count != 1 else ''} without a workpaper")
         if self.unsigned_workpapers:
             count = len(self.unsigned_workpapers)
             parts.append(f"{count} workpaper{'s' if count != 1 else ''} not signed off by a second auditor")
@@ -50,7 +58,8 @@ class Missing:
 
 
 def attestation_missing(engagement: Engagement) -> Missing:
-    """Every item in scope needs a finding; with two or more auditors every workpaper needs a sign-off."""
+    """Every item in scope needs a finding; with two or more auditors every item also needs a
+    workpaper, signed off by an auditor other than its preparer (four eyes)."""
     items = items_in_scope(engagement).select_related("report__organisation", "report__period", "node")
     items = list(items.order_by("report__organisation__name", "report__period__starts_on", "node__position"))
     found = set(Finding.objects.filter(engagement=engagement).values_list("item_id", flat=True))
@@ -59,6 +68,8 @@ def attestation_missing(engagement: Engagement) -> Missing:
         items_without_finding=[item for item in items if item.pk not in found],
     )
     if engagement.auditors.count() >= 2:
+        papered = set(Workpaper.objects.filter(engagement=engagement).values_list("item_id", flat=True))
+        missing.items_without_workpaper = [item for item in items if item.pk not in papered]
         missing.unsigned_workpapers = list(
             Workpaper.objects.filter(engagement=engagement, reviewed_by__isnull=True).select_related(
                 "item__node", "item__report__organisation", "item__report__period"
@@ -67,17 +78,16 @@ def attestation_missing(engagement: Engagement) -> Missing:
     return missing
 
 
-def open_corrective_actions(organisation: Organisation) -> QuerySet[Finding]:
-    """Nonconformities of the organisation, with a corrective action, in attested engagements: what
-    its officers follow up in their next report."""
+def findings_to_respond(organisation: Organisation) -> QuerySet[Finding]:
+    """Observations and nonconformities on the organisation's reports in engagements not attested
+    yet: the findings its officers may still respond to (audits.services.work.finding_respond),
+    whether they have responded already or not."""
     return (
         Finding.objects.filter(
             item__report__organisation=organisation,
-            kind=FindingKind.NONCONFORMITY,
-            engagement__in=Attestation.objects.values("engagement"),
-            followed_up_in__isnull=True,
+            kind__in=[FindingKind.OBSERVATION, FindingKind.NONCONFORMITY],
         )
-        .exclude(corrective_action="")
+        .exclude(engagement__in=Attestation.objects.values("engagement"))
         .select_related("item__node", "item__report__period", "engagement")
-        .order_by("-item__report__period__starts_on", "item__node__position")
+        .order_by("engagement_id", "-item__report__period__starts_on", "item__node__position")
     )

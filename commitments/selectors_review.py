@@ -1,6 +1,7 @@
 """Reads for reviewers: the queue, a report laid out for review, what changed, and its history."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -253,6 +254,7 @@ class HistoryRow:
     node_title: str
     summary: str
     entry_hash: str
+    prev_hash: str
 
 
 def _clip(text: str, limit: int = 140) -> str:
@@ -296,6 +298,8 @@ def _summary(event: str, data: dict[str, Any]) -> str:
         return text + (f". “{_clip(data['message'])}”" if data.get("message") else "")
     if event == LedgerEvent.ITEM_COMPANY_RESPONSE_ADDED:
         return _clip(data.get("body", ""))
+    if event == LedgerEvent.FINDING_FOLLOWED_UP:
+        return f"Of the {data.get('audited_period', '')} audit: {_clip(data.get('follow_up', ''))}"
     if event == LedgerEvent.PUBLICATION_CREATED:
         return f"Version {data.get('version')}, snapshot sha256 {(data.get('snapshot_sha256') or '')[:12]}…"
     if "from" in data and "to" in data:
@@ -303,11 +307,17 @@ def _summary(event: str, data: dict[str, Any]) -> str:
     return ""
 
 
-def report_history(*, report: ProgressReport) -> list[HistoryRow]:
-    """The report's ledger entries in order, in words a person reads."""
+def report_history(
+    *, report: ProgressReport, entries: Iterable[LedgerEntry] | None = None
+) -> list[HistoryRow]:
+    """The report's ledger entries in order, in words a person reads.
+
+    `entries`: some of the report's entries only (a page of them, as the API lists them); by
+    default all of them.
+    """
     titles = dict(ItemResponse.objects.filter(report=report).values_list("node__node_id", "node__title"))
     rows = []
-    for entry in LedgerEntry.objects.of_report(report.pk):
+    for entry in LedgerEntry.objects.of_report(report.pk) if entries is None else entries:
         payload = _payload(entry)
         data = payload.get("data") or {}
         time = parse_datetime(payload["time"]) if payload.get("time") else entry.created_at
@@ -322,6 +332,7 @@ def report_history(*, report: ProgressReport) -> list[HistoryRow]:
                 node_title=titles.get(data.get("node", ""), "") if isinstance(data, dict) else "",
                 summary=_summary(entry.event, data) if isinstance(data, dict) else "",
                 entry_hash=entry.entry_hash,
+                prev_hash=entry.prev_hash,
             )
         )
     return rows

@@ -37,7 +37,7 @@ from commitments.emails import email_queue
 from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.evidence_storage import StoredBlob, delete_blob, store_evidence_file
 from commitments.models import Evidence, ItemResponse
-from commitments.services.evidence import reader_role
+from commitments.services.evidence import ACCESS_KINDS, reader_role
 from commitments.services.ledger import ledger_append
 from commitments.vocabulary import LedgerEvent, RequestStatus
 
@@ -233,8 +233,11 @@ def request_close(*, request: EvidenceRequest, acting_user: User) -> EvidenceReq
 
 
 @transaction.atomic
-def request_file_opened(*, reply: EvidenceRequestReply, reader: User) -> None:
-    """Append that `reader` downloaded the file of a reply: such files are restricted by nature."""
+def request_file_opened(*, reply: EvidenceRequestReply, reader: User, how: str = "download") -> None:
+    """Append that `reader` opened the file of a reply (`how`: download or preview): such files are
+    restricted by nature."""
+    if how not in ACCESS_KINDS:
+        raise ValueError(f"how is one of {ACCESS_KINDS}")
     report = reply.request.item.report
     ledger_append(
         event=LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED,
@@ -245,7 +248,7 @@ def request_file_opened(*, reply: EvidenceRequestReply, reader: User) -> None:
             "request": reply.request_id,
             "reply": reply.pk,
             "sha256": reply.sha256,
-            "how": "download",
+            "how": how,
             "role": reader_role(reader, report),
         },
     )

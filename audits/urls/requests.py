@@ -14,4 +14,9 @@ urlpatterns = [
         views.reply_file,
         name="request_reply_file",
     ),
+    path(
+        "requests/<int:request_id>/replies/<int:reply_id>/preview/",
+        views.reply_preview,
+        name="request_reply_preview",
+    ),
 ]

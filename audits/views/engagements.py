@@ -11,7 +11,6 @@ it from this engagement's pages.
 
 from __future__ import annotations
 
-import io
 import logging
 
 from django.contrib import messages
@@ -24,7 +23,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audits.forms import DeclarationForm, EngagementForm
-from audits.models import Engagement
+from audits.models import Attestation, Engagement
+from audits.previews import NOT_PREVIEWABLE, PREVIEW_LIMIT, Preview, preview_text, previewable
 from audits.selectors_engagements import (
     NO_FINDING,
     Filters,
@@ -32,10 +32,12 @@ from audits.selectors_engagements import (
     engagements_with_scope,
     findings_by_item,
     in_scope,
+    item_neighbours,
     seat_of,
     upcoming_starts,
     workspace,
 )
+from audits.selectors_work import attestation_missing
 from audits.services.engagements import engagement_create, independence_declare
 from audits.views.requests import requests_context
 from audits.views.work import work_context
@@ -45,12 +47,9 @@ from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.models import Evidence, ImplementationStatus, ItemResponse
 from commitments.selectors_review import report_items_for_review, reports_for_review
 from commitments.services.evidence import evidence_open
-from commitments.sniffing.common import PDF, TEXT_TYPES
 from commitments.vocabulary import FindingKind, Verdict
 
 logger = logging.getLogger(__name__)
-
-PREVIEW_LIMIT = 200 * 1024  # characters of text shown; the rest is in the download
 
 
 # --- the list and the new engagement ---------------------------------------------------------------
@@ -187,12 +186,16 @@ def _filters(request: HttpRequest) -> Filters:
 def workspace_view(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = _engagement(request, engagement_id, Action.AUDIT)
     filters = _filters(request)
+    attestation = Attestation.objects.current().filter(engagement=engagement).first()
     return render(
         request,
         "audits/workspace.html",
         {
             "engagement": engagement,
             "workspace": workspace(engagement=engagement, user=request.user, filters=filters),
+            # The way to the attestation, and what stops it being signed yet.
+            "attestation": attestation,
+            "missing": None if attestation else attestation_missing(engagement),
             "filters": filters,
             "status_choices": ImplementationStatus.choices,
             "verdict_choices": Verdict.choices,
@@ -231,6 +234,7 @@ def item_view(request: HttpRequest, engagement_id: int, item_id: int) -> HttpRes
             "item": item,
             "verdict": item.current_verdict,
             "finding": findings_by_item(engagement=engagement, items=[item]).get(item.pk),
+            "neighbours": item_neighbours(engagement=engagement, item=item, user=request.user),
             **requests_context(**parts),
             **work_context(**parts),
         },
@@ -238,40 +242,6 @@ def item_view(request: HttpRequest, engagement_id: int, item_id: int) -> HttpRes
 
 
 # --- evidence, previewed --------------------------------------------------------------------------
-
-
-def _preview_text(evidence: Evidence, handle) -> tuple[str, bool, str]:
-    """(text, truncated, problem): the file's text, at most PREVIEW_LIMIT characters of it."""
-    if evidence.media_type in TEXT_TYPES:
-        # Characters are at most 4 bytes: this many bytes always holds PREVIEW_LIMIT of them.
-        data = handle.read(PREVIEW_LIMIT * 4 + 1)
-        text = data.decode("utf-8", errors="replace")
-        truncated = len(text) > PREVIEW_LIMIT or len(data) > PREVIEW_LIMIT * 4
-        return text[:PREVIEW_LIMIT], truncated, ""
-    if evidence.media_type == PDF:
-        from pypdf import PdfReader
-
-        try:
-            reader = PdfReader(io.BytesIO(handle.read()))
-            pages, length = [], 0
-            for number, page in enumerate(reader.pages, start=1):
-                text = f"— page {number} —\n{page.extract_text() or ''}\n"
-                pages.append(text)
-                length += len(text)
-                if length > PREVIEW_LIMIT:
-                    break
-        except Exception:  # a PDF that pypdf cannot read, whatever the reason: the download still works
-            logger.warning("The text of evidence #%s could not be extracted for a preview.", evidence.pk)
-            return "", False, "The text of this PDF could not be extracted. Download it to read it."
-        text = "".join(pages)
-        if not text.strip():
-            return (
-                "",
-                False,
-                "This PDF has no text to show (it may be scanned pages). Download it to read it.",
-            )
-        return text[:PREVIEW_LIMIT], len(text) > PREVIEW_LIMIT, ""
-    return "", False, "Only text and PDF evidence can be previewed. Download it to read it."
 
 
 @require_GET
@@ -286,28 +256,31 @@ def evidence_preview_view(request: HttpRequest, engagement_id: int, evidence_id:
         raise Http404(NOT_FOUND)
     if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
         raise Http404("This evidence is a link, not a file.")
-    text, truncated, problem = "", False, ""
-    if evidence.media_type in TEXT_TYPES or evidence.media_type == PDF:
+    preview = Preview(problem=NOT_PREVIEWABLE)
+    if previewable(evidence.media_type):
         try:
             with evidence_open(evidence=evidence, reader=request.user, how="preview") as handle:
-                text, truncated, problem = _preview_text(evidence, handle)
+                preview = preview_text(evidence.media_type, handle, what=f"evidence #{evidence.pk}")
         except FileNotFoundError:
             logger.error("The stored file of evidence #%s is missing: %s", evidence.pk, evidence.storage_name)
             raise Http404("This evidence file is not available.") from None
-    else:
-        problem = "Only text and PDF evidence can be previewed. Download it to read it."
+    back = reverse("audits:item", args=[engagement.pk, evidence.item_id])
     response = render(
         request,
         "audits/preview.html",
         {
             "engagement": engagement,
-            "evidence": evidence,
             "item": evidence.item,
-            "text": text,
-            "truncated": truncated,
-            "problem": problem,
+            "title": evidence.title,
+            "facts": evidence.get_visibility_display(),
+            "media_type": evidence.media_type,
+            "size_bytes": evidence.size_bytes,
+            "sha256": evidence.sha256,
+            "download_url": reverse("commitments:evidence_download", args=[evidence.pk]),
+            "back": back,
+            "back_label": "Back to the item",
+            "preview": preview,
             "limit": f"{PREVIEW_LIMIT:,} characters",
-            "back": reverse("audits:item", args=[engagement.pk, evidence.item_id]),
         },
     )
     response["Cache-Control"] = "private, no-store"

@@ -1,5 +1,6 @@
 """Evidence requests (issue 14): the panel on the auditor's item page, the auditor opening and
-closing a request, and the request's page where the organisation's officers answer.
+closing a request, the request's page where the organisation's officers answer, and the file given
+in answer, downloaded (by either) or previewed as text (by the auditors).
 
 A request is seen by the organisation's officers (who answer it: the gate's RESPOND) and by the
 auditors of its engagement while they may audit the item (the gate's AUDIT, this engagement,
@@ -10,6 +11,7 @@ its refusals become form errors, with what was typed kept.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +22,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audits.models import Engagement, EvidenceRequest
+from audits.models import Engagement, EvidenceRequest, EvidenceRequestReply
+from audits.previews import NOT_PREVIEWABLE, PREVIEW_LIMIT, Preview, preview_text, previewable
 from audits.selectors_requests import RequestRow, in_scope, item_requests, request_row, requests_with_replies
 from audits.services.requests import MESSAGE_MAX, request_answer, request_close, request_file_opened
 from audits.services.requests import request_open as request_open_service
@@ -33,6 +36,8 @@ from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import open_blob
 from commitments.models import ItemResponse
 from commitments.vocabulary import RequestStatus
+
+logger = logging.getLogger(__name__)
 
 # --- forms ------------------------------------------------------------------------------------
 
@@ -241,13 +246,18 @@ def request_close_view(request: HttpRequest, request_id: int) -> HttpResponse:
     return redirect(item_page_url(evidence_request.engagement_id, evidence_request.item_id))
 
 
+def _reply_with_file(evidence_request: EvidenceRequest, reply_id: int) -> EvidenceRequestReply:
+    reply = next((r for r in evidence_request.replies.all() if r.pk == reply_id and r.storage_name), None)
+    if reply is None:
+        raise Http404(access.NOT_FOUND)
+    return reply
+
+
 @login_required
 def reply_file(request: HttpRequest, request_id: int, reply_id: int) -> FileResponse:
     """A file given in answer, as an attachment nothing runs; each download is ledgered."""
     evidence_request, _role = request_for(request.user, request_id)
-    reply = next((r for r in evidence_request.replies.all() if r.pk == reply_id and r.storage_name), None)
-    if reply is None:
-        raise Http404(access.NOT_FOUND)
+    reply = _reply_with_file(evidence_request, reply_id)
     request_file_opened(reply=reply, reader=request.user)
     return evidence_file_response(
         open_blob(reply.storage_name),
@@ -255,3 +265,44 @@ def reply_file(request: HttpRequest, request_id: int, reply_id: int) -> FileResp
         sha256=reply.sha256,
         media_type=reply.media_type,
     )
+
+
+@login_required
+@require_GET
+def reply_preview(request: HttpRequest, request_id: int, reply_id: int) -> HttpResponse:
+    """The text of a file given in answer, read in the page as the item's evidence is
+    (audits/previews.py); for the auditors, who asked for it. Each preview is ledgered."""
+    evidence_request, role = request_for(request.user, request_id)
+    if role != "auditor":
+        raise PermissionDenied("The preview is the auditors'; the organisation downloads its own file.")
+    reply = _reply_with_file(evidence_request, reply_id)
+    preview = Preview(problem=NOT_PREVIEWABLE)
+    if previewable(reply.media_type):
+        request_file_opened(reply=reply, reader=request.user, how="preview")
+        try:
+            with open_blob(reply.storage_name) as handle:
+                preview = preview_text(reply.media_type, handle, what=f"the file of reply #{reply.pk}")
+        except FileNotFoundError:
+            logger.error("The stored file of reply #%s is missing: %s", reply.pk, reply.storage_name)
+            raise Http404("This file is not available.") from None
+    engagement = evidence_request.engagement
+    response = render(
+        request,
+        "audits/preview.html",
+        {
+            "engagement": engagement,
+            "item": evidence_request.item,
+            "title": reply.file_name or "File given in answer",
+            "facts": f"Given in answer to evidence request {evidence_request.pk}",
+            "media_type": reply.media_type,
+            "size_bytes": reply.size_bytes,
+            "sha256": reply.sha256,
+            "download_url": reverse("audits:request_reply_file", args=[evidence_request.pk, reply.pk]),
+            "back": item_page_url(engagement.pk, evidence_request.item_id),
+            "back_label": "Back to the item",
+            "preview": preview,
+            "limit": f"{PREVIEW_LIMIT:,} characters",
+        },
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -28,9 +28,14 @@ def _published_periods() -> QuerySet[ReportingPeriod]:
     ).select_related("framework")
 
 
+def open_data_periods_queryset() -> QuerySet[ReportingPeriod]:
+    """Reporting periods with at least one current publication, unordered (for a paginated list)."""
+    return _published_periods().distinct()
+
+
 def open_data_periods() -> list[ReportingPeriod]:
     """Reporting periods with at least one current publication, by framework, newest period first."""
-    return list(_published_periods().distinct().order_by("framework__key", "-starts_on", "label", "pk"))
+    return list(open_data_periods_queryset().order_by("framework__key", "-starts_on", "label", "pk"))
 
 
 def open_data_period_find(*, framework_key: str, label: str) -> ReportingPeriod | None:

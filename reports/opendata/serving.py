@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 
 from commitments.models import ReportingPeriod
 from reports.cache import public_cache_set, public_cached
 from reports.models import OpenDataFile, OpenDataSet, Publication
+from reports.opendata import exports
 from reports.opendata.dataset import open_data_period_find
 from reports.opendata.services import opendata_rebuild
 
@@ -129,3 +131,42 @@ def opendata_checksums(periods: list[ReportingPeriod]) -> dict[int, dict[str, Op
         if dataset.latest_publication_id is None
         or dataset.source_publication_id >= dataset.latest_publication_id
     }
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    name: str
+    url: str
+    stored: OpenDataFile | None  # None until the files are built (the first download builds them)
+
+
+@dataclass(frozen=True)
+class IndexedPeriod:
+    period: ReportingPeriod
+    url: str
+    attribution: str
+    files: list[IndexedFile]
+
+
+def opendata_index(periods: list[ReportingPeriod]) -> list[IndexedPeriod]:
+    """Each period's open-data files: their addresses, and their size and SHA-256 once built.
+
+    What the /data/ pages list, and the API's open-data index (two queries for any number of periods).
+    """
+    stored = opendata_checksums(periods)
+    return [
+        IndexedPeriod(
+            period=period,
+            url=reverse("data:period", args=[period.framework.key, period.label]),
+            attribution=exports.attribution(period),
+            files=[
+                IndexedFile(
+                    name=name,
+                    url=reverse("data:file", args=[period.framework.key, period.label, name]),
+                    stored=stored.get(period.pk, {}).get(name),
+                )
+                for name in exports.FILE_NAMES
+            ],
+        )
+        for period in periods
+    ]

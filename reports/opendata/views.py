@@ -20,7 +20,7 @@ from commitments.models import ReportingPeriod
 from reports.models import Publication
 from reports.opendata import exports
 from reports.opendata.dataset import open_data_period_find, open_data_periods
-from reports.opendata.serving import ServedFile, opendata_checksums, opendata_open, opendata_served
+from reports.opendata.serving import ServedFile, opendata_index, opendata_open, opendata_served
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "open-data.schema.json"
 FEED_SIZE = 100
@@ -51,37 +51,20 @@ def _docs() -> dict:
     }
 
 
-def _datasets(periods: list[ReportingPeriod]) -> list[dict]:
-    stored = opendata_checksums(periods)
-    return [
-        {
-            "period": period,
-            "url": reverse("data:period", args=[period.framework.key, period.label]),
-            "attribution": exports.attribution(period),
-            "files": [
-                {
-                    "name": name,
-                    "url": reverse("data:file", args=[period.framework.key, period.label, name]),
-                    # None until the files are built (the first download builds them).
-                    "stored": stored.get(period.pk, {}).get(name),
-                }
-                for name in exports.FILE_NAMES
-            ],
-        }
-        for period in periods
-    ]
-
-
 @require_safe
 def index_view(request: HttpRequest) -> HttpResponse:
     periods = open_data_periods()
-    return render(request, "data/index.html", {"datasets": _datasets(periods), "single": False, **_docs()})
+    return render(
+        request, "data/index.html", {"datasets": opendata_index(periods), "single": False, **_docs()}
+    )
 
 
 @require_safe
 def period_view(request: HttpRequest, framework: str, period: str) -> HttpResponse:
     found = _period_or_404(framework, period)
-    return render(request, "data/index.html", {"datasets": _datasets([found]), "single": True, **_docs()})
+    return render(
+        request, "data/index.html", {"datasets": opendata_index([found]), "single": True, **_docs()}
+    )
 
 
 def _file_headers(response: HttpResponse, served: ServedFile) -> HttpResponse:

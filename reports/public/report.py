@@ -93,6 +93,11 @@ def public_report(
     publication = publication_get(
         slug=slug, framework_key=framework_key, period_label=period_label, version=version
     )
+    return publication_page(publication)
+
+
+def publication_page(publication: Publication) -> ReportPage:
+    """The public page of one published version (the page and the API's published report alike)."""
     versions = publication_versions(publication)
     data = snapshot(publication)
     is_current = publication.pk == versions[-1].pk

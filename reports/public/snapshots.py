@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from commitments.models import ReportingPeriod
@@ -64,6 +65,26 @@ def publication_get(
     publication = publications.order_by("-report__period__framework__version").first()
     if publication is None:
         raise Http404("No published report for this organisation and period.")
+    return publication
+
+
+def published_reports() -> QuerySet[Publication]:
+    """The current publication of every published report, with what their list shows."""
+    return Publication.objects.current().select_related("report__organisation", "report__period__framework")
+
+
+def publication_of_report(*, report_id: int, version: int | None = None) -> Publication:
+    """The current (or the given) version of a published report, by the report's id, or 404.
+
+    A report that was never published is as unknown as an id never issued.
+    """
+    publications = Publication.objects.filter(report_id=report_id).select_related(
+        "report__organisation", "report__period__framework"
+    )
+    publications = publications.filter(version=version) if version is not None else publications.current()
+    publication = publications.first()
+    if publication is None:
+        raise Http404("No published report with this id.")
     return publication
 
 

@@ -16,8 +16,11 @@ from rest_framework.test import APIClient
 from api.models import TokenScope
 from api.services import api_token_create
 from commitments.models import ProgressReport, ReportStatus
+from commitments.services.ledger.checkpoints import checkpoint_sign
 from commitments.services.reports import report_create
 from demo.walk import People, report_walk
+from reports.models import ArtifactKind, ReportArtifact
+from reports.pdf.services import artifact_render, artifact_request
 from tests.audits.builders import engagement_for
 from tests.builders import period_for, small_framework
 from tests.factories import MembershipFactory, UserFactory
@@ -123,11 +126,27 @@ def build_world() -> World:
         role: api_token_create(user=user, name=f"{role} script", scope=TokenScope.WRITE).secret
         for role, user in users.items()
     }
+    # Documents (api/apis/documents.py): the published report's public PDF, rendered (so that it can
+    # be downloaded), and its audit PDF, asked for but not rendered.
+    public_pdf = artifact_request(
+        kind=ArtifactKind.PUBLIC, acting_user=admin, report=reports["published"], queue=False
+    )
+    artifact_render(public_pdf.pk)
+    audit_pdf = artifact_request(
+        kind=ArtifactKind.AUDIT, acting_user=admin, report=reports["published"], queue=False
+    )
     users["anonymous"] = None
-    extra = {"bluefin_report": bluefin_report}
+    extra = {
+        "bluefin_report": bluefin_report,
+        "documents_public_pdf": ReportArtifact.objects.get(pk=public_pdf.pk),
+        "documents_audit_pdf": audit_pdf,
+    }
     # --- reports area (tests/api/matrix/reports.py): a period with no report of Northwind's yet.
     extra["reports_free_period"] = period_for(framework, label="2028", year=2028)
     # --- end of the reports area
+    # --- i15public: the log's checkpoint over every entry above, as the outbox signs one after a
+    # change commits (the world's transaction never does), so that ledger entries have proofs.
+    extra["public_checkpoint"] = checkpoint_sign()
     return World(
         users=users,
         tokens=tokens,

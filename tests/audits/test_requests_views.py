@@ -156,6 +156,83 @@ def test_the_answers_file_along_the_ladder(client, who, expected, people, audito
         assert accessed == []
 
 
+# The file given in answer is read in the page, as the item's evidence is (found by the browser
+# journey: the auditor could only download it). For the auditors: the officers download their own.
+PREVIEW = {**VIEW, "officer": 403}
+
+
+def preview_url(evidence_request):
+    reply = evidence_request.replies.get()
+    return reverse("audits:request_reply_preview", args=[evidence_request.pk, reply.pk])
+
+
+@pytest.mark.parametrize("who,expected", PREVIEW.items())
+def test_the_answers_file_preview_along_the_ladder(client, who, expected, people, auditor, answered):
+    response = as_user(client, ladder(people, auditor)[who]).get(preview_url(answered))
+    if expected == "login":
+        assert response.status_code == 302 and "/login" in response["Location"]
+        return
+    assert response.status_code == expected
+    accessed = events(LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED)
+    if expected == 200:
+        assert '<pre class="preview-text">— page 1 —\nMarch log' in response.content.decode()
+        assert response["Cache-Control"] == "private, no-store"
+        [entry] = accessed
+        assert (entry["actor"], entry["data"]["how"], entry["data"]["role"]) == (
+            auditor.pk,
+            "preview",
+            "auditor",
+        )
+        assert entry["data"]["sha256"] == answered.replies.get().sha256
+    else:
+        assert accessed == []
+
+
+def test_a_text_answer_is_previewed_escaped_and_linked_from_the_item_and_request_pages(
+    client, officer, auditor, evidence_request, engagement, item
+):
+    text = 'Escalations: 3 < 5 & "all" logged > none lost\n'
+    request_answer(
+        request=evidence_request,
+        acting_user=officer,
+        file=SimpleUploadedFile("log.txt", text.encode()),
+    )
+    as_user(client, auditor)
+
+    page = client.get(preview_url(evidence_request)).content.decode()
+    assert (
+        '<pre class="preview-text">Escalations: 3 &lt; 5 &amp; &quot;all&quot; logged &gt; none lost\n</pre>'
+        in page
+    )
+    for linked_from in (reverse("audits:item", args=[engagement.pk, item.pk]), page_url(evidence_request)):
+        assert f'href="{preview_url(evidence_request)}"' in client.get(linked_from).content.decode()
+    officer_page = as_user(client, officer).get(page_url(evidence_request)).content.decode()
+    assert preview_url(evidence_request) not in officer_page
+
+
+def test_a_reply_without_a_file_or_of_another_request_has_no_preview(
+    client, officer, auditor, answered, evidence_request, engagement, item
+):
+    from audits.services.requests import request_open
+
+    other = request_open(
+        engagement=engagement,
+        item=item,
+        acting_user=auditor,
+        message="And the April log.",
+        due_on=timezone.localdate(),
+    )
+    words_only = request_answer(request=other, acting_user=officer, message="Coming next week.")
+    reply = answered.replies.get()
+    as_user(client, auditor)
+
+    assert (
+        client.get(reverse("audits:request_reply_preview", args=[other.pk, words_only.pk])).status_code == 404
+    )
+    assert client.get(reverse("audits:request_reply_preview", args=[other.pk, reply.pk])).status_code == 404
+    assert events(LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED) == []
+
+
 @pytest.mark.parametrize(
     "who,expected",
     [*{k: v for k, v in VIEW.items() if k != "the engaged auditor"}.items(), ("the engaged auditor", 403)],

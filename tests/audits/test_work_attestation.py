@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import Attestation, Finding, Workpaper
-from audits.selectors_work import attestation_missing, open_corrective_actions
+from audits.selectors_follow_up import open_corrective_actions
+from audits.selectors_work import attestation_missing
 from audits.services.work import (
     attestation_correct,
     attestation_sign,
@@ -78,6 +80,32 @@ def test_attestation_is_refused_while_a_workpaper_awaits_its_sign_off(audit):
     missing = attestation_missing(audit.engagement)
     assert [w.item_id for w in missing.unsigned_workpapers] == [audit.items[1].pk]
     assert missing.items_without_finding == []
+
+
+def test_with_two_auditors_an_item_without_a_workpaper_stops_the_attestation(audit):
+    """Four eyes: each item's work prepared by one auditor and signed off by the other, not only the
+    items someone happened to write a workpaper for."""
+    for item in audit.items:
+        find(audit, item)
+    for item in audit.items[:-1]:
+        workpaper_sign_off(workpaper=paper(audit, item), acting_user=audit.second)
+
+    with pytest.raises(InvalidTransition, match="1 item without a workpaper"):
+        sign(audit)
+
+    missing = attestation_missing(audit.engagement)
+    assert missing.items_without_workpaper == [audit.items[-1]]
+    assert not Attestation.objects.exists()
+
+
+def test_the_attestation_page_names_the_items_without_a_workpaper(client, audit):
+    for item in audit.items:
+        find(audit, item)
+    client.force_login(audit.first)
+
+    page = client.get(reverse("audits:attest", args=[audit.engagement.pk])).content.decode()
+
+    assert page.count("No workpaper (two auditors") == len(audit.items)
 
 
 def test_a_lone_auditor_attests_without_sign_offs(org, period, report, program_admin):

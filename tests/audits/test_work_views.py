@@ -184,6 +184,36 @@ def test_a_workpaper_shows_its_preparer_and_the_sign_off_button_to_the_second_au
     assert "Signed off" in signed and "Bea Second" in signed
 
 
+def test_people_are_named_by_the_name_they_gave_not_by_their_email(client, audit, officer):
+    # Found by the browser journey: the audit pages asked Django's get_full_name(), which joins the
+    # first and last names nothing here fills in, and showed every auditor's email address instead.
+    from audits.services.requests import request_answer, request_open
+
+    item = audit.items[0]
+    officer.full_name = "Noor Haddad"
+    officer.save(update_fields=["full_name"])
+    request = request_open(
+        engagement=audit.engagement,
+        item=item,
+        acting_user=audit.first,
+        message="The log, please.",
+        due_on=timezone.localdate(),
+    )
+    request_answer(request=request, acting_user=officer, message="Attached.")
+    paper(audit, item)
+    find(audit, item)
+
+    page = client_for(client, audit.second).get(reverse("audits:item", args=[audit.engagement.pk, item.pk]))
+    text = page.content.decode()
+
+    assert "opened today by Ada First" in text
+    assert "Noor Haddad, " in text  # the reply's author
+    assert "Prepared by Ada First" in text
+    assert "recorded by Ada First" in text
+    for person in (audit.first, officer):
+        assert person.email not in text
+
+
 # --- finding -----------------------------------------------------------------------------------
 
 
@@ -327,6 +357,59 @@ def test_the_attestation_page_lists_what_is_missing_and_refuses_to_sign(client, 
     assert refused.status_code == 409
     assert "2 items without a finding" in refused.content.decode()
     assert not Attestation.objects.exists()
+
+
+def test_the_workspace_leads_to_the_attestation_saying_what_is_missing_until_it_is_signed(client, audit):
+    # Found by the browser journey: the attestation page was reachable only by typing its URL.
+    workspace = reverse("audits:workspace", args=[audit.engagement.pk])
+    attest_url = reverse("audits:attest", args=[audit.engagement.pk])
+    client_for(client, audit.first)
+
+    page = client.get(workspace).content.decode()
+    assert "Not ready to attest yet: 3 items without a finding; 3 items without a workpaper." in page
+    assert f'href="{attest_url}"' in page
+
+    for item in audit.items:
+        find(audit, item)
+        paper(audit, item)
+    page = client.get(workspace).content.decode()
+    assert "Not ready to attest yet: 3 workpapers not signed off by a second auditor." in page
+
+    for workpaper in Workpaper.objects.filter(engagement=audit.engagement):
+        workpaper_sign_off(workpaper=workpaper, acting_user=audit.second)
+    page = client.get(workspace).content.decode()
+    assert "Not ready to attest" not in page
+    assert f'<a class="button" href="{attest_url}">Sign the attestation</a>' in page
+
+    attestation_sign(
+        engagement=audit.engagement, acting_user=audit.first, **ATTEST, attested_on=timezone.localdate()
+    )
+    page = client.get(workspace).content.decode()
+    assert "Sign the attestation" not in page
+    assert "Attested</span> Unqualified opinion" in page
+    assert f'<a href="{attest_url}">See the attestation</a>' in page
+
+
+def test_the_engagement_page_links_the_attestation_for_its_auditors_only(client, audit, program_admin):
+    engagement_url = reverse("audits:engagement", args=[audit.engagement.pk])
+    attest_url = reverse("audits:attest", args=[audit.engagement.pk])
+
+    assert f'href="{attest_url}"' in client_for(client, audit.second).get(engagement_url).content.decode()
+    # The program admin follows the engagement but does not audit it: the page would be a 403.
+    as_admin = client_for(client, program_admin).get(engagement_url)
+    assert as_admin.status_code == 200
+    assert f'href="{attest_url}"' not in as_admin.content.decode()
+
+
+def test_the_signed_attestation_links_its_public_page(client, audit):
+    complete(audit)
+    attestation = attestation_sign(
+        engagement=audit.engagement, acting_user=audit.first, **ATTEST, attested_on=timezone.localdate()
+    )
+
+    page = client_for(client, audit.first).get(reverse("audits:attest", args=[audit.engagement.pk]))
+
+    assert reverse("audits:public_attestation", args=[attestation.pk]) in page.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,8 @@ PAPER = {
 @pytest.fixture(name="audit")
 def audit_fixture(org, period, report, officer, program_admin):
     """Two auditors on one open, declared engagement of Northwind's 2026 report."""
-    first = UserFactory(platform_role="auditor", first_name="Ada", last_name="First")
-    second = UserFactory(platform_role="auditor", first_name="Bea", last_name="Second")
+    first = UserFactory(platform_role="auditor", full_name="Ada First")
+    second = UserFactory(platform_role="auditor", full_name="Bea Second")
     engagement = engagement_for(first, second, organisations=[org], periods=[period], admin=program_admin)
     items = list(report.items.select_related("node", "report").order_by("node__position"))
     return SimpleNamespace(

@@ -63,3 +63,18 @@ def test_other_reports_entries_are_not_shown(client, report, officer, other_org,
     rows = client.get(_url(report)).context["rows"]
     assert len(rows) == 1
     assert "bluefin" not in client.get(_url(report)).content.decode().lower()
+
+
+def test_a_page_of_entries_reads_as_the_same_rows_of_the_whole_history(report, officer, reviewer):
+    from commitments.selectors_review import report_history
+
+    advance(report, ReportStatus.CHANGES_REQUESTED, officer=officer, reviewer=reviewer)
+    whole = report_history(report=report)
+    entries = list(LedgerEntry.objects.of_report(report.pk))
+
+    page = report_history(report=report, entries=entries[2:5])
+
+    assert page == whole[2:5]
+    assert [(row.entry_hash, row.prev_hash) for row in page] == [
+        (entry.entry_hash, entry.prev_hash) for entry in entries[2:5]
+    ]

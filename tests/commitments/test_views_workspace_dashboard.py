@@ -183,9 +183,9 @@ def test_the_dashboard_query_count_does_not_grow_with_reports(
         )
     client.force_login(officer)
 
-    # 11: the reports, plus the audit panels (open evidence requests; corrective actions of the
-    # organisation), each one query whatever the number of reports.
-    with django_assert_max_num_queries(11):
+    # 12: the reports, plus the audit panels (open evidence requests; findings to respond to and
+    # corrective actions of the organisation), each one query whatever the number of reports.
+    with django_assert_max_num_queries(12):
         response = client.get(DASHBOARD)
 
     assert response.content.decode().count("of 3 answered") == 5

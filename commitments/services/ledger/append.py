@@ -29,6 +29,7 @@ __all__ = [
     "chain_hash",
     "ledger_append",
     "ledger_append_many",
+    "without_nul",
 ]
 
 
@@ -46,7 +47,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _without_nul(value: Any) -> Any:
+def without_nul(value: Any) -> Any:
     """The data with any NUL character in its text replaced by U+FFFD.
 
     PostgreSQL reads each payload as JSON to fill the generated columns, and its JSON types
@@ -56,9 +57,9 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_without_nul(item) for item in value]
+        return [without_nul(item) for item in value]
     return value
 
 
@@ -87,7 +88,7 @@ def _payload(one: LedgerRecord, *, sequence: int, now: datetime) -> str:
             "actor_email": actor.email if actor is not None else None,
             "subject": {"type": subject_type, "id": subject_id},
             "report": one.report_id,
-            "data": _without_nul(one.data),
+            "data": without_nul(one.data),
         }
     )
 

@@ -93,6 +93,18 @@ def tree_inclusion_proof(*, index: int, size: int) -> list[bytes]:
     return _ranges_hashes(merkle.inclusion_ranges(index, size))
 
 
+def tree_inclusion_proofs(*, indexes: Iterable[int], size: int) -> dict[int, list[bytes]]:
+    """Audit paths of several leaves in the tree of `size` leaves, by leaf index: one query for
+    all of them (a page of a report's ledger entries asks for up to a few hundred)."""
+    paths = {index: merkle.inclusion_ranges(index, size) for index in set(indexes)}
+    keys = {
+        start_size: merkle.subtree_keys(*start_size) for ranges in paths.values() for start_size in ranges
+    }
+    found = _nodes(key for group in keys.values() for key in group)
+    hashes = {start_size: merkle.fold([found[key] for key in group]) for start_size, group in keys.items()}
+    return {index: [hashes[start_size] for start_size in ranges] for index, ranges in paths.items()}
+
+
 def tree_consistency_proof(*, old_size: int, new_size: int) -> list[bytes]:
     return _ranges_hashes(merkle.consistency_ranges(old_size, new_size))
 

@@ -51,6 +51,30 @@ def test_a_proof_reads_its_nodes_in_one_query(django_assert_num_queries):
         tree.tree_consistency_proof(old_size=13, new_size=39)
 
 
+def test_proofs_of_many_leaves_equal_the_rfc_paths_and_read_their_nodes_in_one_query(
+    django_assert_num_queries,
+):
+    append(40)
+    leaves = entry_hashes()
+    indexes = [0, 1, 17, 31, 32, 38]
+
+    with django_assert_num_queries(1):
+        proofs = tree.tree_inclusion_proofs(indexes=indexes, size=39)
+
+    assert proofs == {index: merkle.path(index, leaves[:39]) for index in indexes}
+
+
+def test_proofs_of_no_leaves_read_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert tree.tree_inclusion_proofs(indexes=[], size=0) == {}
+
+
+def test_a_proof_of_a_leaf_outside_the_tree_is_refused():
+    append(3)
+    with pytest.raises(merkle.ProofError):
+        tree.tree_inclusion_proofs(indexes=[0, 3], size=3)
+
+
 def test_an_append_rolled_back_leaves_no_nodes():
     append(3)
     with pytest.raises(RuntimeError), transaction.atomic():
