@@ -26,11 +26,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.apis.reports import ID_MAX
+from api.apis.reports import ID_MAX, any_of
 from api.concurrency import check_if_match, etag_of, if_match_holds
+from api.filters import StrictFilterBackend
 from api.problems import PreconditionFailed
 from api.schema import IF_MATCH, READ, WRITE, problems
-from api.serializers import StrictSerializer
+from api.serializers import StrictSerializer, TextField
 from commitments import access
 from commitments.access import Action
 from commitments.errors import ValidationFailed
@@ -163,14 +164,21 @@ ITEM_EXAMPLE = OpenApiExample(
 # --- what a client sends ------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": ["string", "number"], "maxLength": 100})
+class MetricNumberField(serializers.CharField):
+    """A metric's value as text or as a JSON number (kept as the text it was sent as)."""
+
+
 class MetricInputBody(StrictSerializer):
-    value = serializers.CharField(
+    """A metric's value and where it comes from; both replace what was saved."""
+
+    value = MetricNumberField(
         allow_null=True,
         allow_blank=True,
         max_length=100,
-        help_text="The number (text or a JSON number); null or empty clears it.",
+        help_text='The number (text, e.g. `"1204"`, or a JSON number); null or empty clears it.',
     )
-    data_source = serializers.CharField(allow_blank=True, help_text="Where the number comes from.")
+    data_source = TextField(allow_blank=True, help_text="Where the number comes from.")
 
 
 class ItemChangeInput(StrictSerializer):
@@ -179,8 +187,8 @@ class ItemChangeInput(StrictSerializer):
     status = serializers.ChoiceField(
         choices=ImplementationStatus.choices, allow_blank=True, required=False, help_text="Empty: unanswered."
     )
-    narrative = serializers.CharField(allow_blank=True, required=False, help_text="Markdown.")
-    areas_needing_progress = serializers.CharField(allow_blank=True, required=False)
+    narrative = TextField(allow_blank=True, required=False, help_text="Markdown.")
+    areas_needing_progress = TextField(allow_blank=True, required=False)
     metrics = serializers.DictField(
         child=MetricInputBody(),
         required=False,
@@ -202,13 +210,15 @@ class ItemChangeInput(StrictSerializer):
 
 
 class ItemBulkEntryInput(ItemChangeInput):
+    """One item's change: the item, optionally its ETag as read, and what to change."""
+
     id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False, help_text="The item's id…")
-    node_id = serializers.CharField(
+    node_id = TextField(
         max_length=FrameworkNode._meta.get_field("node_id").max_length,
         required=False,
         help_text="…or its node id (one of the two).",
     )
-    if_match = serializers.CharField(
+    if_match = TextField(
         max_length=500, required=False, help_text="The item's ETag as you read it: 412 if it changed since."
     )
 
@@ -219,6 +229,8 @@ class ItemBulkEntryInput(ItemChangeInput):
 
 
 class ItemBulkInput(StrictSerializer):
+    """The items to change, each once, by `id` or `node_id`."""
+
     items = ItemBulkEntryInput(many=True, allow_empty=False, max_length=BULK_MAX)
 
     # A PATCH of the collection whose body is whole (`items` is required), while drf-spectacular
@@ -258,7 +270,7 @@ def _pointed(problems: Mapping[str, list[str]]) -> dict[str, Any]:
 
 
 class ItemFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ImplementationStatus.choices)
+    status = django_filters.ChoiceFilter(choices=any_of(ImplementationStatus.choices))
     node_id = django_filters.CharFilter(field_name="node__node_id")
 
     class Meta:
@@ -271,6 +283,7 @@ class ItemListApi(generics.ListAPIView):
     """A report's items in framework order, each with its metrics and ETag."""
 
     serializer_class = ItemOutput
+    filter_backends = [StrictFilterBackend]
     filterset_class = ItemFilter
     queryset = ItemResponse.objects.none()  # for the schema; the report's own below
     ordering = ("position", "id")

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import StrictFilterBackend
 from api.schema import READ, problems
 from commitments import access
 from commitments.access import Action
@@ -82,6 +83,7 @@ class OrganisationListApi(generics.ListAPIView):
     """The organisations you belong to, with your role in each."""
 
     serializer_class = OrganisationOutput
+    filter_backends = [StrictFilterBackend]
     ordering = ("name", "id")
     filterset_fields = ["slug"]
 
@@ -109,6 +111,7 @@ class OrganisationCommitmentListApi(generics.ListAPIView):
     """The frameworks the organisation signed: when, by whom, and how often it reports."""
 
     serializer_class = CommitmentOutput
+    filter_backends = [StrictFilterBackend]
     queryset = Commitment.objects.none()  # for the schema; the organisation's own below
     ordering = ("signed_on", "id")
     filterset_fields = ["cadence"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
+from django.core.validators import validate_slug
 from django.db.models import QuerySet
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
@@ -21,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import StrictFilterBackend
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, PUBLIC, READ, WRITE, problems
-from api.serializers import StrictSerializer
+from api.serializers import StrictSerializer, TextField
 from commitments import access
 from commitments.access import Action
 from commitments.errors import ValidationFailed
@@ -40,6 +43,21 @@ FRAMEWORK_REF = {
     "properties": {"id": {"type": "integer"}, "key": {"type": "string"}, "version": {"type": "string"}},
     "required": ["id", "key", "version"],
 }
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number a row's id can be (a larger one is a 400, not a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def any_of(choices) -> list[tuple[str, str]]:
+    """A choice filter's choices; empty means no filter (as django-filter reads it, and the schema says)."""
+    return [("", "any"), *choices]
 
 
 def _framework_ref(framework) -> dict[str, Any]:
@@ -62,7 +80,7 @@ class PeriodOutput(serializers.ModelSerializer):
 
 
 class PeriodFilter(django_filters.FilterSet):
-    framework = django_filters.NumberFilter(field_name="framework_id", help_text="A framework version's id.")
+    framework = IdFilter(field_name="framework_id", help_text="A framework version's id.")
     framework_key = django_filters.CharFilter(field_name="framework__key", help_text="e.g. `sbd`.")
 
     class Meta:
@@ -76,6 +94,7 @@ class PeriodListApi(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = PeriodOutput
+    filter_backends = [StrictFilterBackend]
     filterset_class = PeriodFilter
     ordering = ("-starts_on", "-id")
 
@@ -196,8 +215,8 @@ class ReportFilter(django_filters.FilterSet):
     organisation = django_filters.CharFilter(
         field_name="organisation__slug", help_text="An organisation's slug."
     )
-    period = django_filters.NumberFilter(field_name="period_id", help_text="A reporting period's id.")
-    status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
+    period = IdFilter(field_name="period_id", help_text="A reporting period's id.")
+    status = django_filters.ChoiceFilter(choices=any_of(ReportStatus.choices))
 
     class Meta:
         model = ProgressReport
@@ -205,8 +224,12 @@ class ReportFilter(django_filters.FilterSet):
 
 
 class ReportCreateInput(StrictSerializer):
-    organisation = serializers.SlugField(
-        max_length=Organisation._meta.get_field("slug").max_length, help_text="The organisation's slug."
+    """The organisation and the reporting period of the report to open."""
+
+    organisation = TextField(
+        max_length=Organisation._meta.get_field("slug").max_length,
+        validators=[validate_slug],
+        help_text="The organisation's slug.",
     )
     period = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="The reporting period's id.")
     carry_forward = serializers.BooleanField(
@@ -256,6 +279,7 @@ class ReportListApi(generics.ListAPIView):
     your open engagements (auditors). Filter by organisation slug, period id and status."""
 
     serializer_class = ReportOutput
+    filter_backends = [StrictFilterBackend]
     filterset_class = ReportFilter
     ordering = ("id",)
 

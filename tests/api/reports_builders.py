@@ -32,5 +32,8 @@ def report_of(items: int, *, key: str | None = None):
 
 
 def problem_pointers(response) -> dict[str, str]:
-    """A problem's `errors`, pointer → message."""
-    return {error["pointer"]: error["detail"] for error in response.json().get("errors", [])}
+    """A problem's `errors`, pointer into the body (or query parameter name) → message."""
+    return {
+        error.get("pointer", error.get("parameter")): error["detail"]
+        for error in response.json().get("errors", [])
+    }

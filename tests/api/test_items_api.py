@@ -75,7 +75,7 @@ def test_the_list_filters_by_status_and_node_id_and_refuses_a_status_it_does_not
     ]
     refused = client.get(items_url(report), {"status": "finished"})
     assert refused.status_code == 400
-    assert "#/status" in problem_pointers(refused)
+    assert "status" in problem_pointers(refused)
 
 
 def test_an_item_shows_its_value_as_text_and_who_saved_it(report, officer):
@@ -105,16 +105,25 @@ def test_the_list_and_an_item_take_a_fixed_number_of_queries(django_assert_max_n
         assert len(client.get(items_url(report)).json()["results"]) == 21
 
 
-def test_junk_query_parameters_are_refused_with_problems_not_errors(report, officer):
-    client = api_client(officer)
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"cursor": "not-a-cursor"},
+        {"page_size": "x" * 5000},
+        {"page_size": 10**30},
+        {"page_size": -1},
+        {"colour": "red"},  # a misspelt filter is refused, not ignored
+    ],
+)
+def test_junk_query_parameters_are_400s_naming_the_parameter(report, officer, query):
+    response = api_client(officer).get(items_url(report), query)
 
-    assert client.get(items_url(report), {"node_id": "x" * 5000}).json()["results"] == []
-    # DRF's cursor pagination answers a cursor it did not issue as a page not found.
-    bad_cursor = client.get(items_url(report), {"cursor": "not-a-cursor"})
-    assert (bad_cursor.status_code, bad_cursor["Content-Type"]) == (404, "application/problem+json")
-    for page_size in ("x" * 5000, 10**30, -1):  # ignored, or capped, as DRF does
-        assert len(client.get(items_url(report), {"page_size": page_size}).json()["results"]) == 3
-    assert client.get(items_url(report), {"colour": "red"}).status_code == 200  # unknown filters are ignored
+    assert response.status_code == 400, response.content
+    assert set(problem_pointers(response)) == set(query)
+
+
+def test_a_node_id_filter_no_item_has_finds_nothing(report, officer):
+    assert api_client(officer).get(items_url(report), {"node_id": "x" * 5000}).json()["results"] == []
 
 
 # --- one item -----------------------------------------------------------------------------------
