@@ -177,7 +177,10 @@ class EvidenceReviseLinkInput(StrictSerializer):
 
 
 class EvidenceFilter(filters.FilterSet):
-    current = filters.BooleanFilter(
+    # A choice, not a BooleanFilter: that one takes "perhaps" for "not given" and filters nothing.
+    current = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
         method="filter_current",
         help_text="true: only what the item states now; false: only superseded revisions; absent: both.",
     )
