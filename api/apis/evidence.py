@@ -19,7 +19,7 @@ from django.http import Http404
 from django.urls import path, reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -182,13 +182,20 @@ class EvidenceFilter(filters.FilterSet):
         choices=[("true", "true"), ("false", "false")],
         coerce=lambda value: value == "true",
         method="filter_current",
-        help_text="true: only what the item states now; false: only superseded revisions; absent: both.",
     )
 
     class Meta:
         model = Evidence
         fields = ["kind", "visibility"]
 
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": ["true", "false"],
+            "description": "true: only what the item states now; false: only superseded revisions; "
+            "absent: both.",
+        }
+    )
     def filter_current(self, queryset, name, value):
         current = queryset.current()
         return current if value else queryset.exclude(pk__in=current.values("pk"))
