@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.urls import path
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -211,6 +213,20 @@ class VerdictInput(StrictSerializer):
     justification = Text(help_text="What you checked, and what it showed. " + TEXT_HELP)
 
 
+class IntegerFilter(filters.NumberFilter):
+    """A whole number, as the schema says (NumberFilter takes 0.5, and finds nothing with it)."""
+
+    field_class = forms.IntegerField
+
+
+class VerdictFilter(filters.FilterSet):
+    report_revision = IntegerFilter(help_text="One submission's verdicts (the report's revision).")
+
+    class Meta:
+        model = ItemVerdict
+        fields = ["verdict", "report_revision"]
+
+
 def _current_verdict_id(item: ItemResponse) -> int | None:
     verdict = item.current_verdict
     return verdict.pk if verdict is not None else None
@@ -222,7 +238,7 @@ class VerdictListApi(generics.ListAPIView):
     serializer_class = VerdictOutput
     queryset = ItemVerdict.objects.none()  # for the schema; the item's own below
     ordering = ("created_at", "id")
-    filterset_fields = ["verdict", "report_revision"]
+    filterset_class = VerdictFilter
 
     def get_queryset(self):
         self.item = _item(self.request, self.kwargs["pk"], Action.READ)

@@ -5,9 +5,12 @@ refused with nothing added."""
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments.models import Comment, CompanyResponse, LedgerEntry
+from commitments.services.reviews import comment_add, company_response_add
 from commitments.vocabulary import LedgerEvent
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +202,25 @@ def test_a_body_that_is_not_json_is_a_malformed_body(api_world):
 
     assert response.status_code == 400
     assert response.json()["type"].endswith("#malformed-body")
+
+
+@pytest.mark.parametrize("kind", ["comments", "company-responses"])
+def test_a_thread_costs_the_same_queries_however_long_it_is(api_world, kind):
+    item = api_world.item("verified")
+    url = comments_url(item) if kind == "comments" else responses_url(item)
+    client = api_world.client("viewer")
+    client.get(url)  # the token's "last used" is written on a first use
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(5):
+        author = api_world.users["reviewer" if n % 2 else "officer"]
+        if kind == "comments":
+            comment_add(item=item, acting_user=author, body=f"Note {n}")
+        else:
+            company_response_add(item=item, acting_user=api_world.users["officer"], body=f"Reply {n}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+
+    assert len(response.json()["results"]) == 5
+    assert len(many) == len(few) <= 7

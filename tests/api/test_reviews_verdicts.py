@@ -5,9 +5,12 @@ the report, and junk refused with nothing recorded."""
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments.models import ItemVerdict, LedgerEntry
+from commitments.services.reports import item_verdict_record
 from commitments.vocabulary import LedgerEvent
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +74,7 @@ def test_verdicts_can_be_filtered_by_verdict_and_submission(api_world):
     assert client.get(verdicts_url(item), {"verdict": "verified"}).json()["results"] == []
     assert len(client.get(verdicts_url(item), {"report_revision": revision}).json()["results"]) == 1
     assert client.get(verdicts_url(item), {"report_revision": "latest"}).status_code == 400
+    assert client.get(verdicts_url(item), {"report_revision": "0.5"}).status_code == 400
     assert client.get(verdicts_url(item), {"verdict": "excellent"}).status_code == 400
 
 
@@ -139,3 +143,20 @@ def test_junk_in_a_verdict_is_a_400_and_records_nothing(api_world, body, pointer
     problem = response.json()
     assert any(e["pointer"] == pointer and says in e["detail"] for e in problem["errors"]), problem
     assert ItemVerdict.objects.count() == before
+
+
+def test_the_list_costs_the_same_queries_however_many_verdicts_there_are(api_world):
+    item = api_world.item("in_review")
+    client = api_world.client("viewer")
+    client.get(verdicts_url(item))  # the token's "last used" is written on a first use
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(verdicts_url(item)).status_code == 200
+    for n in range(5):
+        reviewer = api_world.users["reviewer" if n % 2 else "admin"]
+        item_verdict_record(item=item, acting_user=reviewer, verdict="verified", justification=f"Seen ({n}).")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(verdicts_url(item))
+
+    assert len(response.json()["results"]) == 5
+    assert len(many) == len(few) <= 8
