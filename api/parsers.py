@@ -113,7 +113,7 @@ class UploadParser(parsers.MultiPartParser):
             raise ParseError("Content-Length is not a number.") from None
         if declared > limit:
             raise PayloadTooLarge(
-                f"An upload may be at most {settings.EVIDENCE_MAX_UPLOAD_BYTES // (1024 * 1024)} MB "
+                f"An upload may be at most {settings.EVIDENCE_MAX_UPLOAD_BYTES / 1024 / 1024:.3g} MB "
                 f"(a request at most {limit} bytes); this one declares {declared} bytes."
             )
         meta = request.META.copy()

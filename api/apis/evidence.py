@@ -354,6 +354,9 @@ class EvidenceReviseApi(APIView):
     @idempotent
     def post(self, request, pk: int) -> Response:
         evidence = access.evidence_for(request.user, pk, action=Action.READ)
+        # Changing evidence is changing its item, as adding it is (the web's evidence form): 403 for
+        # those who may only read, before anything about the request is looked at.
+        item_by_id(request.user, evidence.item_id, action=Action.EDIT)
         body = EvidenceReviseInput(data=request.data)
         body.is_valid(raise_exception=True)
         given = body.validated_data

@@ -274,3 +274,25 @@ def test_a_missing_stored_file_is_a_404_not_a_server_error(api_world, media):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_api_and_the_web_ledger_a_restricted_download_alike(api_world, client):
+    evidence = memo(api_world)
+    auditor = api_world.users["auditor_inside"]
+    client.force_login(auditor)
+
+    web = client.get(reverse("commitments:evidence_download", args=[evidence.pk]))
+    api = api_world.client("auditor_inside").get(download_url(evidence))
+
+    assert (web.status_code, api.status_code) == (200, 200)
+    assert b"".join(web.streaming_content) == b"".join(api.streaming_content)
+    for header in (
+        "Content-Type",
+        "Content-Disposition",
+        "X-Content-Type-Options",
+        "Content-Security-Policy",
+    ):
+        assert web[header] == api[header], header
+    by_web, by_api = accesses().order_by("-sequence")[:2][::-1]
+    assert by_web.actor_id == by_api.actor_id == auditor.pk
+    assert json.loads(by_web.payload)["data"] == json.loads(by_api.payload)["data"]

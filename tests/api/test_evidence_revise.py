@@ -134,12 +134,20 @@ def test_evidence_of_a_report_out_of_the_officers_hands_cannot_be_revised(api_wo
     assert state() == before
 
 
-def test_a_viewer_may_read_evidence_but_not_revise_it(api_world, link):
+@pytest.mark.parametrize("if_match", [None, '"stale"'], ids=["without If-Match", "with a stale If-Match"])
+def test_a_viewer_may_read_evidence_but_not_revise_it(api_world, link, if_match):
     before = state()
+    extra = {"HTTP_IF_MATCH": if_match} if if_match else {}
 
-    response = api_world.client("viewer").post(revise_url(link), {"title": "Mine now"}, format="json")
+    response = api_world.client("viewer").post(
+        revise_url(link), {"title": "Mine now"}, format="json", **extra
+    )
 
     assert response.status_code == 403
+    assert (
+        response.json()["detail"]
+        == "Only the organisation's officers and contributors can change its report."
+    )
     assert state() == before
 
 
