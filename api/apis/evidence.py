@@ -135,7 +135,11 @@ FILE_HELP = (
     "markup and programs are refused with a message saying why; so is a file over the upload limit."
 )
 URL_HELP = "An http(s) address, instead of a file."
-VISIBILITY_HELP = "Restricted evidence is seen only by the organisation, reviewers and engaged auditors."
+VISIBILITY_HELP = (
+    "Restricted evidence is seen only by the organisation, the program's reviewers and admins, and "
+    "auditors engaged on it; the public sees its hash."
+)
+TITLE_HELP = f"What the document is; at most {Evidence._meta.get_field('title').max_length} characters."
 
 
 class EvidenceAddInput(FormInput):
@@ -143,7 +147,7 @@ class EvidenceAddInput(FormInput):
 
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False, help_text=FILE_HELP)
     url = Text(required=False, help_text=URL_HELP)
-    title = Text(help_text="What the document is; at most 300 characters.")
+    title = Text(help_text=TITLE_HELP)
     effective_date = serializers.DateField(help_text="When the document took effect (not when uploaded).")
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, help_text=VISIBILITY_HELP)
 
@@ -152,7 +156,7 @@ class EvidenceLinkInput(StrictSerializer):
     """The JSON body (links only: files come as multipart), for the schema."""
 
     url = Text(help_text=URL_HELP)
-    title = Text(help_text="What the document is; at most 300 characters.")
+    title = Text(help_text=TITLE_HELP)
     effective_date = serializers.DateField(help_text="When the document took effect (not when uploaded).")
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, help_text=VISIBILITY_HELP)
 
@@ -162,7 +166,7 @@ class EvidenceReviseInput(FormInput):
 
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False, help_text=FILE_HELP)
     url = Text(required=False, help_text=URL_HELP + " Replaces the file or link.")
-    title = Text(required=False)
+    title = Text(required=False, help_text=TITLE_HELP)
     effective_date = serializers.DateField(required=False)
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, required=False)
 
@@ -171,7 +175,7 @@ class EvidenceReviseLinkInput(StrictSerializer):
     """The JSON body of a revision (no file), for the schema."""
 
     url = Text(required=False, help_text=URL_HELP + " Replaces the file or link.")
-    title = Text(required=False)
+    title = Text(required=False, help_text=TITLE_HELP)
     effective_date = serializers.DateField(required=False)
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, required=False)
 

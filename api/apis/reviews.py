@@ -27,6 +27,7 @@ from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
 from api.serializers import StrictSerializer, Text
 from commitments import access
 from commitments.access import Action
+from commitments.markdown import MAX_CHARS
 from commitments.models import Comment, CompanyResponse, ItemResponse, ItemVerdict, ProgressReport
 from commitments.selectors_review import reports_for_review
 from commitments.services.reports import (
@@ -39,7 +40,7 @@ from commitments.services.reviews import comment_add, company_response_add
 from commitments.vocabulary import Verdict
 
 TAGS = ["review"]
-TEXT_HELP = "Plain text, at most 20,000 characters."
+TEXT_HELP = f"Plain text, at most {MAX_CHARS:,} characters."
 # More than any framework has items; a longer list is a mistake, not a request.
 MAX_ITEMS = 1000
 
@@ -120,6 +121,17 @@ class ReportVerifyApi(APIView):
         parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses={200: ReportStateOutput, **problems(*WRITE, 422)},
+        examples=[
+            OpenApiExample(
+                "Verified",
+                value={
+                    **EXAMPLE_IN_REVIEW.value,
+                    "status": "verified",
+                    "verified_at": "2026-04-09T15:30:00Z",
+                },
+                response_only=True,
+            )
+        ],
     )
     @idempotent
     def post(self, request, pk: int) -> Response:
