@@ -53,19 +53,3 @@ class ProblemSerializer(serializers.Serializer):
             "JSON Pointer into it) or {parameter, detail} for a query parameter or header."
         ),
     )
-
-
-class Text(serializers.CharField):
-    """A string and only a string (DRF's CharField takes 12 and 1.5 as "12" and "1.5": a client that
-    sends a number where text belongs has a bug worth telling it about). Blank text and surrounding
-    spaces are passed on as sent, for the service to judge them as it judges the web's."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("allow_blank", True)
-        kwargs.setdefault("trim_whitespace", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)

@@ -28,10 +28,11 @@ from rest_framework.views import APIView
 
 from api.apis.loaders import item_by_id
 from api.concurrency import check_if_match, etag_of
+from api.filters import StrictFilterBackend, query_params
 from api.idempotency import idempotent
 from api.parsers import LimitedJSONParser, UploadParser
 from api.schema import IDEMPOTENCY_KEY, IF_MATCH, READ, WRITE, problems
-from api.serializers import StrictSerializer, Text
+from api.serializers import StrictSerializer, TextField
 from commitments import access
 from commitments.access import Action
 from commitments.evidence_downloads import evidence_file_response
@@ -114,6 +115,9 @@ def _answer(evidence: Evidence, *, created: bool = False) -> Response:
 
 
 # --- what a client sends ------------------------------------------------------------------------
+def _text(**kwargs: Any) -> TextField:
+    """Text as sent (blank, or with spaces around it): the service judges it as it judges the web's."""
+    return TextField(allow_blank=True, trim_whitespace=False, **kwargs)
 
 
 class FormInput(StrictSerializer):
@@ -146,8 +150,8 @@ class EvidenceAddInput(FormInput):
     """A file (multipart), or a link (`url`), with what the web's evidence form asks."""
 
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False, help_text=FILE_HELP)
-    url = Text(required=False, help_text=URL_HELP)
-    title = Text(help_text=TITLE_HELP)
+    url = _text(required=False, help_text=URL_HELP)
+    title = _text(help_text=TITLE_HELP)
     effective_date = serializers.DateField(help_text="When the document took effect (not when uploaded).")
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, help_text=VISIBILITY_HELP)
 
@@ -155,8 +159,8 @@ class EvidenceAddInput(FormInput):
 class EvidenceLinkInput(StrictSerializer):
     """The JSON body (links only: files come as multipart), for the schema."""
 
-    url = Text(help_text=URL_HELP)
-    title = Text(help_text=TITLE_HELP)
+    url = _text(help_text=URL_HELP)
+    title = _text(help_text=TITLE_HELP)
     effective_date = serializers.DateField(help_text="When the document took effect (not when uploaded).")
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, help_text=VISIBILITY_HELP)
 
@@ -165,8 +169,8 @@ class EvidenceReviseInput(FormInput):
     """What changes: a new file (multipart) or link, title, effective date or visibility."""
 
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False, help_text=FILE_HELP)
-    url = Text(required=False, help_text=URL_HELP + " Replaces the file or link.")
-    title = Text(required=False, help_text=TITLE_HELP)
+    url = _text(required=False, help_text=URL_HELP + " Replaces the file or link.")
+    title = _text(required=False, help_text=TITLE_HELP)
     effective_date = serializers.DateField(required=False)
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, required=False)
 
@@ -174,8 +178,8 @@ class EvidenceReviseInput(FormInput):
 class EvidenceReviseLinkInput(StrictSerializer):
     """The JSON body of a revision (no file), for the schema."""
 
-    url = Text(required=False, help_text=URL_HELP + " Replaces the file or link.")
-    title = Text(required=False, help_text=TITLE_HELP)
+    url = _text(required=False, help_text=URL_HELP + " Replaces the file or link.")
+    title = _text(required=False, help_text=TITLE_HELP)
     effective_date = serializers.DateField(required=False)
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, required=False)
 
@@ -261,6 +265,7 @@ class EvidenceListApi(generics.ListAPIView):
     serializer_class = EvidenceOutput
     queryset = Evidence.objects.none()  # for the schema; the item's own below
     ordering = ("created_at", "id")
+    filter_backends = [StrictFilterBackend]
     filterset_class = EvidenceFilter
 
     def get_queryset(self):
@@ -330,6 +335,7 @@ class EvidenceDetailApi(APIView):
         examples=[EXAMPLE_EVIDENCE],
     )
     def get(self, request, pk: int) -> Response:
+        query_params(request, view=self)
         evidence = access.evidence_for(request.user, pk, action=Action.READ)
         return _answer(_evidence_rows().get(pk=evidence.pk))
 
@@ -420,6 +426,7 @@ class EvidenceDownloadApi(APIView):
         },
     )
     def get(self, request, pk: int):
+        query_params(request, view=self)
         evidence = access.evidence_for(request.user, pk, action=Action.READ)
         if evidence.kind != Evidence.Kind.FILE or not evidence.storage_name:
             raise Http404("This evidence is a link, not a file.")

@@ -22,9 +22,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.apis.loaders import item_by_id
+from api.filters import StrictFilterBackend
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
-from api.serializers import StrictSerializer, Text
+from api.serializers import StrictSerializer, TextField
 from commitments import access
 from commitments.access import Action
 from commitments.markdown import MAX_CHARS
@@ -43,6 +44,11 @@ TAGS = ["review"]
 TEXT_HELP = f"Plain text, at most {MAX_CHARS:,} characters."
 # More than any framework has items; a longer list is a mistake, not a request.
 MAX_ITEMS = 1000
+
+
+def _text(**kwargs: Any) -> TextField:
+    """Text as sent (blank, or with spaces around it): the service judges it as it judges the web's."""
+    return TextField(allow_blank=True, trim_whitespace=False, **kwargs)
 
 
 def _report(request, pk: int, action: Action) -> ProgressReport:
@@ -146,7 +152,7 @@ class ChangesRequestInput(StrictSerializer):
         max_length=MAX_ITEMS,
         help_text="The ids of the report's items that need changes (at least one).",
     )
-    message = Text(required=False, default="", help_text="What to change, for the officers. " + TEXT_HELP)
+    message = _text(required=False, default="", help_text="What to change, for the officers. " + TEXT_HELP)
 
 
 class ReportChangesRequestApi(APIView):
@@ -222,7 +228,7 @@ class VerdictOutput(serializers.ModelSerializer):
 
 class VerdictInput(StrictSerializer):
     verdict = serializers.ChoiceField(choices=Verdict.choices)
-    justification = Text(help_text="What you checked, and what it showed. " + TEXT_HELP)
+    justification = _text(help_text="What you checked, and what it showed. " + TEXT_HELP)
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -250,6 +256,7 @@ class VerdictListApi(generics.ListAPIView):
     serializer_class = VerdictOutput
     queryset = ItemVerdict.objects.none()  # for the schema; the item's own below
     ordering = ("created_at", "id")
+    filter_backends = [StrictFilterBackend]
     filterset_class = VerdictFilter
 
     def get_queryset(self):
@@ -327,13 +334,14 @@ class CommentOutput(NoteOutput):
 
 
 class NoteInput(StrictSerializer):
-    body = Text(help_text=TEXT_HELP)
+    body = _text(help_text=TEXT_HELP)
 
 
 class _NoteList(generics.ListAPIView):
     """An item's notes of one kind, oldest first, for those who may see the report."""
 
     ordering = ("created_at", "id")
+    filter_backends = [StrictFilterBackend]
     filterset_fields = {"created_at": ["gte", "lt"]}
     model: type
 

@@ -105,6 +105,18 @@ def test_a_filter_value_that_means_nothing_is_a_400(api_world, query):
     assert response.json()["errors"][0]["parameter"] == next(iter(query))
 
 
+@pytest.mark.parametrize("url", [list_url, lambda item: detail_url(memo_of(item))], ids=["list", "detail"])
+def test_a_query_parameter_the_endpoint_does_not_read_is_a_400(api_world, url):
+    response = api_world.client("officer").get(url(api_world.item("draft")), {"visiblity": "public"})
+
+    assert response.status_code == 400
+    assert [error["parameter"] for error in response.json()["errors"]] == ["visiblity"]
+
+
+def memo_of(item):
+    return Evidence.objects.get(item=item, kind="file", visibility="restricted")
+
+
 def test_the_list_is_paginated_by_cursor(api_world):
     item = api_world.item("draft")
     for n in range(3):

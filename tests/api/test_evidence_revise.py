@@ -156,13 +156,13 @@ def test_a_viewer_may_read_evidence_but_not_revise_it(api_world, link, if_match)
     [
         ({}, "#/evidence", "Nothing to revise"),
         ({"supersedes": 1}, "#/supersedes", "Unknown field"),
-        ({"title": 5}, "#/title", "Not a valid string."),
+        ({"title": 5}, "#/title", "Send text (a JSON string)"),
         ({"title": "t" * 301}, "#/title", "Keep the title under 300 characters."),
         ({"visibility": "everyone"}, "#/visibility", "is not a valid choice"),
         ({"effective_date": "01/03/2026"}, "#/effective_date", "Date has wrong format"),
         ({"url": ""}, "#/url", "Give the new URL."),
         ({"url": "ftp://example.test/policy"}, "#/url", "starting with http:// or https://"),
-        ({"url": {"href": "https://example.test"}}, "#/url", "Not a valid string."),
+        ({"url": {"href": "https://example.test"}}, "#/url", "Send text (a JSON string)"),
     ],
 )
 def test_junk_in_a_revision_is_a_400_and_changes_nothing(api_world, link, body, pointer, says):

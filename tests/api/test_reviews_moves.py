@@ -226,7 +226,7 @@ OWN = ["the report's own first item"]
         ({"items": [{"id": 1}]}, "#/items/0", "A valid integer is required."),
         ({"items": [-3]}, "#/items/0", "greater than or equal to 1"),
         ({"items": list(range(1, 1002))}, "#/items", "no more than 1000"),
-        ({"items": OWN, "message": 42}, "#/message", "Not a valid string."),
+        ({"items": OWN, "message": 42}, "#/message", "Send text (a JSON string)"),
         ({"items": OWN, "message": "m" * 20_001}, "#/message", "limited to 20,000 characters"),
         ({"items": OWN, "urgent": True}, "#/urgent", "Unknown field"),
     ],
