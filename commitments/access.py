@@ -10,9 +10,8 @@ report, periods part of the program, and each kind of signed PDF names the repor
 action it takes (DOCUMENTS), so none of them has rules of its own.
 
 How it is asked:
-- Views load the object an URL names with `report_for`, `item_for` (`item_by_id_for` when the URL
-  names the item alone), `evidence_for`, `artifact_for`, `period_for`, `organisation_for` (and
-  `program_for` for program-wide pages).
+- Views load the object an URL names with `report_for`, `item_for`, `evidence_for`,
+  `artifact_for`, `period_for`, `organisation_for` (and `program_for` for program-wide pages).
   An object the user may do nothing with is a 404 exactly like an id that does not exist (same
   status, same words), decided before anything else: a 403, or another message, would tell the
   ids apart. A 403 is for an object the user may see but not act on this way. Objects that
@@ -570,24 +569,6 @@ def item_for(
     _deny(user, target)
     item.report = report
     return item
-
-
-def item_by_id_for(
-    user: Any,
-    item_pk: int,
-    *,
-    action: Action,
-    reports: QuerySet[ProgressReport] | None = None,
-    items: QuerySet[ItemResponse] | None = None,
-) -> ItemResponse:
-    """An item named by its id alone (the API's /items/{id}/): item_for, its report's id read first.
-
-    An item of a report the user may not see, and an id never issued, are the same 404.
-    """
-    report_pk = ItemResponse.objects.filter(pk=item_pk).values_list("report_id", flat=True).first()
-    if report_pk is None:
-        raise Http404(NOT_FOUND)
-    return item_for(user, report_pk, item_pk, action=action, reports=reports, items=items)
 
 
 def evidence_for(user: Any, pk: int, *, action: Action = Action.READ) -> Evidence:

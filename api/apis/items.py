@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.apis.loaders import item_by_id
 from api.apis.reports import ID_MAX, any_of
 from api.concurrency import check_if_match, etag_of, if_match_holds
 from api.filters import StrictFilterBackend
@@ -385,7 +386,7 @@ class ItemDetailApi(APIView):
     """One item, with its `ETag`."""
 
     def get(self, request: Request, pk: int) -> Response:
-        item = access.item_by_id_for(request.user, pk, action=Action.READ, items=items_with_metrics())
+        item = item_by_id(request.user, pk, action=Action.READ, items=items_with_metrics())
         data = ItemOutput(item).data
         return Response(data, headers={"ETag": data["etag"]})
 
@@ -419,7 +420,7 @@ class ItemUpdateApi(APIView):
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        item = access.item_by_id_for(request.user, pk, action=Action.EDIT)
+        item = item_by_id(request.user, pk, action=Action.EDIT)
         body = ItemChangeInput(data=request.data)
         body.is_valid(raise_exception=True)
 

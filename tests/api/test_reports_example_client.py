@@ -1,10 +1,7 @@
 """examples/submit_report.py against a live server: the sample CSV of the demo's framework pushed as a
-whole report (a draft opened, all 21 items changed in one request, then submitted), and refusals
-shown next to the CSV lines they are about.
-
-The evidence endpoint (POST /api/v1/items/{id}/evidence/) is written on another branch: here the
-sample's evidence columns are left out and its evidence is added through the service beforehand.
-"""
+whole report (a draft opened, all 21 items changed in one request, its evidence files and links
+uploaded, then submitted), a rerun that uploads nothing twice, and refusals shown next to the CSV
+lines they are about."""
 
 import csv
 import datetime
@@ -19,6 +16,7 @@ from api.models import TokenScope
 from api.services import api_token_create
 from commitments.models import (
     Commitment,
+    Evidence,
     Framework,
     LedgerEntry,
     MetricValue,
@@ -27,7 +25,6 @@ from commitments.models import (
     ReportingPeriod,
     ReportStatus,
 )
-from commitments.services.evidence import evidence_add
 from commitments.services.reports import report_create
 from examples.submit_report import main
 from tests.factories import MembershipFactory
@@ -96,33 +93,17 @@ def run(live_server, token, csv_path, *extra):
     return code, out.getvalue(), err.getvalue()
 
 
-def add_the_samples_evidence_through_the_service(report, officer):
-    """What the sample's evidence columns upload (URL evidence in their place)."""
-    items = {item.node.code: item for item in report.items.select_related("node")}
-    for row in sample_rows():
-        for number, _entry in enumerate(filter(None, row["evidence"].split(";"))):
-            evidence_add(
-                item=items[row["code"]],
-                acting_user=officer,
-                title=row["evidence_title"] or f"Evidence {number}",
-                effective_date=datetime.date.fromisoformat(row["evidence_date"]),
-                visibility=row["evidence_visibility"] or "public",
-                url=f"https://tamarind.example/evidence/{row['code']}/{number}",
-            )
-
-
-def test_the_sample_report_is_pushed_in_one_request_and_submitted(live_server, tamarind, tmp_path):
+def test_the_sample_report_is_pushed_with_its_evidence_and_submitted(live_server, tamarind):
     organisation, period, officer, token = tamarind
-    report = report_create(organisation=organisation, period=period, acting_user=officer)
-    add_the_samples_evidence_through_the_service(report, officer)
-    csv_path = write_csv(tmp_path / "tamarind.csv", without_evidence(sample_rows()))
 
-    code, out, err = run(live_server, token, csv_path)
+    code, out, err = run(live_server, token, SAMPLE)
 
     assert (code, err) == (0, ""), out + err
+    report = ProgressReport.objects.get(organisation=organisation, period=period)
+    assert f"Report {report.reference} of Tamarind Image Works for 2026: opened as a draft." in out
     assert "Items: 21 changed in one request." in out
+    assert "Evidence: 11 added, 0 already there." in out
     assert "is submitted (revision 1)" in out
-    report = ProgressReport.objects.get(pk=report.pk)
     assert report.status == ReportStatus.SUBMITTED
     statuses = dict(report.items.values_list("node__code", "status"))
     assert statuses == {row["code"]: row["status"] for row in sample_rows()}
@@ -137,6 +118,27 @@ def test_the_sample_report_is_pushed_in_one_request_and_submitted(live_server, t
         )
     )
     assert len(sequences) == 21 and sequences == list(range(sequences[0], sequences[0] + 21))  # one append
+    evidence = Evidence.objects.filter(item__report=report)
+    assert evidence.count() == 11
+    screening = evidence.get(title="Ingestion screening, 2026")
+    assert (screening.kind, screening.visibility, screening.media_type) == (
+        "file",
+        "restricted",
+        "text/markdown",
+    )
+    assert screening.effective_date == datetime.date(2026, 3, 1)
+    assert evidence.get(item__node__code="M14").url == "https://tamarind.example/model-card"
+
+
+def test_a_rerun_uploads_nothing_twice(live_server, tamarind):
+    organisation, period, officer, token = tamarind
+    assert run(live_server, token, SAMPLE, "--no-submit")[0] == 0
+
+    code, out, err = run(live_server, token, SAMPLE, "--no-submit")
+
+    assert code == 0, out + err
+    assert "Evidence: 0 added, 11 already there." in out
+    assert Evidence.objects.filter(item__report__organisation=organisation).count() == 11
 
 
 def test_without_a_report_the_client_opens_the_draft_first(live_server, tamarind, tmp_path):
@@ -187,15 +189,12 @@ def test_a_refused_submission_names_the_lines_of_the_items_in_question(live_serv
     assert ProgressReport.objects.get(pk=report.pk).status == ReportStatus.DRAFT
 
 
-def test_a_submitted_report_is_left_alone(live_server, tamarind, tmp_path):
-    organisation, period, officer, token = tamarind
-    report = report_create(organisation=organisation, period=period, acting_user=officer)
-    add_the_samples_evidence_through_the_service(report, officer)
-    csv_path = write_csv(tmp_path / "tamarind.csv", without_evidence(sample_rows()))
-    assert run(live_server, token, csv_path)[0] == 0
+def test_a_submitted_report_is_left_alone(live_server, tamarind):
+    _, _, _, token = tamarind
+    assert run(live_server, token, SAMPLE)[0] == 0
     entries = LedgerEntry.objects.count()
 
-    code, out, err = run(live_server, token, csv_path)
+    code, out, err = run(live_server, token, SAMPLE)
 
     assert code == 1
     assert "The report is submitted" in err

@@ -249,19 +249,6 @@ def test_the_organisations_a_list_shows_are_those_can_allows(world, action):
         assert listed is access.can(user, action, world.organisation), role
 
 
-@pytest.mark.parametrize("action", access.ITEM_ACTIONS)
-def test_an_item_named_by_its_id_alone_is_answered_as_with_its_report(world, action):
-    for role in ROLES:
-        user = world.user(role)
-        alone = _outcome(lambda: access.item_by_id_for(user, world.item.pk, action=action))
-
-        assert alone == _answer(world, "item", world.user(role), action), role
-        assert _outcome(lambda: access.item_by_id_for(user, 987654, action=action)) == (
-            "404",
-            access.NOT_FOUND,
-        )
-
-
 def _outcome(load: Callable[[], Any]) -> tuple[str, str]:
     try:
         load()
