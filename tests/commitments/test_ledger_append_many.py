@@ -143,10 +143,13 @@ def test_a_batch_rolled_back_with_its_caller_leaves_no_entry_and_no_node():
     assert ledger_verify().ok
 
 
-def test_the_number_of_queries_does_not_grow_with_the_batch(django_assert_num_queries):
-    prefix(11)  # leaves whose siblings lie before the batch, at several levels
+@pytest.mark.parametrize("before", [1, 4, 11, 16])  # batches needing older nodes at no, one or several levels
+def test_the_number_of_queries_does_not_grow_with_the_batch_wherever_it_starts(
+    before, django_assert_num_queries
+):
+    prefix(before)
     subject = OrganisationFactory()
-    # savepoint, head lock, entries, older nodes, new nodes, head, checkpoint request, release
+    # savepoint, head lock, entries, the tree's frontier, new nodes, head, checkpoint request, release
     with django_assert_num_queries(8):
         ledger_append_many(records=some_records(3, subject=subject))
     with django_assert_num_queries(8):

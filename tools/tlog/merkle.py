@@ -97,7 +97,10 @@ def nodes_completed_by(index: int, leaf: bytes, stored: Callable[[Sequence[Key]]
     stored earlier. `stored` fetches those siblings (one read for all of them). Averaged over
     appends, that is two nodes written per leaf.
     """
-    siblings = left_siblings(index)
+    levels = 0
+    while (index >> levels) & 1:
+        levels += 1
+    siblings = [(level, (index >> level) - 1) for level in range(levels)]
     known = stored(siblings) if siblings else {}
     current = leaf_hash(leaf)
     nodes = [(0, index, current)]
@@ -105,21 +108,6 @@ def nodes_completed_by(index: int, leaf: bytes, stored: Callable[[Sequence[Key]]
         current = node_hash(known[(level, sibling)], current)
         nodes.append((level + 1, sibling >> 1, current))
     return nodes
-
-
-def left_siblings(index: int) -> list[Key]:
-    """The complete nodes that appending leaf `index` joins with, lowest first: one per trailing 1
-    bit of `index`, each the left sibling of the node the append completes at that level."""
-    levels = 0
-    while (index >> levels) & 1:
-        levels += 1
-    return [(level, (index >> level) - 1) for level in range(levels)]
-
-
-def last_leaf(key: Key) -> int:
-    """The index of the last leaf under the node `key`: it is complete once that leaf is appended."""
-    level, index = key
-    return ((index + 1) << level) - 1
 
 
 def subtree_keys(start: int, size: int) -> list[Key]:

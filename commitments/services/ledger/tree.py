@@ -52,16 +52,17 @@ def tree_append_many(*, first_sequence: int, entry_hashes: Sequence[str]) -> Non
     """Store the nodes that the entries `first_sequence`, `first_sequence + 1`, … complete, as
     tree_append would one after another, in two queries.
 
-    Of the siblings the new leaves join with, those completed before the batch are nodes of the
-    tree's right edge (its frontier), read together; the others are computed here, one leaf after
-    another, as each leaf's nodes are the next one's siblings.
+    The siblings the new leaves join with are either nodes of the batch itself, computed here leaf
+    after leaf (each leaf's nodes are the next ones' siblings), or complete before it: those are
+    nodes of the tree's right edge (its frontier, the largest complete subtrees, at most one per
+    level), read together. The frontier is read whole, needed or not, so that the batch always
+    costs the same queries; a tree that lacks one of its nodes is refused (TreeIncomplete), as
+    later appends would be.
     """
     first = first_sequence - 1
-    leaves = range(first, first + len(entry_hashes))
-    older = {key for index in leaves for key in merkle.left_siblings(index) if merkle.last_leaf(key) < first}
-    known = _nodes(older)
+    known = _nodes(merkle.subtree_keys(0, first))
     nodes = []
-    for index, entry_hash in zip(leaves, entry_hashes, strict=True):
+    for index, entry_hash in enumerate(entry_hashes, start=first):
         completed = merkle.nodes_completed_by(
             index, bytes.fromhex(entry_hash), lambda keys: {key: known[key] for key in keys}
         )
