@@ -285,6 +285,7 @@ def _section(results: list[dict], args: argparse.Namespace) -> str:
     rounds = "\n".join(
         f"- {r['server']}, 21 items in bulk (ms): "
         + ", ".join(f"{t * 1000:.0f}" for t in r["bulk"]["21"]["all"])
+        + f" (1-minute load average {r['load'][0]:.2f} before the rounds, {r['load'][1]:.2f} after)"
         for r in results
     )
     database_url = " --database-url postgres://postgres@127.0.0.1:5432/postgres" if args.database_url else ""
@@ -312,13 +313,13 @@ The bulk request is one transaction: the token and the report (the gate), the re
 once, the items locked and read, their metric definitions and values read once, the items
 updated in one statement and the new metric values inserted or the changed ones updated in one
 each, then the ledger (`ledger_append_many`): the head locked once, every entry inserted in one
-statement, the older Merkle nodes the new leaves need read in one query and the new nodes
-inserted in one, the head updated, one checkpoint request in the outbox. (Not counted: the token's
-"last used" time, written at most once a minute whatever the request.) The `if_match`
-check and the answer each read the items once more; after the commit, the checkpoint request is
-signed in the same process (no broker), which is most of what the table adds to the tests' pin of
-the request alone (`tests/api/test_items_api.py`). The times move with whatever else the two
-cores run (the load averages below); the query counts do not.
+statement, the tree's frontier (the older Merkle nodes new leaves join with) read in one query
+and the new nodes inserted in one, the head updated, one checkpoint request in the outbox. The
+`if_match` check and the answer each read the items once more; after the commit, the checkpoint
+request is signed in the same process (no broker): that is what the table adds to the tests' pin
+of the request alone (`tests/api/test_items_api.py`, 26 queries for 3 items as for 21). Not
+counted: the token's "last used" time, written at most once a minute whatever the request. The
+times move with whatever else the two cores run (the load averages below); the query counts do not.
 Bulk rounds:
 {rounds}
 
