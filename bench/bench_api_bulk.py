@@ -296,8 +296,8 @@ def _section(results: list[dict], args: argparse.Namespace) -> str:
 of all 21 items of a draft on the Safety by Design framework, each entry with its `if_match`
 (the item's ETag from the list), against the same 21 changes sent as 21
 `PATCH /api/v1/items/{{id}}/` with `If-Match`. Every change differs from the round before, so
-each item gets its `item.updated` ledger entry ({results[0]["entries"]:,} entries appended in
-the run; the ledger verifies after it). Throwaway databases, Django's test client in the
+each item gets its `item.updated` ledger entry ({results[0]["entries"]:,} entries appended on
+each database; the ledger verifies after the run). Throwaway databases, Django's test client in the
 benchmark's process (no network, DEBUG on), medians of {args.rounds} interleaved rounds after
 a warm-up. Target: the 21-item bulk update takes as many queries as the 3-item one.
 
