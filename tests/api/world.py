@@ -18,6 +18,7 @@ from api.services import api_token_create
 from commitments.models import ProgressReport, ReportStatus
 from commitments.services.reports import report_create
 from demo.walk import People, report_walk
+from tests.api.world_audits import build_audits
 from tests.audits.builders import engagement_for
 from tests.builders import period_for, small_framework
 from tests.factories import MembershipFactory, UserFactory
@@ -119,6 +120,16 @@ def build_world() -> World:
     engagement_for(
         users["auditor_outside"], organisations=[bluefin], periods=list(periods.values()), admin=admin
     )
+    # --- audits (tests/api/matrix/audits.py): work, a request answered with a file, an attestation.
+    audits = build_audits(
+        engagement=engagement,
+        item=reports["published"].items.select_related("node", "report").order_by("node__position").first(),
+        draft_report=reports["draft"],
+        auditor=users["auditor_inside"],
+        officer=officer,
+        admin=admin,
+    )
+    # --- end of audits
     tokens = {
         role: api_token_create(user=user, name=f"{role} script", scope=TokenScope.WRITE).secret
         for role, user in users.items()
@@ -133,5 +144,5 @@ def build_world() -> World:
         other_organisation=bluefin,
         framework=framework,
         engagement=engagement,
-        extra={"bluefin_report": bluefin_report},
+        extra={"bluefin_report": bluefin_report, **audits},
     )
