@@ -84,11 +84,11 @@ class AttestationDetailOutput(AttestationOutput):
 def attestation_data(attestation: Attestation, auditors: tuple[str, ...]) -> dict[str, Any]:
     engagement = attestation.engagement
     corrected_by = getattr(attestation, "corrected_by", None)
-    return {
+    shown = {
         "id": attestation.pk,
-        "engagement": EngagementSummaryOutput(engagement).data,
-        "organisations": OrganisationRefOutput(engagement.organisations.all(), many=True).data,
-        "periods": PeriodRefOutput(engagement.periods.all(), many=True).data,
+        "engagement": engagement,
+        "organisations": engagement.organisations.all(),
+        "periods": engagement.periods.all(),
         "auditors": list(auditors),
         "opinion": attestation.opinion,
         "statement": attestation.statement,
@@ -99,6 +99,7 @@ def attestation_data(attestation: Attestation, auditors: tuple[str, ...]) -> dic
         "corrected_by": corrected_by.pk if corrected_by is not None else None,
         "page": attestation_url(attestation.pk),
     }
+    return AttestationOutput(shown).data
 
 
 def attestations():

@@ -111,23 +111,19 @@ def engagement_data(engagement: Engagement, user: Any, attestation_id: int | Non
     seats = list(engagement.auditors.all())
     own = next((seat for seat in seats if seat.auditor_id == user.pk), None)
     undeclared = own is not None and own.declared_at is None
-    return {
-        "id": engagement.pk,
-        "title": engagement.title,
-        "firm": engagement.firm,
-        "standard": engagement.standard,
+    shown = {
+        **{name: getattr(engagement, name) for name in ("id", "title", "firm", "standard", "starts_at", "ends_at")},
         "scope_statement": None if undeclared else engagement.scope_statement,
-        "starts_at": engagement.starts_at,
-        "ends_at": engagement.ends_at,
         "is_open": engagement.is_open(),
-        "organisations": OrganisationRefOutput(engagement.organisations.all(), many=True).data,
-        "periods": PeriodRefOutput(engagement.periods.all(), many=True).data,
-        "auditors": None if undeclared else SeatOutput(seats, many=True).data,
-        "your_seat": SeatOutput(own).data if own is not None else None,
+        "organisations": engagement.organisations.all(),
+        "periods": engagement.periods.all(),
+        "auditors": None if undeclared else seats,
+        "your_seat": own,
         "may_audit": access.can(user, Action.AUDIT, engagement),
         "attestation": attestation_id,
         "created_at": engagement.created_at,
     }
+    return EngagementOutput(shown).data
 
 
 def engagement_url(engagement: Engagement) -> str:
@@ -177,28 +173,25 @@ class EngagementInput(StrictSerializer):
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         # The choices the web form offers (audits/forms.py), each list looked up in one query.
         offered = EngagementForm().fields
-        data["auditors"] = _chosen(offered["auditors"].queryset, "email", data["auditors"], "auditors")
-        data["organisations"] = _chosen(
-            offered["organisations"].queryset, "slug", data["organisations"], "organisations"
-        )
-        data["periods"] = _chosen(offered["periods"].queryset, "pk", data["periods"], "periods")
+        problems: dict[str, list[str]] = {}
+        for name, key, unknown in (
+            ("auditors", "email", "No active auditor has this email address"),
+            ("organisations", "slug", "No such organisation"),
+            ("periods", "pk", "No such reporting period"),
+        ):
+            data[name], missing = _chosen(offered[name].queryset, key, data[name])
+            if missing:
+                problems[name] = [f"{unknown}: {value}." for value in missing]
+        if problems:
+            raise serializers.ValidationError(problems)
         return data
 
 
-def _chosen(queryset, key: str, values: list[Any], field: str) -> list[Any]:
-    """The objects named, in the order given, each once; a 400 naming the values that name none."""
+def _chosen(queryset, key: str, values: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The objects named, in the order given and each once, and the values that name none."""
     wanted = list(dict.fromkeys(values))
     found = {getattr(obj, key): obj for obj in queryset.filter(**{f"{key}__in": wanted})}
-    unknown = [str(value) for value in wanted if value not in found]
-    if unknown:
-        what = {
-            "auditors": "No active auditor has this email address",
-            "organisations": "No such organisation",
-        }
-        raise serializers.ValidationError(
-            {field: [f"{what.get(field, 'No such reporting period')}: {value}." for value in unknown]}
-        )
-    return [found[value] for value in wanted]
+    return [found[value] for value in wanted if value in found], [v for v in wanted if v not in found]
 
 
 ENGAGEMENT_EXAMPLE = OpenApiExample(
