@@ -256,7 +256,8 @@ def test_a_retried_upload_with_its_idempotency_key_answers_once(api_world, open_
 
 
 @pytest.mark.parametrize(
-    "content_type", ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=é"]
+    "content_type",
+    ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=é"],
 )
 def test_a_multipart_body_without_a_usable_boundary_is_a_400(api_world, open_request, content_type):
     response = api_world.client("officer").generic(

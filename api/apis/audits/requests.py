@@ -288,7 +288,7 @@ class EvidenceRequestReplyFileApi(APIView):
         try:
             handle = open_blob(reply.storage_name)
         except FileNotFoundError:
-            raise Http404("This file is not available.") from None
+            raise Http404(access.NOT_FOUND) from None
         request_file_opened(reply=reply, reader=request.user)
         return evidence_file_response(
             handle,

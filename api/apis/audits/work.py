@@ -135,7 +135,7 @@ class WorkpaperApi(APIView):
         item = item_in_scope(request, engagement, item_id)
         paper = _workpaper(engagement, item)
         if paper is None:
-            raise Http404("This item has no workpaper yet: PUT one.")
+            raise Http404(access.NOT_FOUND)
         data = _workpaper_data(paper)
         return Response(data, headers={"ETag": etag_of(data)})
 
@@ -189,7 +189,7 @@ class WorkpaperSignOffApi(APIView):
             _lock(engagement)
             paper = _workpaper(engagement, item)
             if paper is None:
-                raise Http404("This item has no workpaper to sign off yet.")
+                raise Http404(access.NOT_FOUND)
             check_precondition(request, _workpaper_data(paper), "workpaper")
             workpaper_sign_off(workpaper=paper, acting_user=request.user)
         data = _workpaper_data(_workpaper(engagement, item))
