@@ -25,6 +25,7 @@ from api.apis.audits.shared import (
     ItemRefOutput,
     engagement_for,
     id_field,
+    person_name,
     validated,
 )
 from api.idempotency import idempotent
@@ -77,7 +78,7 @@ class SeatOutput(serializers.Serializer):
     declaration = serializers.CharField(help_text="Empty until they declare.")
 
     def get_name(self, seat) -> str:
-        return seat.auditor.get_full_name() or seat.auditor.email
+        return person_name(seat.auditor)
 
 
 class EngagementOutput(serializers.Serializer):
@@ -112,7 +113,12 @@ def engagement_data(engagement: Engagement, user: Any, attestation_id: int | Non
     own = next((seat for seat in seats if seat.auditor_id == user.pk), None)
     undeclared = own is not None and own.declared_at is None
     shown = {
-        **{name: getattr(engagement, name) for name in ("id", "title", "firm", "standard", "starts_at", "ends_at")},
+        "id": engagement.pk,
+        "title": engagement.title,
+        "firm": engagement.firm,
+        "standard": engagement.standard,
+        "starts_at": engagement.starts_at,
+        "ends_at": engagement.ends_at,
         "scope_statement": None if undeclared else engagement.scope_statement,
         "is_open": engagement.is_open(),
         "organisations": engagement.organisations.all(),
