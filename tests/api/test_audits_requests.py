@@ -336,7 +336,9 @@ def test_the_file_downloads_as_an_attachment_nothing_runs_and_each_download_is_l
     evidence_request, reply = w.extra["audits_request"], w.extra["audits_reply"]
     before = len(ledger(LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED))
 
-    response = w.client("auditor_inside").get(f"{request_path(evidence_request)}replies/{reply.pk}/file/")
+    response = w.client("auditor_inside").get(
+        f"{request_path(evidence_request)}replies/{reply.pk}/file/", HTTP_ACCEPT="application/octet-stream"
+    )
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == REPLY_FILE
@@ -357,7 +359,10 @@ def test_a_reply_without_a_file_or_of_another_request_has_nothing_to_download(ap
     client = w.client("officer")
     no_file = client.post(request_path(open_request, "replies"), {"message": "Text only."}, format="json")
 
-    without = client.get(f"{request_path(open_request)}replies/{no_file.json()['id']}/file/")
+    without = client.get(
+        f"{request_path(open_request)}replies/{no_file.json()['id']}/file/", HTTP_ACCEPT="application/pdf"
+    )
     elsewhere = client.get(f"{request_path(open_request)}replies/{w.extra['audits_reply'].pk}/file/")
 
     assert (without.status_code, elsewhere.status_code) == (404, 404)
+    assert without["Content-Type"] == "application/problem+json" and without.json()["status"] == 404

@@ -20,6 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -267,6 +268,14 @@ class EvidenceRequestCloseApi(APIView):
         return Response(request_data(evidence_request.pk))
 
 
+class DownloadRenderer(JSONRenderer):
+    """Lets a download be asked for with any Accept header (`application/octet-stream`, the file's
+    type): the file itself is never rendered, and a problem is JSON whatever was asked."""
+
+    media_type = "*/*"
+    format = "download"
+
+
 @extend_schema(
     tags=[TAG],
     summary="Download the file given in answer",
@@ -280,6 +289,8 @@ class EvidenceRequestCloseApi(APIView):
     },
 )
 class EvidenceRequestReplyFileApi(APIView):
+    renderer_classes = [JSONRenderer, DownloadRenderer]
+
     def get(self, request, pk: int, reply_id: int):
         evidence_request, _role = request_for(request.user, pk)
         reply = next((r for r in evidence_request.replies.all() if r.pk == reply_id and r.storage_name), None)
