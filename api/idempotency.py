@@ -26,11 +26,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.models import IdempotentResponse
-from api.problems import IdempotencyKeyInUse, IdempotencyKeyReused
+from api.problems import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidParameters
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 255
@@ -73,7 +72,7 @@ def _key_of(request) -> str | None:
     if key is None:
         return None
     if not key or len(key) > KEY_MAX or not key.isascii() or not key.isprintable():
-        raise ValidationError({HEADER: [f"An {HEADER} is 1 to {KEY_MAX} printable ASCII characters."]})
+        raise InvalidParameters({HEADER: [f"An {HEADER} is 1 to {KEY_MAX} printable ASCII characters."]})
     return key
 
 

@@ -136,6 +136,14 @@ PROBLEM_TYPES = {
 _BY_STATUS = {p.status: p for p in reversed(PROBLEM_TYPES.values())}
 
 
+class InvalidParameters(exceptions.ValidationError):
+    """Query parameters (not the body) that are not valid: listed as {"parameter", "detail"}."""
+
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__(problems)
+        self.parameters = {name: [str(m) for m in messages] for name, messages in problems.items()}
+
+
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = PROBLEM_TYPES["precondition-failed"].advice
@@ -245,9 +253,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, exceptions.APIException):
         status_code, slug, extra = exc.status_code, _slug_of(exc), {}
-        if isinstance(exc, exceptions.ValidationError):
+        if isinstance(exc, InvalidParameters):
+            detail = "A query parameter is not valid: see `errors`."
+            extra = {
+                "errors": [
+                    {"parameter": name, "detail": message}
+                    for name, messages in exc.parameters.items()
+                    for message in messages
+                ]
+            }
+        elif isinstance(exc, exceptions.ValidationError):
             detail = "The request is not valid: see `errors`."
             extra = {"errors": pointer_errors(exc.detail)}
+        elif isinstance(exc, exceptions.NotAuthenticated):
+            detail = "Sign in, or send a personal API token (`Authorization: Bearer pp_…`)."
         else:
             detail = str(exc.detail)
         auth_header = getattr(context.get("view"), "get_authenticate_header", None)

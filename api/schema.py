@@ -9,16 +9,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
 from api.problems import PROBLEM_TYPES
 from api.serializers import ProblemSerializer
 
 _TITLES = {p.status: p.title for p in reversed(PROBLEM_TYPES.values())}
 
 
-def problems(*statuses: int) -> dict[int, OpenApiResponse]:
-    """Problem-details responses for these statuses (401 and 429 come with every endpoint)."""
+def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """Problem-details responses (`application/problem+json`) for these statuses; 400, 401 and
+    429 come with every endpoint (a bad query or header, a bad token, the rate limit)."""
     return {
-        code: OpenApiResponse(response=ProblemSerializer, description=_TITLES.get(code, "Error"))
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            response=ProblemSerializer, description=_TITLES.get(code, "Error")
+        )
         for code in sorted({*statuses, 400, 401, 429})
     }
 

@@ -31,6 +31,7 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.DictField(child=serializers.CharField()),
         required=False,
         help_text=(
-            "For invalid input: one {pointer, detail} per problem; `pointer` is a JSON Pointer into the body."
+            "For invalid input, one entry per problem: {pointer, detail} for the body (`pointer` is a "
+            "JSON Pointer into it) or {parameter, detail} for a query parameter or header."
         ),
     )

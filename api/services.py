@@ -48,6 +48,8 @@ def api_token_create(
     problems: dict[str, list[str]] = {}
     if not name:
         problems["name"] = ["Give the token a name, so you can tell it apart later."]
+    elif "\x00" in name:
+        problems["name"] = ["A name cannot contain a NUL character."]
     elif len(name) > NAME_MAX:
         problems["name"] = [f"At most {NAME_MAX} characters."]
     if scope not in TokenScope.values:

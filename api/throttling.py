@@ -15,8 +15,11 @@ from api.models import ApiToken
 
 
 class ApiRateThrottle(SimpleRateThrottle):
-    cache = caches["counters"]
     scope = "api"
+
+    @property
+    def cache(self):
+        return caches["counters"]  # looked up each time: settings (and tests) may change the caches
 
     def get_rate(self) -> str:
         return settings.API_RATE_TOKEN

@@ -1,11 +1,12 @@
 """/api/: the versioned REST API (v1), its schema, its docs and its problem types."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import views
 from api.apis import (
     audits,
+    documents,
     evidence,
     frameworks,
     items,
@@ -33,11 +34,16 @@ v1 = [
     *public.urlpatterns,
     *ledger.urlpatterns,
     *audits.urlpatterns,
+    *documents.urlpatterns,
 ]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
+    ),
     path("problems/", views.problems_view, name="problems"),
     path("v1/", include(v1)),
 ]

@@ -130,3 +130,25 @@ class DeclarationForm(forms.Form):
         for name, messages in problems.items():
             for message in messages:
                 self.add_error(name if name in self.fields else None, message)
+
+
+class FollowUpForm(forms.Form):
+    """The follow-up of one corrective action, in the report editor; prefixed with the finding's id,
+    as a report can follow up several. The service judges the text (required, its length)."""
+
+    text = forms.CharField(
+        label="Follow-up: what was done",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Published with this report, beside the auditor's finding.",
+    )
+
+    def __init__(self, *args: Any, finding_id: int, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, prefix=f"follow-up-{finding_id}", **kwargs)
+
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        for name, messages in problems.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)

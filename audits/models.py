@@ -179,10 +179,19 @@ class Finding(models.Model):
     recommended_action = models.TextField(blank=True)
     company_response = models.TextField(blank=True)
     corrective_action = models.TextField(blank=True)
-    # A nonconformity's corrective action is followed up in the organisation's next report.
+    # A nonconformity's corrective action is followed up by the organisation in its next report
+    # (audits/services/follow_up.py): written while that report is editable, published with it.
+    # The auditor's part above never changes once attested; this part is the organisation's.
     followed_up_in = models.ForeignKey(
         "commitments.ProgressReport", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    follow_up = models.TextField(
+        blank=True, help_text="What the organisation did about the corrective action."
+    )
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    followed_up_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from audits.models import Attestation, Engagement, EngagementAuditor, Finding
 from commitments.models import Organisation, ProgressReport, ReportingPeriod
-from commitments.vocabulary import AssuranceLevel, FindingKind, Opinion
+from commitments.vocabulary import AssuranceLevel, FindingKind, Opinion, ReportStatus
 from reports.models import Publication
 
 
@@ -162,6 +162,9 @@ def report_audits(report_id: int) -> dict[str, PublicAudit]:
 class PublicFinding:
     finding: Finding
     url: str  # the item's public page
+    # The published report that followed up the corrective action, and its item's public page.
+    follow_up_period: str = ""
+    follow_up_url: str = ""
 
     @property
     def kind(self) -> FindingKind:
@@ -206,7 +209,12 @@ def public_attestation(attestation_id: int) -> AttestationPage | None:
         Finding.objects.filter(engagement=engagement)
         .filter(_report_in_scope("item__report_id"))
         .filter(Exists(Publication.objects.filter(report_id=OuterRef("item__report_id"))))
-        .select_related("item__node", "item__report__organisation", "item__report__period__framework")
+        .select_related(
+            "item__node",
+            "item__report__organisation",
+            "item__report__period__framework",
+            "followed_up_in__period__framework",
+        )
         .order_by(
             "item__report__organisation__name", "item__report__period__starts_on", "item__node__position"
         )
@@ -217,17 +225,29 @@ def public_attestation(attestation_id: int) -> AttestationPage | None:
         auditors=auditor_names([engagement.pk]).get(engagement.pk, ()),
         organisations=list(engagement.organisations.order_by("name")),
         periods=list(engagement.periods.select_related("framework").order_by("starts_on", "pk")),
-        findings=[PublicFinding(finding, _item_url(finding)) for finding in findings],
+        findings=[_public_finding(finding) for finding in findings],
         superseded_by=getattr(attestation, "corrected_by", None),
         corrects=attestation.corrects,
     )
 
 
-def _item_url(finding: Finding) -> str:
-    report = finding.item.report
+def _item_url(finding: Finding, report: ProgressReport | None = None) -> str:
+    """The public page of the finding's item, in its own report or in `report` (of the same
+    organisation, e.g. the one that followed it up)."""
+    report = report or finding.item.report
     period = report.period
-    args = [report.organisation.slug, period.framework.key, period.label, finding.item.node.node_id]
-    return reverse("public:item", args=args)
+    slug = finding.item.report.organisation.slug
+    return reverse("public:item", args=[slug, period.framework.key, period.label, finding.item.node.node_id])
+
+
+def _public_finding(finding: Finding) -> PublicFinding:
+    """The finding as the public reads it; its follow-up only once the report holding it is published."""
+    public = PublicFinding(finding, _item_url(finding))
+    following = finding.followed_up_in
+    if following is not None and following.status == ReportStatus.PUBLISHED and finding.follow_up:
+        public.follow_up_period = following.period.label
+        public.follow_up_url = _item_url(finding, following)
+    return public
 
 
 # --- the open data ------------------------------------------------------------------------------

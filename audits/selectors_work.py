@@ -1,5 +1,6 @@
-"""Reads for the auditor's work (audits/services/work.py): what is in an engagement's scope, what
-is missing before it can be attested, and the corrective actions an organisation has to follow up.
+"""Reads for the auditor's work (audits/services/work.py): what is in an engagement's scope and what
+is missing before it can be attested. The corrective actions an organisation follows up are read
+in audits/selectors_follow_up.py.
 """
 
 from __future__ import annotations
@@ -8,9 +9,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from audits.models import Attestation, Engagement, Finding, Workpaper
-from commitments.models import ItemResponse, Organisation
-from commitments.vocabulary import FindingKind
+from audits.models import Engagement, Finding, Workpaper
+from commitments.models import ItemResponse
 
 
 def items_in_scope(engagement: Engagement) -> QuerySet[ItemResponse]:
@@ -65,19 +65,3 @@ def attestation_missing(engagement: Engagement) -> Missing:
             )
         )
     return missing
-
-
-def open_corrective_actions(organisation: Organisation) -> QuerySet[Finding]:
-    """Nonconformities of the organisation, with a corrective action, in attested engagements: what
-    its officers follow up in their next report."""
-    return (
-        Finding.objects.filter(
-            item__report__organisation=organisation,
-            kind=FindingKind.NONCONFORMITY,
-            engagement__in=Attestation.objects.values("engagement"),
-            followed_up_in__isnull=True,
-        )
-        .exclude(corrective_action="")
-        .select_related("item__node", "item__report__period", "engagement")
-        .order_by("-item__report__period__starts_on", "item__node__position")
-    )

@@ -296,6 +296,8 @@ def _summary(event: str, data: dict[str, Any]) -> str:
         return text + (f". “{_clip(data['message'])}”" if data.get("message") else "")
     if event == LedgerEvent.ITEM_COMPANY_RESPONSE_ADDED:
         return _clip(data.get("body", ""))
+    if event == LedgerEvent.FINDING_FOLLOWED_UP:
+        return f"Of the {data.get('audited_period', '')} audit: {_clip(data.get('follow_up', ''))}"
     if event == LedgerEvent.PUBLICATION_CREATED:
         return f"Version {data.get('version')}, snapshot sha256 {(data.get('snapshot_sha256') or '')[:12]}…"
     if "from" in data and "to" in data:

@@ -264,6 +264,14 @@ _words(
 )
 
 
+class FindingPart(models.TextChoices):
+    """What a finding.recorded entry records: the auditor's finding, or the organisation's response
+    to it. Each is written by different people at different times, so each has its own entries."""
+
+    FINDING = "finding", "Finding"
+    COMPANY_RESPONSE = "company_response", "Company response"
+
+
 class Opinion(_Lookup, models.TextChoices):
     """The auditor's overall opinion in an attestation (as ISAE 3000 and ISO 19011 word them)."""
 
@@ -387,6 +395,8 @@ class LedgerEvent(_Lookup, models.TextChoices):
     WORKPAPER_SAVED = "workpaper.saved", "Audit workpaper saved"
     WORKPAPER_SIGNED_OFF = "workpaper.signed_off", "Audit workpaper signed off"
     FINDING_RECORDED = "finding.recorded", "Audit finding recorded"
+    # In the history of the organisation's next report, where the corrective action is followed up.
+    FINDING_FOLLOWED_UP = "finding.followed_up", "Audit corrective action followed up"
     ATTESTATION_SIGNED = "attestation.signed", "Audit attestation signed"
 
 

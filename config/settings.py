@@ -321,6 +321,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.checkpoint_sign_task",
         "schedule": PLEDGEPROOF_LOG_CHECKPOINT_SECONDS,
     },
+    # Responses kept for Idempotency-Key retries past their time (api/idempotency.py).
+    "api-idempotency-purge": {"task": "api.tasks.idempotency_purge_task", "schedule": 60 * 60},
 }
 # Where run_scheduler remembers when each entry last ran, so a restart neither repeats nor skips one.
 SCHEDULER_STATE_FILE = Path(env_str("SCHEDULER_STATE_FILE") or BASE_DIR / "var" / "scheduler.json")
@@ -396,10 +398,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -31,6 +31,9 @@ PLEDGEPROOF_LOG_ORIGIN = "pledgeproof.test/log"
 PLEDGEPROOF_TSA_URL = ""
 # Many tests upload to /verify/ from the same address; the limit has its own tests.
 PDF_VERIFY_UPLOADS_PER_MINUTE = 10_000
+# Likewise the API's rate limits (schemathesis alone sends thousands of requests);
+# tests/api/test_rate_limits.py sets its own.
+API_RATE_TOKEN = API_RATE_ANONYMOUS = "100000/minute"
 # Publishing queues the public PDF in production; tests that want it switch this on.
 PDF_RENDER_ON_PUBLISH = False
 # Pages link static files by their plain names, so the suite needs no collectstatic; one test

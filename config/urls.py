@@ -10,6 +10,7 @@ admin.site.site_title = "Pledgeproof"
 
 urlpatterns = [
     path("", matrix_view, name="home"),
+    path("accounts/api-tokens/", include("api.urls_web")),
     path("accounts/", include("accounts.urls")),
     path("", include("commitments.urls")),
     path("log/", include("commitments.urls.log")),  # the public transparency log (issue 13)

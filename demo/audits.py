@@ -4,7 +4,8 @@
   Assurance, fictional): a workpaper and a finding on every item (most conform, one observation
   with the company's response, one nonconformity with a corrective action), then a qualified
   opinion, since there is a nonconformity; the public pages then show the conforming items as
-  independently audited;
+  independently audited. Northwind has no 2026 report, so its officer's dashboard asks them to
+  start one to follow up the corrective action (the follow-up is left for a demo user to write);
 - an open engagement of Bluefin Labs' 2024 report by the same auditor, with an evidence request
   waiting for Bluefin's officer.
 """

@@ -234,7 +234,17 @@ def _audit_items(w: World) -> list[tuple[dict, dict]]:
     ]
 
 
+def _token(w: World) -> list[tuple[dict, dict]]:
+    from api.services import api_token_create
+
+    theirs = api_token_create(user=w.ladder["officer"], name="their script", scope="read").token
+    return [({"pk": theirs.pk}, {"pk": ABSENT})]
+
+
 CASES: dict[str, Case] = {
+    # One's own API tokens: nobody else's is anything but unknown (the gate is not asked: a token is
+    # its owner's alone).
+    "api_tokens:revoke": Case(("post",), _token, None),
     # The officer workspace.
     "commitments:report_start": Case(
         ("post",),
@@ -251,6 +261,24 @@ CASES: dict[str, Case] = {
     "commitments:item_save": Case(("post",), _item, Action.EDIT),
     "commitments:item_preview": Case(("post",), _item, Action.EDIT),
     "commitments:evidence_add": Case(("post",), _item, Action.EDIT),
+    # The follow-up of an audit's corrective action: the gate's EDIT on the report, then a finding the
+    # report does not follow up is as unknown as none; the whole ladder is checked in
+    # tests/audits/test_work_follow_up_views.py (an allowed officer gets a 404 for an observation,
+    # which the ladder test below would read as the gate's).
+    "commitments:follow_up_save": Case(
+        ("post",),
+        lambda w: [
+            (
+                {"report_id": w.report.pk, "finding_id": w.finding.pk},
+                {"report_id": ABSENT, "finding_id": ABSENT},
+            ),
+            (
+                {"report_id": w.own_report.pk, "finding_id": w.finding.pk},
+                {"report_id": w.own_report.pk, "finding_id": ABSENT},
+            ),
+        ],
+        None,
+    ),
     "commitments:evidence_download": Case(
         ("get",), lambda w: [({"evidence_id": w.evidence.pk}, {"evidence_id": ABSENT})], Action.READ
     ),

@@ -41,6 +41,7 @@ import logging
 import os
 import stat
 import sys
+import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -729,6 +730,41 @@ def manifest_summary(manifest: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def audit_summary(manifest: dict[str, Any]) -> list[str]:
+    """One line per attested independent audit an audit report's manifest states (schema 3 on);
+    nothing for a manifest without the key (other kinds, earlier versions)."""
+    audits = manifest.get("audit")
+    if not isinstance(audits, list):
+        return []
+    if not audits:
+        return ["no attested independent audit covers this report"]
+    lines = []
+    for audit in audits:
+        if not isinstance(audit, dict):
+            lines.append("(an entry that is not an object)")
+            continue
+        auditors = audit.get("auditors") if isinstance(audit.get("auditors"), list) else []
+        names, firm = ", ".join(str(name) for name in auditors), str(audit.get("firm") or "")
+        by = f"{names} ({firm})" if names and firm else names or firm or "?"
+        findings = audit.get("findings") if isinstance(audit.get("findings"), list) else []
+        kinds = Counter(str(f.get("kind")) for f in findings if isinstance(f, dict))
+        counted = (
+            ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "none on this report"
+        )
+        attestation = audit.get("attestation") if isinstance(audit.get("attestation"), dict) else {}
+        lines.append(
+            f"opinion {attestation.get('opinion')}, attested {attestation.get('attested_on')} by {by}; "
+            f"findings: {counted}; attestation {attestation.get('id')}: {attestation.get('url')}"
+        )
+    return lines
+
+
+def _printable(value: Any) -> str:
+    """The value as text, its control and format characters (escape sequences, bidi overrides)
+    shown as '?': the manifest is read before anything says it can be trusted."""
+    return "".join("?" if unicodedata.category(ch).startswith("C") else ch for ch in str(value))
+
+
 def check_marks(stream) -> tuple[str, str]:
     """✓/✗ when the stream can print them, plain words otherwise."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
@@ -749,7 +785,7 @@ def format_result(
 
     def fact(label: str, value: Any) -> None:
         if value not in (None, ""):
-            lines.append(f"  {label:<14}{value}")
+            lines.append(f"  {label:<14}{_printable(value)}")
 
     fact("File", file_label)
     fact("File SHA-256", result.sha256)
@@ -777,6 +813,8 @@ def format_result(
         fact("Timestamp", s.timestamp_time)
     if m:
         fact("Manifest", manifest_summary(m))
+        for line in audit_summary(m):
+            fact("Audit", line)
     lines += ["", "Checks"]
     for check in result.checks:
         mark = ok_mark if check.ok else bad_mark

@@ -13,12 +13,13 @@ organisation's officers); these functions add the audit's own rules:
   makes whoever saved it its preparer; saving it unchanged changes nothing.
 - A nonconformity names a recommended action. The organisation's officers write the company's
   response to an observation or a nonconformity; it is ledgered as FINDING_RECORDED with
-  `"part": "company_response"` in its data (the finding itself has `"part": "finding"`).
+  `"part": FindingPart.COMPANY_RESPONSE` in its data (the finding itself has FindingPart.FINDING).
 - The attestation is signed once every item in scope has a finding. After it, the engagement's
-  workpapers and findings (and responses) never change. A correction is a new attestation naming
-  the one it replaces, with a reason: it restates the opinion, statement and date on the same
-  record; the workpapers and findings stay as they were attested (what was wrong in them is said
-  in the correction's statement and reason).
+  workpapers and findings (and responses) never change, except for the organisation's follow-up
+  of a corrective action in its next report (audits/services/follow_up.py). A correction is a new
+  attestation naming the one it replaces, with a reason: it restates the opinion, statement and
+  date on the same record; the workpapers and findings stay as they were attested (what was
+  wrong in them is said in the correction's statement and reason).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.markdown import plain_text_problems
 from commitments.models import ItemResponse
 from commitments.services.ledger import ledger_append
-from commitments.vocabulary import FindingKind, LedgerEvent, Opinion
+from commitments.vocabulary import FindingKind, FindingPart, LedgerEvent, Opinion
 from reports.opendata.services import opendata_rebuild_for_attestation
 
 WORKPAPER_FIELDS = ("procedure", "population", "sample", "result", "conclusion")
@@ -206,7 +207,7 @@ def finding_record(
         actor=acting_user,
         report_id=item.report_id,
         data={
-            "part": "finding",
+            "part": FindingPart.FINDING,
             "engagement": locked.pk,
             "item": item.pk,
             "node": item.node.node_id,
@@ -239,7 +240,7 @@ def finding_respond(*, finding: Finding, acting_user: User, company_response: st
         actor=acting_user,
         report_id=finding.item.report_id,
         data={
-            "part": "company_response",
+            "part": FindingPart.COMPANY_RESPONSE,
             "engagement": finding.engagement_id,
             "item": finding.item_id,
             "node": finding.item.node.node_id,

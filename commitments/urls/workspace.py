@@ -1,4 +1,4 @@
-# Officer workspace: dashboard, report editor, evidence. (Issue 3.)
+# Officer workspace: dashboard, report editor, evidence (issue 3); audit follow-ups (issue 14).
 from django.urls import path
 
 from commitments.views import workspace as views
@@ -13,5 +13,6 @@ urlpatterns: list = [
         "reports/<int:report_id>/items/<int:item_id>/preview/", views.narrative_preview, name="item_preview"
     ),
     path("reports/<int:report_id>/items/<int:item_id>/evidence/", views.evidence_create, name="evidence_add"),
+    path("reports/<int:report_id>/follow-ups/<int:finding_id>/", views.follow_up_save, name="follow_up_save"),
     path("evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
 ]

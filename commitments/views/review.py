@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from audits.models import Finding
+from audits.selectors_follow_up import report_follow_ups
 from commitments import access
 from commitments.access import Action
 from commitments.errors import DomainError, InvalidTransition, NotAllowed, StaleEdit, ValidationFailed
@@ -115,6 +117,7 @@ class ItemCard:
     change_requested: bool
     state: FormState
     missing_verdict: bool = False
+    follow_ups: list[Finding] = field(default_factory=list)  # audit corrective actions followed up here
 
     @property
     def suggest_changes(self) -> bool:
@@ -127,6 +130,7 @@ def _card(
     resubmission: Resubmission | None,
     state: FormState | None = None,
     missing: set[str] | None = None,
+    follow_ups: dict[str, list[Finding]] | None = None,
 ) -> ItemCard:
     values = {v.metric_id: v for v in item.metric_values.all()}
     verdicts = list(item.verdicts.all())
@@ -145,6 +149,7 @@ def _card(
         change_requested=bool(resubmission and node_id in resubmission.requested_items),
         state=state or FormState(),
         missing_verdict=bool(missing and node_id in missing),
+        follow_ups=(follow_ups or {}).get(node_id, []),
     )
 
 
@@ -162,6 +167,14 @@ def _resubmission(report: ProgressReport) -> Resubmission | None:
     return report_resubmission_changes(report=report)
 
 
+def _follow_ups(report: ProgressReport) -> dict[str, list[Finding]]:
+    """Node id → the corrective actions of earlier audits this report follows up (or should)."""
+    found: dict[str, list[Finding]] = {}
+    for finding in report_follow_ups(report):
+        found.setdefault(finding.item.node.node_id, []).append(finding)
+    return found
+
+
 def _render_page(
     request: HttpRequest,
     report: ProgressReport,
@@ -175,7 +188,10 @@ def _render_page(
     resubmission = _resubmission(report)
     items = report_items_for_review(report=report)
     missing = set(problems or {})
-    cards = [_card(item, resubmission, (item_states or {}).get(item.pk), missing) for item in items]
+    follow_ups = _follow_ups(report)
+    cards = [
+        _card(item, resubmission, (item_states or {}).get(item.pk), missing, follow_ups) for item in items
+    ]
     verdict_count = sum(1 for card in cards if card.verdict is not None)
     titles = {item.node.node_id: item.node.title for item in items}
     changes_form = changes_form or FormState()
@@ -211,7 +227,7 @@ def _render_item(
         "report": report,
         "perms": Permissions.for_user(request.user, report),
         "resubmission": resubmission,
-        "card": _card(fresh, resubmission, state),
+        "card": _card(fresh, resubmission, state, follow_ups=_follow_ups(report)),
         "verdict_choices": Verdict.choices,
     }
     return render(request, "review/_item.html", context, status=status)

@@ -1,4 +1,5 @@
-"""The officer workspace: dashboard, report editor, item saves, evidence and submission.
+"""The officer workspace: dashboard, report editor, item saves, evidence, submission, and the
+follow-up of an independent audit's corrective actions in the organisation's next report.
 
 Every view loads its object through the access gate (commitments.access), which returns the object
 or raises: another organisation's report is a 404 like an id never issued (its existence is not
@@ -18,7 +19,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from audits.forms import FollowUpForm
+from audits.models import Finding
+from audits.selectors_follow_up import report_follow_ups
 from audits.selectors_requests import dashboard_request_rows
+from audits.services.follow_up import finding_follow_up
 from commitments import access
 from commitments.access import Action
 from commitments.errors import InvalidTransition, NotAllowed, StaleEdit, UploadRefused, ValidationFailed
@@ -119,6 +124,7 @@ class ItemPanel:
     preview_problems: list[str] = field(default_factory=list)  # why the narrative cannot be saved
     error: str = ""
     change_requested: bool = False
+    follow_ups: list["FollowUpPanel"] = field(default_factory=list)  # audit corrective actions
 
     @property
     def verdict(self) -> Any:
@@ -130,6 +136,32 @@ class ItemPanel:
 
     def saved_metric_rows(self) -> list[tuple[Any, Any]]:
         return _metric_rows(self.saved_version) if self.saved_version else []
+
+
+@dataclass
+class FollowUpPanel:
+    """A corrective action of an earlier audit, followed up in this report (on its item)."""
+
+    finding: Finding
+    form: FollowUpForm | None = None  # while the user may write it
+    error: str = ""
+
+
+def _follow_ups(
+    report: ProgressReport, *, editable: bool, override: FollowUpPanel | None = None
+) -> dict[str, list[FollowUpPanel]]:
+    """Node id → the report's follow-ups of corrective actions (the one given, after a refusal)."""
+    panels: dict[str, list[FollowUpPanel]] = {}
+    for finding in report_follow_ups(report):
+        if override is not None and override.finding.pk == finding.pk:
+            panel = override
+        else:
+            form = (
+                FollowUpForm(initial={"text": finding.follow_up}, finding_id=finding.pk) if editable else None
+            )
+            panel = FollowUpPanel(finding=finding, form=form)
+        panels.setdefault(finding.item.node.node_id, []).append(panel)
+    return panels
 
 
 def _metric_rows(item: ItemResponse) -> list[tuple[Any, Any]]:
@@ -161,12 +193,14 @@ def _render_editor(
     report: ProgressReport,
     *,
     override: ItemPanel | None = None,
+    follow_up: FollowUpPanel | None = None,
     problems: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     flags = _editor_flags(request, report)
     problems = problems or {}
     change_request = _change_request(report)
+    follow_ups = _follow_ups(report, editable=flags["editable"], override=follow_up)
     entries: list[tuple[int, dict[str, Any]]] = [
         (node.position, {"heading": node, "level": min(node.depth + 2, 4)})
         for node in framework_headings(report.period.framework_id)
@@ -176,6 +210,7 @@ def _render_editor(
         item.report = report
         panel = override if override is not None and override.item.pk == item.pk else ItemPanel(item=item)
         panel.problems = problems.get(item.node.node_id, panel.problems)
+        panel.follow_ups = follow_ups.pop(item.node.node_id, [])
         _flag_requested(panel, change_request)
         if panel.problems:
             summary.append(panel)
@@ -187,6 +222,8 @@ def _render_editor(
         "problem_summary": summary,
         "change_request": change_request,
         "flagged_items": [e["panel"] for _, e in entries if "panel" in e and e["panel"].change_requested],
+        # Follow-ups of a node this report's framework version no longer has: shown above the items.
+        "unplaced_follow_ups": [panel for panels in follow_ups.values() for panel in panels],
         **flags,
     }
     return render(request, "workspace/report_edit.html", context, status=status)
@@ -211,6 +248,7 @@ def _render_item(
         return _render_editor(request, report, override=panel, status=status)
     flags = _editor_flags(request, report)
     _flag_requested(panel, _change_request(report))
+    panel.follow_ups = _follow_ups(report, editable=flags["editable"]).get(panel.item.node.node_id, [])
     context = {"report": report, "panel": _complete_panel(panel, flags["editable"]), **flags}
     return render(request, "workspace/_item.html", context, status=status)
 
@@ -390,3 +428,42 @@ def report_submit_view(request: HttpRequest, report_id: int) -> HttpResponse:
         request, "Report submitted for review. It is read-only until a reviewer asks for changes."
     )
     return redirect("commitments:report_edit", report_id=report.pk)
+
+
+# --- follow-up of an audit's corrective action ------------------------------------------------
+
+
+def _follow_up_url(report: ProgressReport, finding: Finding) -> str:
+    return reverse("commitments:report_edit", kwargs={"report_id": report.pk}) + f"#follow-up-{finding.pk}"
+
+
+@login_required
+@require_POST
+def follow_up_save(request: HttpRequest, report_id: int, finding_id: int) -> HttpResponse:
+    """Write the follow-up of a corrective action this report follows up; any other finding id
+    (another report's, another organisation's) is not found here."""
+    report = _report(request, report_id, Action.EDIT)
+    finding = next((f for f in report_follow_ups(report) if f.pk == finding_id), None)
+    if finding is None:
+        raise Http404(access.NOT_FOUND)
+    form = FollowUpForm(request.POST, finding_id=finding.pk)
+    try:
+        if not form.is_valid():
+            raise ValidationFailed("The follow-up was not saved: see the problem below.")
+        finding_follow_up(
+            finding=finding, report=report, text=form.cleaned_data["text"], acting_user=request.user
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationFailed as exc:
+        if not form.errors:
+            form.add_problems(exc.problems)
+        panel = FollowUpPanel(finding=finding, form=form, error=str(exc))
+        return _render_editor(request, report, follow_up=panel, status=400)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+        return redirect(_follow_up_url(report, finding))
+    messages.success(
+        request, "Follow-up saved. It is published with this report, beside the auditor's finding."
+    )
+    return redirect(_follow_up_url(report, finding))

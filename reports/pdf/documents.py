@@ -2,8 +2,8 @@
 
 `document_build(artifact)` is the one entry point the rendering service calls. The public report is
 built from the published snapshot only; the audit report from the live report (restricted
-evidence, verdicts, comments, ledger entries); the program summary from the period's current
-publications.
+evidence, verdicts, comments, ledger entries) and the independent audits covering it; the program
+summary from the period's current publications.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from audits.selectors import ReportEngagement, attestation_url
 from commitments.models import LedgerEntry
 from commitments.services.ledger.checkpoints import checkpoint_sign, log_verifier_key
 from config.version import VERSION
@@ -24,7 +25,9 @@ from reports.models import ArtifactKind, ReportArtifact
 from reports.pdf.common import verification_context
 from tools.tlog.entry import GENESIS_HASH
 
-MANIFEST_SCHEMA_VERSION = 2  # 2: the ledger position carries the signed checkpoint and the log
+# 2: the ledger position carries the signed checkpoint and the log.
+# 3: the audit report carries the attested independent audits of the report ("audit").
+MANIFEST_SCHEMA_VERSION = 3
 LOG_PATH = "/log"  # config/urls.py mounts the transparency log here
 MANIFEST_SCHEMA_PATH = "/verify/manifest.schema.json"
 # The JSON Schema (draft 2020-12) of every manifest below, served at MANIFEST_SCHEMA_PATH.
@@ -108,6 +111,29 @@ def _manifest_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _manifest_audit(engagements: list[ReportEngagement]) -> list[dict[str, Any]]:
+    """The attested engagements covering the report, as the public reads them: who audited under
+    which standard, the current attestation and its public page, and the findings on the report's
+    items. Work not yet attested is the auditor's in progress and not stated."""
+    return [
+        {
+            "engagement_id": e.engagement.pk,
+            "standard": e.engagement.standard,
+            "auditors": list(e.auditors),
+            "firm": e.engagement.firm,
+            "attestation": {
+                "id": e.attestation.pk,
+                "url": settings.SITE_URL + attestation_url(e.attestation.pk),
+                "opinion": e.attestation.opinion,
+                "attested_on": e.attestation.attested_on.isoformat(),
+            },
+            "findings": [{"node": f.item.node.node_id, "kind": f.kind} for f in e.findings],
+        }
+        for e in engagements
+        if e.attestation is not None
+    ]
+
+
 def _render(template: str, context: dict[str, Any], *, artifact: ReportArtifact, manifest, title: str) -> str:
     context.update(
         {
@@ -164,6 +190,7 @@ def _audit_report(artifact: ReportArtifact, base: dict[str, Any]) -> Document:
             "slug": artifact.report.organisation.slug,
         },
         "items": _manifest_items(context["items"]),
+        "audit": _manifest_audit(context["engagements"]),
     }
     title = f"{artifact.report.organisation.name} — audit report {artifact.period.label}"
     html = _render("pdf/audit_report.html", context, artifact=artifact, manifest=manifest, title=title)

@@ -7,7 +7,9 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import Http404
 
+from audits.models import Finding
 from audits.selectors import PublicAudit, report_audits
+from audits.selectors_follow_up import published_follow_ups
 from commitments.models import FrameworkNode, MetricDefinition
 from commitments.vocabulary import AssuranceLevel
 from reports.models import Publication
@@ -38,6 +40,8 @@ class ItemPage:
     previous_url: str = ""
     changes: list[Change] = field(default_factory=list)
     audit: PublicAudit | None = None  # the item's attested audit finding, if any
+    # Nonconformities of earlier audits whose corrective action this report follows up on this item.
+    follow_ups: list[Finding] = field(default_factory=list)
 
     @property
     def level(self) -> AssuranceLevel:
@@ -87,6 +91,7 @@ def public_item(
         is_current=is_current,
         report_url=report_url(publication, versioned=not is_current),
         audit=report_audits(publication.report_id).get(node_id),
+        follow_ups=published_follow_ups(publication.report_id).get(node_id, []),
     )
     previous = (
         Publication.objects.current()

@@ -30,7 +30,17 @@ def pointers(response) -> dict[str, str]:
     """The problem's `errors`, pointer → message (the first for each pointer)."""
     found: dict[str, str] = {}
     for error in response.json().get("errors", []):
-        found.setdefault(error["pointer"], error["detail"])
+        if "pointer" in error:
+            found.setdefault(error["pointer"], error["detail"])
+    return found
+
+
+def parameters(response) -> dict[str, str]:
+    """The problem's `errors` about query parameters, parameter → message (the first for each)."""
+    found: dict[str, str] = {}
+    for error in response.json().get("errors", []):
+        if "parameter" in error:
+            found.setdefault(error["parameter"], error["detail"])
     return found
 
 

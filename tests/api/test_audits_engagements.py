@@ -12,7 +12,7 @@ from django.utils import timezone
 from audits.models import Engagement, EngagementAuditor
 from audits.selectors_engagements import Filters, workspace
 from commitments.vocabulary import LedgerEvent
-from tests.api.audits_helpers import V1, client_for, engagement_path, ids, ledger, pointers
+from tests.api.audits_helpers import V1, client_for, engagement_path, ids, ledger, parameters, pointers
 from tests.audits.builders import engagement_for
 from tests.factories import MembershipFactory, UserFactory
 
@@ -378,7 +378,7 @@ def test_a_filter_value_that_is_not_a_choice_is_a_400_naming_it(api_world):
     response = w.client("auditor_inside").get(f"{engagement_path(w.engagement)}items/", {"verdict": "maybe"})
 
     assert response.status_code == 400
-    assert "#/verdict" in pointers(response)
+    assert list(parameters(response)) == ["verdict"]
 
 
 def _queries(client, path, query=None) -> int:

@@ -18,6 +18,8 @@ from api.services import api_token_create
 from commitments.models import ProgressReport, ReportStatus
 from commitments.services.reports import report_create
 from demo.walk import People, report_walk
+from reports.models import ArtifactKind, ReportArtifact
+from reports.pdf.services import artifact_render, artifact_request
 from tests.api.world_audits import build_audits
 from tests.audits.builders import engagement_for
 from tests.builders import period_for, small_framework
@@ -134,6 +136,15 @@ def build_world() -> World:
         role: api_token_create(user=user, name=f"{role} script", scope=TokenScope.WRITE).secret
         for role, user in users.items()
     }
+    # Documents (api/apis/documents.py): the published report's public PDF, rendered (so that it can
+    # be downloaded), and its audit PDF, asked for but not rendered.
+    public_pdf = artifact_request(
+        kind=ArtifactKind.PUBLIC, acting_user=admin, report=reports["published"], queue=False
+    )
+    artifact_render(public_pdf.pk)
+    audit_pdf = artifact_request(
+        kind=ArtifactKind.AUDIT, acting_user=admin, report=reports["published"], queue=False
+    )
     users["anonymous"] = None
     return World(
         users=users,
@@ -144,5 +155,10 @@ def build_world() -> World:
         other_organisation=bluefin,
         framework=framework,
         engagement=engagement,
-        extra={"bluefin_report": bluefin_report, **audits},
+        extra={
+            "bluefin_report": bluefin_report,
+            "documents_public_pdf": ReportArtifact.objects.get(pk=public_pdf.pk),
+            "documents_audit_pdf": audit_pdf,
+            **audits,
+        },
     )

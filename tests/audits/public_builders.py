@@ -4,7 +4,8 @@ These write the rows with the ORM directly, as audits/services/work.py does (one
 engagement and item, then an Attestation, a correction naming the one it replaces, and
 `opendata_rebuild_for_attestation` in the same transaction), but without its completeness rule:
 a test can attest an engagement whose findings cover only the items it is about. The services'
-own rules are tested in tests/audits/test_work_*.py.
+own rules are tested in tests/audits/test_work_*.py. No ledger entry is appended: verify_ledger
+would report each of these rows as not recorded through the platform.
 """
 
 import datetime

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from audits.models import Attestation, Finding, Workpaper
-from audits.selectors_work import attestation_missing, open_corrective_actions
+from audits.selectors_follow_up import open_corrective_actions
+from audits.selectors_work import attestation_missing
 from audits.services.work import (
     attestation_correct,
     attestation_sign,

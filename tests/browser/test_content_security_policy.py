@@ -102,8 +102,13 @@ def _public_pages(watcher: Watcher, page) -> None:
         ("login", reverse("accounts:login")),
         ("password-reset", reverse("accounts:password_reset")),
         ("admin-login", reverse("admin:login")),
+        ("api-problems", reverse("api:problems")),
     ]:
         watcher.visit(page, url, name)
+    # Swagger UI, from the app's own static files, draws the operations from the live schema.
+    watcher.visit(page, reverse("api:docs"), "api-docs")
+    expect(page.get_by_text("/api/v1/frameworks/", exact=True).first).to_be_visible()
+    watcher.shot(page, "api-docs")
     watcher.visit(page, "/no/such/page/", "not-found", status=404)
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
 
@@ -121,6 +126,15 @@ def _officer_edits_with_htmx(watcher: Watcher, page) -> None:
     expect(card.get_by_role("status").filter(has_text="✓ Saved")).to_be_visible()
     assert ItemResponse.objects.get(pk=item.pk).narrative.startswith("Every upload is **checked**")
     watcher.shot(page, "editor-saved")
+
+    watcher.visit(page, reverse("api_tokens:list"), "api-tokens")
+    page.get_by_label("Name").fill("Quarterly upload")
+    page.get_by_label("Read and write").check()
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.get_by_role("heading", name="Your new token")).to_be_visible()
+    watcher.shot(page, "api-token-made")
+    # The browsable API, signed in by the session.
+    watcher.visit(page, reverse("api:framework-list"), "api-browsable")
 
 
 def _reviewer_records_a_verdict_with_htmx(watcher: Watcher, page) -> None:

@@ -182,6 +182,7 @@ AUDIT_EVENTS = {
     LedgerEvent.WORKPAPER_SIGNED_OFF,
     LedgerEvent.FINDING_RECORDED,
     LedgerEvent.ATTESTATION_SIGNED,
+    LedgerEvent.FINDING_FOLLOWED_UP,
 }
 
 

@@ -73,6 +73,19 @@ def test_an_existing_demo_gets_the_staff_authenticators_on_the_next_run(seeded):
     assert out.getvalue().splitlines()[-4:] == seeded.splitlines()[-4:]
 
 
+def test_northwinds_officer_is_asked_to_follow_up_the_audits_nonconformity_in_a_2026_report(seeded, client):
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    client.force_login(User.objects.get(email="officer@northwind.demo.pledgeproof.test"))
+
+    page = client.get(reverse("commitments:dashboard")).content.decode()
+
+    assert "Corrective actions to follow up" in page
+    assert "Start your 2026 report to follow this up." in page
+
+
 def test_no_real_company_appears_in_demo_organisations(seeded):
     names = " ".join(Organisation.objects.values_list("name", flat=True))
     for company in REAL_COMPANIES:

@@ -21,7 +21,7 @@ from tests.reports.pdf.tampering import (
     unsigned_original,
 )
 from tests.reports.pdf.verify_world import rendered_world
-from tools.verify_report import evidence_check, load_root, verify_pdf_bytes
+from tools.verify_report import VerificationResult, evidence_check, format_result, load_root, verify_pdf_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "verify_report.py"
@@ -333,3 +333,73 @@ def test_a_root_file_with_two_certificates_is_refused(world, rogue):
 
     with pytest.raises(UsageError, match="exactly one certificate"):
         load_root(world.root_pem + rogue.chain.read_bytes())
+
+
+# --- what it prints of the manifest -------------------------------------------------------------
+
+
+AUDIT = {
+    "engagement_id": 4,
+    "standard": "ISAE 3000",
+    "auditors": ["Dana Whitfield", "Lee Park"],
+    "firm": "Harbourside Assurance LLP",
+    "attestation": {
+        "id": 9,
+        "url": "https://example.test/audits/9/",
+        "opinion": "adverse",
+        "attested_on": "2026-03-31",
+    },
+    "findings": [
+        {"node": "a.1", "kind": "conforms"},
+        {"node": "a.2", "kind": "nonconformity"},
+        {"node": "a.3", "kind": "conforms"},
+    ],
+}
+
+
+def _printed(manifest) -> list[str]:
+    result = VerificationResult(sha256="0" * 64, size_bytes=1, checks=(), manifest=manifest)
+    return format_result(result).splitlines()
+
+
+def test_each_attested_audit_of_an_audit_report_is_printed_and_none_said_so():
+    audit = {"document": {"kind": "audit"}}
+
+    assert (
+        "  Audit         opinion adverse, attested 2026-03-31 by Dana Whitfield, Lee Park (Harbourside "
+        "Assurance LLP); findings: 2 conforms, 1 nonconformity; attestation 9: https://example.test/audits/9/"
+    ) in _printed({**audit, "audit": [AUDIT]})
+    assert "  Audit         no attested independent audit covers this report" in _printed(
+        {**audit, "audit": []}
+    )
+    assert not [line for line in _printed({"document": {"kind": "public"}}) if "Audit " in line]
+
+
+@pytest.mark.parametrize(
+    "audit",
+    [
+        None,
+        "adverse",
+        [1, "x", None],
+        [{}],
+        [{**AUDIT, "auditors": "Dana", "findings": {"a": 1}, "attestation": []}],
+    ],
+)
+def test_a_malformed_audit_is_printed_without_failing(audit):
+    printed = "\n".join(_printed({"document": {"kind": "audit"}, "audit": audit}))
+
+    assert "Pledgeproof report verification" in printed
+
+
+def test_manifest_text_cannot_steer_the_terminal():
+    """An escape sequence or a bidi override in a manifest is printed as '?'."""
+    hostile = {**AUDIT, "firm": "\x1b[2J\x1b[32mTrusted\u202e", "auditors": ["a\nb"]}
+
+    printed = _printed(
+        {"document": {"kind": "audit"}, "organisation": {"name": "\x1b]0;x\x07Org"}, "audit": [hostile]}
+    )
+
+    text = "\n".join(printed)
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "  Organisation  ?]0;x?Org" in printed
+    assert any("by a?b (?[2J?[32mTrusted?);" in line for line in printed)

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +28,7 @@ from api.apis.audits.shared import (
     validated,
 )
 from api.idempotency import idempotent
+from api.problems import InvalidParameters
 from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
 from api.serializers import StrictSerializer
 from audits.forms import EngagementForm
@@ -414,7 +414,7 @@ class EngagementItemListApi(generics.ListAPIView):
         # so that the list is the workspace page's, item for item.
         filterset = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
         if not filterset.is_valid():
-            raise ValidationError(filterset.errors)  # as django-filter's backend does
+            raise InvalidParameters(filterset.errors)  # as the API's filter backend does
         filters = Filters(**{name: filterset.form.cleaned_data.get(name) or "" for name in filterset.filters})
         scope = workspace(engagement=self.engagement, user=self.request.user, filters=filters).scope
         self.rows = {row.item.pk: row for entry in scope for row in entry.rows}

@@ -19,9 +19,9 @@ class Command(BaseCommand):
         "Check every ledger entry's link, hash and columns, and the ledger head; then that the entries "
         "hash to the root of the latest signed checkpoint and of the stored Merkle tree (and, with "
         "--checkpoint, that the ledger still extends a checkpoint saved earlier); on PostgreSQL that the "
-        "append-only triggers are in force; and that publications, verdicts and signed PDFs in the tables "
-        "are what the ledger recorded. Exits with status 1 naming each check that fails, 2 when it cannot "
-        "check (a checkpoint file that cannot be read, no log key)."
+        "append-only triggers are in force; and that publications, verdicts, signed PDFs, audit findings and "
+        "attestations in the tables are what the ledger recorded. Exits with status 1 naming each check that "
+        "fails, 2 when it cannot check (a checkpoint file that cannot be read, no log key)."
     )
 
     def add_arguments(self, parser):
@@ -98,6 +98,8 @@ class Command(BaseCommand):
                 _count(found.publications, "publication"),
                 _count(found.verdicts, "verdict"),
                 _count(found.artifacts, "signed PDF"),
+                _count(found.findings, "finding"),
+                _count(found.attestations, "attestation"),
             ]
             self._passed(f"Tables match the ledger: {', '.join(counts)}.")
             return

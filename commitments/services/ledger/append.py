@@ -18,7 +18,7 @@ from outbox.models import OutboxKind
 from outbox.services import record
 from tools.tlog.entry import GENESIS_HASH, chain_hash
 
-__all__ = ["GENESIS_HASH", "canonical_json", "chain_hash", "ledger_append"]
+__all__ = ["GENESIS_HASH", "canonical_json", "chain_hash", "ledger_append", "without_nul"]
 
 
 def canonical_json(data: Any) -> str:
@@ -35,7 +35,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _without_nul(value: Any) -> Any:
+def without_nul(value: Any) -> Any:
     """The data with any NUL character in its text replaced by U+FFFD.
 
     PostgreSQL reads each payload as JSON to fill the generated columns, and its JSON types
@@ -45,9 +45,9 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_without_nul(item) for item in value]
+        return [without_nul(item) for item in value]
     return value
 
 
@@ -75,7 +75,7 @@ def ledger_append(
             "actor_email": actor.email if actor is not None else None,
             "subject": {"type": subject_type, "id": subject_id},
             "report": report_id,
-            "data": _without_nul(data),
+            "data": without_nul(data),
         }
     )
     entry_hash = chain_hash(head.head_hash, payload)

@@ -16,9 +16,19 @@ model and primary key):
    item shows.
 3. Signed PDFs. Each ready artifact's sha256, size and manifest must be those its
    artifact.rendered entry recorded, and its ledger_sequence must name that entry.
+4. Audit findings. A finding is recorded again each time the auditor changes it, until the
+   engagement is attested, and the organisation's response to it has entries of its own (the
+   entry's "part"). Each finding row must say what the latest finding.recorded entry of its
+   finding part says: kind, description, recommended and corrective action, engagement, item
+   (and its report) and the auditor who recorded it; its company response must be the one the
+   latest company-response entry recorded, or none if there is no such entry.
+5. Attestations. Each attestation row must say what its attestation.signed entry says: opinion,
+   statement, date, engagement, signer, and for a correction the attestation it corrects and why.
 
 Each of these rows without its entry is a problem, and so is each such entry whose row is gone
 (or, for a PDF, is no longer ready).
+
+Text is compared as the ledger records it (ledger_append writes a NUL character as U+FFFD).
 
 Cost: one pass over the entries of these events (selected by the generated `event` column) and
 one over each table's rows, both in batches. A batch of rows fetches its entries through the
@@ -36,8 +46,10 @@ from typing import Any, TypeVar
 
 from django.db import models
 
+from audits.models import Attestation, Finding
 from commitments.models import ItemVerdict, LedgerEntry
-from commitments.vocabulary import LedgerEvent
+from commitments.services.ledger.append import without_nul
+from commitments.vocabulary import FindingPart, LedgerEvent
 from reports.models import ArtifactStatus, Publication, ReportArtifact
 
 T = TypeVar("T")
@@ -51,6 +63,8 @@ PROBLEMS_SHOWN = 10
 PUBLICATION_EVENTS = (LedgerEvent.PUBLICATION_CREATED, LedgerEvent.PUBLICATION_CORRECTED)
 VERDICT_EVENTS = (LedgerEvent.ITEM_VERDICT_RECORDED,)
 ARTIFACT_EVENTS = (LedgerEvent.ARTIFACT_RENDERED,)
+FINDING_EVENTS = (LedgerEvent.FINDING_RECORDED,)
+ATTESTATION_EVENTS = (LedgerEvent.ATTESTATION_SIGNED,)
 
 
 @dataclass
@@ -58,6 +72,8 @@ class Reconciliation:
     publications: int = 0
     verdicts: int = 0
     artifacts: int = 0
+    findings: int = 0
+    attestations: int = 0
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
 
@@ -86,6 +102,8 @@ def ledger_reconcile(*, batch_size: int = BATCH_SIZE) -> Reconciliation:
     _publications(found, batch_size)
     _verdicts(found, batch_size)
     _artifacts(found, batch_size)
+    _findings(found, batch_size)
+    _attestations(found, batch_size)
     _entries_without_rows(found, batch_size * 10)
     return found
 
@@ -196,7 +214,7 @@ def _differences(fields: list[tuple[str, Any, Any]]) -> str:
     return "; ".join(
         f"{label} {_short(table)} where the ledger recorded {_short(ledger)}"
         for label, table, ledger in fields
-        if table != ledger
+        if without_nul(table) != ledger
     )
 
 
@@ -247,6 +265,100 @@ def _artifacts(found: Reconciliation, batch_size: int) -> None:
                     )
 
 
+# --- audit findings --------------------------------------------------------------------------
+
+
+def _findings(found: Reconciliation, batch_size: int) -> None:
+    rows = Finding.objects.select_related(
+        "item__node", "item__report__organisation", "item__report__period"
+    ).order_by("pk")
+    for batch in _batches(rows.iterator(chunk_size=batch_size), batch_size):
+        recorded = _recorded(Finding, FINDING_EVENTS, batch)
+        for finding in batch:
+            found.findings += 1
+            report = finding.item.report
+            name = (
+                f"Finding {finding.pk} (engagement {finding.engagement_id}, {report.organisation.name}, "
+                f"{report.period.label}, item {finding.item.node.node_id})"
+            )
+            entries = recorded.get(finding.pk, [])
+            # Only the latest of each part counts: a finding is recorded again as the auditor revises it.
+            parts = {entry.data.get("part"): entry for entry in entries}
+            latest = parts.get(FindingPart.FINDING)
+            if latest is None:
+                found.add(
+                    f"{name}: the ledger has no {FINDING_EVENTS[0]} entry for it: it was not recorded "
+                    "through the platform."
+                )
+                continue
+            data = latest.data
+            differences = _differences(
+                [
+                    ("kind", finding.kind, data.get("kind")),
+                    ("description", finding.description, data.get("description")),
+                    ("recommended action", finding.recommended_action, data.get("recommended_action")),
+                    ("corrective action", finding.corrective_action, data.get("corrective_action")),
+                    ("engagement", finding.engagement_id, data.get("engagement")),
+                    ("item", finding.item_id, data.get("item")),
+                    ("report", report.pk, latest.report_id),
+                    ("auditor", finding.recorded_by_id, latest.actor_id),
+                ]
+            )
+            if differences:
+                found.add(
+                    f"{name}: the table says {differences} (entry {latest.sequence:,}): the finding was "
+                    "changed after it was recorded."
+                )
+            response = parts.get(FindingPart.COMPANY_RESPONSE)
+            said = response.data.get("company_response") if response is not None else ""
+            if without_nul(finding.company_response) != said:
+                at = f"at entry {response.sequence:,}" if response is not None else "none"
+                found.add(
+                    f"{name}: its company response is {_short(finding.company_response)}, the ledger "
+                    f"recorded {_short(said)} {at}: the response was changed after it was recorded."
+                )
+
+
+# --- attestations ----------------------------------------------------------------------------
+
+
+def _attestations(found: Reconciliation, batch_size: int) -> None:
+    rows = Attestation.objects.select_related("engagement").order_by("pk")
+    for batch in _batches(rows.iterator(chunk_size=batch_size), batch_size):
+        recorded = _recorded(Attestation, ATTESTATION_EVENTS, batch)
+        for attestation in batch:
+            found.attestations += 1
+            name = (
+                f"Attestation {attestation.pk} (engagement {attestation.engagement_id}, "
+                f"{_short(attestation.engagement.title)})"
+            )
+            entries = recorded.get(attestation.pk, [])
+            if not entries:
+                found.add(
+                    f"{name}: the ledger has no {ATTESTATION_EVENTS[0]} entry for it: it was not signed "
+                    "through the platform."
+                )
+                continue
+            for entry in entries:
+                differences = _differences(
+                    [
+                        ("opinion", attestation.opinion, entry.data.get("opinion")),
+                        ("statement", attestation.statement, entry.data.get("statement")),
+                        ("date", attestation.attested_on.isoformat(), entry.data.get("attested_on")),
+                        ("engagement", attestation.engagement_id, entry.data.get("engagement")),
+                        ("signer", attestation.signed_by_id, entry.actor_id),
+                        # A first attestation's entry names none: it corrects nothing.
+                        ("corrects", attestation.corrects_id, entry.data.get("corrects")),
+                        ("correction reason", attestation.correction_reason, entry.data.get("reason", "")),
+                    ]
+                )
+                if differences:
+                    found.add(
+                        f"{name}: the table says {differences} (entry {entry.sequence:,}): the attestation "
+                        "was changed after it was signed."
+                    )
+
+
 # --- entries whose row is gone ---------------------------------------------------------------
 
 
@@ -255,6 +367,8 @@ _RECORDS: dict[str, tuple[type[models.Model], models.Q]] = {
     **{event: (Publication, models.Q()) for event in PUBLICATION_EVENTS},
     **{event: (ItemVerdict, models.Q()) for event in VERDICT_EVENTS},
     **{event: (ReportArtifact, models.Q(status=ArtifactStatus.READY)) for event in ARTIFACT_EVENTS},
+    **{event: (Finding, models.Q()) for event in FINDING_EVENTS},
+    **{event: (Attestation, models.Q()) for event in ATTESTATION_EVENTS},
 }
 
 
@@ -265,6 +379,9 @@ def _entries_without_rows(found: Reconciliation, batch_size: int) -> None:
         .values_list("sequence", "event", "subject_type", "subject_id")
         .iterator(chunk_size=batch_size)
     )
+    # A finding has several entries (revisions, the company's response): a row gone is one problem,
+    # named at its first entry. The set holds only rows found missing, so it stays small.
+    missing: set[tuple[str, int]] = set()
     for batch in _batches(entries, batch_size):
         by_event: dict[str, list[tuple[int, int]]] = {}
         for sequence, event, subject_type, subject_id in batch:
@@ -282,7 +399,8 @@ def _entries_without_rows(found: Reconciliation, batch_size: int) -> None:
                 model.objects.filter(present, pk__in=[pk for _, pk in recorded]).values_list("pk", flat=True)
             )
             for sequence, pk in recorded:
-                if pk not in kept:
+                if pk not in kept and (event, pk) not in missing:
+                    missing.add((event, pk))
                     ready = ", or not as ready" if event in ARTIFACT_EVENTS else ""
                     found.add(
                         f"Entry {sequence:,} ({event}) records {model._meta.verbose_name} {pk}, which its "

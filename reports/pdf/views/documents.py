@@ -12,7 +12,6 @@ published data, so anyone may download it from /verify/documents/).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -25,22 +24,14 @@ from django.views.decorators.http import require_GET, require_POST
 from commitments import access
 from commitments.access import Action
 from commitments.errors import DomainError
-from commitments.evidence_storage import blob_response
 from commitments.models import ProgressReport, ReportingPeriod, ReportStatus
 from reports.models import ArtifactKind, ArtifactStatus, ReportArtifact
-from reports.pdf.services import artifact_open, artifact_request, artifact_retry
-
-logger = logging.getLogger(__name__)
+from reports.pdf.responses import artifact_file_response
+from reports.pdf.selectors import REPORT_KINDS, period_summaries, report_documents, visible_report_kinds
+from reports.pdf.services import artifact_request, artifact_retry
 
 # How often a page with a pending PDF asks again, in seconds (htmx, or a meta refresh without JS).
 POLL_SECONDS = 2
-
-
-REPORT_KINDS = (ArtifactKind.PUBLIC, ArtifactKind.AUDIT)
-
-
-def _visible_kinds(user, report: ProgressReport) -> list[ArtifactKind]:
-    return [kind for kind in REPORT_KINDS if access.can_document(user, kind, Action.READ, report)]
 
 
 @dataclass
@@ -56,13 +47,8 @@ class KindPanel:
 
 
 def _report_panels(user, report: ProgressReport) -> list[KindPanel]:
-    kinds = _visible_kinds(user, report)
-    artifacts = list(
-        ReportArtifact.objects.filter(report=report, kind__in=kinds)
-        .with_stuck_flag()
-        .select_related("report__period", "period", "publication")
-        .order_by("-version")
-    )
+    kinds = visible_report_kinds(user, report)
+    artifacts = list(report_documents(user, report))
     panels = []
     for kind in kinds:
         blocked = ""
@@ -115,12 +101,7 @@ def report_document_generate_view(request: HttpRequest, report_id: int, kind: st
 
 
 def _summary_panel(user, period: ReportingPeriod) -> KindPanel:
-    artifacts = list(
-        ReportArtifact.objects.filter(kind=ArtifactKind.SUMMARY, period=period, report__isnull=True)
-        .with_stuck_flag()
-        .select_related("period")
-        .order_by("-version")
-    )
+    artifacts = list(period_summaries(period))
     return KindPanel(
         kind=ArtifactKind.SUMMARY,
         artifacts=artifacts,
@@ -203,20 +184,4 @@ def artifact_retry_view(request: HttpRequest, artifact_id: int) -> HttpResponse:
 @login_required
 def artifact_download_view(request: HttpRequest, artifact_id: int) -> FileResponse:
     artifact = access.artifact_for(request.user, artifact_id, action=Action.READ)
-    if artifact.status != ArtifactStatus.READY:
-        raise Http404("This document is not ready.")
-    try:
-        handle = artifact_open(artifact)  # FileResponse closes it
-    except FileNotFoundError:
-        logger.error("The stored file of %s is missing: %s", artifact.document_id, artifact.storage_name)
-        raise Http404("This document's file is not available.") from None
-    response = blob_response(
-        handle,
-        as_attachment=True,
-        filename=artifact.file_name,
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["ETag"] = f'"{artifact.sha256}"'
-    response["Cache-Control"] = "private, no-store" if artifact.kind == ArtifactKind.AUDIT else "private"
-    return response
+    return artifact_file_response(artifact)

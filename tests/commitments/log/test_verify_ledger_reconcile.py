@@ -1,7 +1,8 @@
 """verify_ledger reconciles the tables with the ledger (issue 13, item 6): a published snapshot
 edited in place with its hash recomputed, a verdict changed, reordered, forged or removed, a
 signed PDF's recorded hash replaced: the ledger is intact each time, and reconciliation names the
-row, what it says, what the ledger recorded and where.
+row, what it says, what the ledger recorded and where. Audit findings and attestations are in
+test_verify_ledger_reconcile_audits.py.
 
 One published report, corrected once, with three signed PDFs is rendered for the module
 (tests/reports/pdf/verify_world.py); each test tampers inside its own savepoint. The reports'
@@ -68,7 +69,10 @@ def test_untouched_tables_match_the_ledger_and_the_whole_check_passes(world, tmp
     assert lines[0].startswith("Ledger intact: ")
     assert any(line.startswith("The ledger extends the checkpoint saved at size ") for line in lines)
     verdicts = ItemVerdict.objects.count()
-    assert lines[-1] == f"Tables match the ledger: 2 publications, {verdicts} verdicts, 3 signed PDFs."
+    assert lines[-1] == (
+        f"Tables match the ledger: 2 publications, {verdicts} verdicts, 3 signed PDFs, 0 findings, "
+        "0 attestations."
+    )
     assert verdicts > 1
 
 
