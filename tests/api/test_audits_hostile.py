@@ -287,6 +287,17 @@ def test_a_due_date_that_is_not_a_date_is_refused(api_world, due_on):
     _refused(response, "#/due_on")
 
 
+def test_current_is_true_or_false_and_nothing_else(api_world):
+    client = api_world.client("anonymous")
+
+    answers = {
+        value: client.get(f"{V1}/attestations/", {"current": value}) for value in ("null", "yes", "", "1")
+    }
+
+    assert {value: r.status_code for value, r in answers.items()} == dict.fromkeys(answers, 400)
+    assert client.get(f"{V1}/attestations/", {"current": "true"}).status_code == 200
+
+
 # --- queries and paths ----------------------------------------------------------------------------------
 
 LISTS = {
@@ -296,7 +307,19 @@ LISTS = {
     "findings": ("officer", f"{V1}/findings/", ("engagement", "item", "kind")),
     "attestations": ("anonymous", f"{V1}/attestations/", ("engagement", "organisation", "period", "current")),
 }
-HOSTILE_VALUES = ["abc", "-1", "0", str(2**70), "1.5", "<script>", "x" * 5000, "\x00", "' OR 1=1 --"]
+HOSTILE_VALUES = [
+    "abc",
+    "-1",
+    "0",
+    str(2**70),
+    "1.5",
+    "<script>",
+    "x" * 5000,
+    "\x00",
+    "' OR 1=1 --",
+    "null",
+    "",
+]
 
 
 @pytest.mark.parametrize("name", LISTS)

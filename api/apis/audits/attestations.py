@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.apis.audits.engagements import OrganisationRefOutput, PeriodRefOutput
-from api.apis.audits.shared import TAG, IdFilter, engagement_for, validated
+from api.apis.audits.shared import TAG, IdFilter, TrueOrFalseFilter, engagement_for, validated
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, PUBLIC, WRITE, problems
 from api.serializers import StrictSerializer
@@ -129,7 +129,7 @@ class AttestationFilter(django_filters.FilterSet):
     period = IdFilter(
         field_name="engagement__periods", distinct=True, help_text="A reporting period in scope (id)."
     )
-    current = django_filters.BooleanFilter(
+    current = TrueOrFalseFilter(
         field_name="corrected_by", lookup_expr="isnull", help_text="true: only those no correction replaces."
     )
 

@@ -69,6 +69,24 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class TrueOrFalse(forms.Field):
+    """`true` or `false` and nothing else (django-filter's boolean reads any other word as no filter)."""
+
+    widget = forms.TextInput  # the raw value: NullBooleanSelect would read "null" or "yes" as None
+
+    def to_python(self, value: Any) -> bool | None:
+        if value is None:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+@extend_schema_field({"type": "boolean"})
+class TrueOrFalseFilter(django_filters.BooleanFilter):
+    field_class = TrueOrFalse
+
+
 # --- loading through the gate, as audits/views do ----------------------------------------------
 
 
