@@ -298,6 +298,30 @@ def test_current_is_true_or_false_and_nothing_else(api_world):
     assert client.get(f"{V1}/attestations/", {"current": "true"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("name", "parameter"),
+    [
+        ("engagements", "period"),
+        ("items", "status"),
+        ("items", "verdict"),
+        ("items", "finding"),
+        ("evidence requests", "status"),
+        ("evidence requests", "engagement"),
+        ("findings", "kind"),
+        ("findings", "item"),
+        ("attestations", "engagement"),
+    ],
+)
+def test_a_choice_or_an_id_sent_empty_is_refused_not_ignored(api_world, name, parameter):
+    role, path, _ = LISTS[name]
+    path = path or f"{V1}/engagements/{api_world.engagement.pk}/items/"
+
+    response = api_world.client(role).get(path, {parameter: ""})
+
+    assert response.status_code == 400
+    assert parameters(response) == {parameter: "Give a value, or leave the parameter out."}
+
+
 # --- queries and paths ----------------------------------------------------------------------------------
 
 LISTS = {

@@ -22,6 +22,7 @@ from api.apis.audits.shared import (
     TAG,
     IdFilter,
     ItemRefOutput,
+    OneOfFilter,
     engagement_for,
     id_field,
     person_name,
@@ -369,13 +370,9 @@ class WorkspaceItemOutput(serializers.Serializer):
 class WorkspaceFilter(django_filters.FilterSet):
     """The workspace page's filters; here a value that is not one of the choices is a 400."""
 
-    status = django_filters.ChoiceFilter(
-        choices=ImplementationStatus.choices, help_text="Implementation status."
-    )
-    verdict = django_filters.ChoiceFilter(
-        choices=Verdict.choices, help_text="The reviewer's current verdict."
-    )
-    finding = django_filters.ChoiceFilter(
+    status = OneOfFilter(choices=ImplementationStatus.choices, help_text="Implementation status.")
+    verdict = OneOfFilter(choices=Verdict.choices, help_text="The reviewer's current verdict.")
+    finding = OneOfFilter(
         choices=[*FindingKind.choices, (NO_FINDING, "No finding yet")],
         help_text=f"This engagement's finding; `{NO_FINDING}` for items without one.",
     )

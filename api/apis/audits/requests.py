@@ -28,6 +28,7 @@ from api.apis.audits.shared import (
     TAG,
     IdFilter,
     ItemRefOutput,
+    OneOfFilter,
     PersonOutput,
     auditable_engagements,
     engagement_for,
@@ -115,7 +116,7 @@ def request_data(pk: int) -> dict[str, Any]:
 class EvidenceRequestFilter(django_filters.FilterSet):
     engagement = IdFilter(field_name="engagement_id", help_text="One engagement's requests.")
     item = IdFilter(field_name="item_id", help_text="One item's requests.")
-    status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
+    status = OneOfFilter(choices=RequestStatus.choices)
 
     class Meta:
         model = EvidenceRequest

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
@@ -57,16 +58,39 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
+class _Given:
+    """A parameter sent empty is refused, not read as no filter: the schema allows no empty value."""
+
+    def to_python(self, value: Any) -> Any:
+        if value == "":
+            raise forms.ValidationError("Give a value, or leave the parameter out.", code="empty")
+        return super().to_python(value)
+
+
+class _Id(_Given, forms.IntegerField):
+    pass
+
+
+class _OneOf(_Given, django_filters.fields.ChoiceField):
+    pass
+
+
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.NumberFilter):
     """An id in a query: a whole number the database can compare (400 otherwise)."""
 
-    field_class = forms.IntegerField
+    field_class = _Id
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)
+
+
+class OneOfFilter(django_filters.ChoiceFilter):
+    """One of the choices; anything else, the empty value included, is a 400."""
+
+    field_class = _OneOf
 
 
 class TrueOrFalse(forms.Field):

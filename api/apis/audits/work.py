@@ -28,6 +28,7 @@ from api.apis.audits.shared import (
     TAG,
     IdFilter,
     ItemRefOutput,
+    OneOfFilter,
     PersonOutput,
     auditable_engagements,
     check_precondition,
@@ -253,7 +254,7 @@ def finding_for(request, pk: int) -> Finding:
 class FindingFilter(django_filters.FilterSet):
     engagement = IdFilter(field_name="engagement_id", help_text="One engagement's findings.")
     item = IdFilter(field_name="item_id", help_text="One item's findings.")
-    kind = django_filters.ChoiceFilter(choices=FindingKind.choices)
+    kind = OneOfFilter(choices=FindingKind.choices)
 
     class Meta:
         model = Finding
