@@ -10,6 +10,7 @@ from commitments.vocabulary import FindingKind, LedgerEvent
 from tests.api.audits_helpers import V1, client_for, finding_path, ids, item_path, ledger, pointers
 from tests.api.world_audits import PAPER
 from tests.audits.builders import engagement_for
+from tests.audits.follow_up_fixtures import FOLLOW_UP, audit_and_attest, follow_up
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -383,3 +384,22 @@ def test_an_auditor_cannot_write_the_companys_response(api_world):
 
     assert response.status_code == 403
     assert response.json()["detail"] == "Only the organisation's compliance officers can write its response."
+
+
+def test_a_followed_up_corrective_action_shows_with_its_finding(api_world):
+    w = api_world
+    auditor = UserFactory(platform_role="auditor")
+    engagement = engagement_for(
+        auditor, organisations=[w.organisation], periods=[w.periods["submitted"]], admin=w.users["admin"]
+    )
+    items = list(w.reports["submitted"].items.select_related("node", "report").order_by("node__position"))
+    audited = audit_and_attest(engagement, items, auditor)
+    before = w.client("officer").get(finding_path(audited.nonconformity)).json()
+    follow_up(audited.nonconformity, w.reports["draft"], w.users["officer"])
+
+    after = w.client("officer").get(finding_path(audited.nonconformity)).json()
+
+    assert before["follow_up"] is None and before["attested"] is True
+    assert after["follow_up"]["report"] == w.reports["draft"].pk
+    assert after["follow_up"]["text"] == FOLLOW_UP
+    assert after["follow_up"]["by"]["id"] == w.users["officer"].pk

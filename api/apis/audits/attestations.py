@@ -144,7 +144,7 @@ class AttestationFilter(django_filters.FilterSet):
     description=(
         "Every signed attestation, corrected ones included (`current`: false), newest first. No token needed."
     ),
-    responses={200: AttestationOutput(many=True), **problems(404, *PUBLIC)},
+    responses={200: AttestationOutput(many=True), **problems(*PUBLIC)},
 )
 class AttestationListApi(generics.ListAPIView):
     permission_classes = [AllowAny]

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import path, reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -200,6 +200,15 @@ class WorkpaperSignOffApi(APIView):
 # --- findings ------------------------------------------------------------------------------------
 
 
+class FollowUpOutput(serializers.Serializer):
+    """The organisation's follow-up of a nonconformity's corrective action, in its next report."""
+
+    report = serializers.IntegerField(source="followed_up_in_id", help_text="The report it is written in.")
+    text = serializers.CharField(source="follow_up")
+    by = PersonOutput(source="followed_up_by")
+    at = serializers.DateTimeField(source="followed_up_at")
+
+
 class FindingOutput(serializers.Serializer):
     id = serializers.IntegerField()
     engagement = serializers.IntegerField(source="engagement_id")
@@ -218,15 +227,28 @@ class FindingOutput(serializers.Serializer):
     attested = serializers.SerializerMethodField(
         help_text="Whether its engagement is attested: then it no longer changes, and it is public."
     )
+    follow_up = serializers.SerializerMethodField(
+        help_text="Once attested, the organisation's follow-up of a nonconformity's corrective action in its "
+        "next report (written on the web, in that report's editor); null until written."
+    )
 
     def get_attested(self, finding) -> bool:
         return finding.attested
+
+    @extend_schema_field(FollowUpOutput(allow_null=True))
+    def get_follow_up(self, finding) -> dict[str, Any] | None:
+        return FollowUpOutput(finding).data if finding.followed_up_in_id is not None else None
 
 
 def findings() -> QuerySet[Finding]:
     """Findings with what their representation shows, in one query."""
     return Finding.objects.select_related(
-        "engagement", "item__node", "item__report__organisation", "item__report__period", "recorded_by"
+        "engagement",
+        "item__node",
+        "item__report__organisation",
+        "item__report__period",
+        "recorded_by",
+        "followed_up_by",
     ).annotate(attested=Exists(Attestation.objects.filter(engagement=OuterRef("engagement_id"))))
 
 
