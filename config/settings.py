@@ -432,7 +432,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Fields of the same name with other choices elsewhere ("kind" of a document, "status" of a report).
+        "FindingKindEnum": "commitments.vocabulary.FindingKind",
+        "OpinionEnum": "commitments.vocabulary.Opinion",
+        "RequestStatusEnum": "commitments.vocabulary.RequestStatus",
+    },
 }
 
 AUTHENTICATION_BACKENDS = [
