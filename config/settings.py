@@ -433,6 +433,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        # Fields of the same name with other choices elsewhere ("kind" of a document, "status" of a report).
+        "FindingKindEnum": "commitments.vocabulary.FindingKind",
+        "OpinionEnum": "commitments.vocabulary.Opinion",
+        "RequestStatusEnum": "commitments.vocabulary.RequestStatus",
         "ReportStatusEnum": "commitments.vocabulary.ReportStatus",
         "ImplementationStatusEnum": "commitments.vocabulary.ImplementationStatus",
     },

@@ -21,6 +21,7 @@ from commitments.services.reports import report_create
 from demo.walk import People, report_walk
 from reports.models import ArtifactKind, ReportArtifact
 from reports.pdf.services import artifact_render, artifact_request
+from tests.api.world_audits import build_audits
 from tests.audits.builders import engagement_for
 from tests.builders import period_for, small_framework
 from tests.factories import MembershipFactory, UserFactory
@@ -122,6 +123,16 @@ def build_world() -> World:
     engagement_for(
         users["auditor_outside"], organisations=[bluefin], periods=list(periods.values()), admin=admin
     )
+    # --- audits (tests/api/matrix/audits.py): work, a request answered with a file, an attestation.
+    audits = build_audits(
+        engagement=engagement,
+        item=reports["published"].items.select_related("node", "report").order_by("node__position").first(),
+        draft_report=reports["draft"],
+        auditor=users["auditor_inside"],
+        officer=officer,
+        admin=admin,
+    )
+    # --- end of audits
     tokens = {
         role: api_token_create(user=user, name=f"{role} script", scope=TokenScope.WRITE).secret
         for role, user in users.items()
@@ -140,6 +151,7 @@ def build_world() -> World:
         "bluefin_report": bluefin_report,
         "documents_public_pdf": ReportArtifact.objects.get(pk=public_pdf.pk),
         "documents_audit_pdf": audit_pdf,
+        **audits,
     }
     # --- reports area (tests/api/matrix/reports.py): a period with no report of Northwind's yet.
     extra["reports_free_period"] = period_for(framework, label="2028", year=2028)

@@ -1,3 +1,0 @@
-"""(Issue 15) the audits endpoints: not written yet."""
-
-urlpatterns: list = []
