@@ -91,7 +91,10 @@ def test_with_two_auditors_an_attestation_waits_for_every_workpaper_to_be_signed
     )
     items = list(w.reports["published"].items.order_by("node__position"))
     record_findings(engagement, first, items)
-    client_for(first).put(item_path(engagement, items[0], "workpaper"), PAPER, format="json")
+    for item in items:  # four eyes: every item's workpaper, prepared by one, signed off by the other
+        client_for(first).put(item_path(engagement, item, "workpaper"), PAPER, format="json")
+    for item in items[1:]:
+        client_for(second).post(item_path(engagement, item, "workpaper") + "sign-off/")
 
     refused = sign(engagement, first)
     client_for(second).post(item_path(engagement, items[0], "workpaper") + "sign-off/")

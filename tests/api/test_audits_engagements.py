@@ -116,7 +116,7 @@ def test_an_admin_sees_the_engagement_but_may_not_audit_it(api_world):
 
 @pytest.fixture
 def undeclared(api_world):
-    auditor = UserFactory(platform_role="auditor", first_name="Nia", last_name="Undeclared")
+    auditor = UserFactory(platform_role="auditor", full_name="Nia Undeclared")
     engagement = engagement_for(
         auditor,
         api_world.users["auditor_outside"],
