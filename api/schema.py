@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.idempotency import KEY_MAX as IDEMPOTENCY_KEY_MAX
 from api.problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
 from api.problems import PROBLEM_TYPES
 from api.serializers import ProblemSerializer
@@ -40,7 +41,8 @@ IF_MATCH = OpenApiParameter(
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    # As api/idempotency.py reads it: 1 to KEY_MAX printable ASCII characters (a 400 otherwise).
+    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX, "pattern": "^[ -~]+$"},
     OpenApiParameter.HEADER,
     required=False,
     description=(

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from audits.models import Engagement, EngagementAuditor, Finding
 from commitments import access
-from commitments.access import Action
+from commitments.access import RULES, Action, Kind
 from commitments.models import ItemResponse, Organisation, ProgressReport, ReportingPeriod
 from commitments.selectors_review import report_items_for_review
 
@@ -52,6 +53,25 @@ def upcoming_starts(*, user: User, moment: datetime | None = None) -> list[datet
         .order_by("engagement__starts_at")
         .values_list("engagement__starts_at", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class EngagementList:
+    may_manage: bool
+    engagements: list[Engagement]
+    upcoming: list[datetime]
+
+
+def engagement_list_for(*, user: User) -> EngagementList:
+    """What the engagements list shows the user (the page and the API): refused (PermissionDenied)
+    to whoever has nothing there and could have nothing — not a program admin, and no seat on an
+    engagement open now or to come."""
+    may_manage = access.can(user, Action.MANAGE_ENGAGEMENTS)
+    engagements = engagements_for(user=user)
+    upcoming = [] if may_manage else upcoming_starts(user=user)
+    if not (may_manage or engagements or upcoming):
+        raise PermissionDenied(RULES[Kind.ENGAGEMENT][Action.READ].refusal)
+    return EngagementList(may_manage=may_manage, engagements=engagements, upcoming=upcoming)
 
 
 def has_engagements(*, user: User) -> bool:

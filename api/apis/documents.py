@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.downloads import FileDownloadApi
 from api.idempotency import idempotent
 from api.pagination import Cursor
 from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
@@ -151,7 +152,7 @@ class DocumentRetryApi(APIView):
         return _accepted(request, artifact_retry(artifact=artifact, acting_user=request.user))
 
 
-class DocumentDownloadApi(APIView):
+class DocumentDownloadApi(FileDownloadApi):
     @extend_schema(
         tags=["documents"],
         responses={

@@ -17,18 +17,16 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 from django.urls import path, reverse
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.apis.loaders import item_by_id
 from api.concurrency import check_if_match, etag_of
-from api.filters import StrictFilterBackend, query_params
+from api.downloads import FileDownloadApi
+from api.filters import StrictFilterBackend, StrictFilterSet, TrueOrFalseFilter, query_params
 from api.idempotency import idempotent
 from api.parsers import LimitedJSONParser, UploadParser
 from api.schema import IDEMPOTENCY_KEY, IF_MATCH, READ, WRITE, problems
@@ -184,26 +182,16 @@ class EvidenceReviseLinkInput(StrictSerializer):
     visibility = serializers.ChoiceField(choices=Evidence.Visibility.choices, required=False)
 
 
-class EvidenceFilter(filters.FilterSet):
-    # A choice, not a BooleanFilter: that one takes "perhaps" for "not given" and filters nothing.
-    current = filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
+class EvidenceFilter(StrictFilterSet):
+    current = TrueOrFalseFilter(
         method="filter_current",
+        help_text="true: only what the item states now; false: only superseded revisions; absent: both.",
     )
 
     class Meta:
         model = Evidence
         fields = ["kind", "visibility"]
 
-    @extend_schema_field(
-        {
-            "type": "string",
-            "enum": ["true", "false"],
-            "description": "true: only what the item states now; false: only superseded revisions; "
-            "absent: both.",
-        }
-    )
     def filter_current(self, queryset, name, value):
         current = queryset.current()
         return current if value else queryset.exclude(pk__in=current.values("pk"))
@@ -388,16 +376,6 @@ class EvidenceReviseApi(APIView):
         return _answer(_evidence_rows().get(pk=revision.pk), created=True)
 
 
-class _AnyAccept(BaseContentNegotiation):
-    """The file is what it is, whatever the client accepts; a problem is always JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 FILE_RESPONSE = OpenApiResponse(
     OpenApiTypes.BINARY,
     description=(
@@ -408,10 +386,7 @@ FILE_RESPONSE = OpenApiResponse(
 )
 
 
-class EvidenceDownloadApi(APIView):
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = _AnyAccept
-
+class EvidenceDownloadApi(FileDownloadApi):
     @extend_schema(
         tags=TAGS,
         operation_id="evidence_download",

@@ -27,9 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.apis.loaders import item_by_id
-from api.apis.reports import ID_MAX, any_of
 from api.concurrency import check_if_match, etag_of, if_match_holds
-from api.filters import StrictFilterBackend
+from api.filters import ID_MAX, OneOfFilter, StrictFilterBackend, StrictFilterSet
 from api.problems import PreconditionFailed
 from api.schema import IF_MATCH, READ, WRITE, problems
 from api.serializers import StrictSerializer, TextField
@@ -270,8 +269,8 @@ def _pointed(problems: Mapping[str, list[str]]) -> dict[str, Any]:
 # --- the operations -------------------------------------------------------------------------------
 
 
-class ItemFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=any_of(ImplementationStatus.choices))
+class ItemFilter(StrictFilterSet):
+    status = OneOfFilter(choices=ImplementationStatus.choices)
     node_id = django_filters.CharFilter(field_name="node__node_id")
 
     class Meta:

@@ -13,13 +13,12 @@ unnoticed. Entries newer than the checkpoint have no proof until the next one is
 from __future__ import annotations
 
 from django.urls import path
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from api.apis.public import SignedCheckpointOutput, checkpoint_representation
-from api.filters import StrictFilterBackend
+from api.filters import OneOfFilter, StrictFilterBackend, StrictFilterSet
 from api.schema import READ, problems
 from commitments import access
 from commitments.access import Action
@@ -68,8 +67,8 @@ class LedgerPageOutput(serializers.Serializer):
     )
 
 
-class LedgerEntryFilter(filters.FilterSet):
-    event = filters.ChoiceFilter(choices=LedgerEvent.choices, help_text="Only entries of this event.")
+class LedgerEntryFilter(StrictFilterSet):
+    event = OneOfFilter(choices=LedgerEvent.choices, help_text="Only entries of this event.")
 
     class Meta:
         model = LedgerEntry

@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import StrictFilterBackend, query_params
+from api.filters import StrictFilterBackend, StrictFilterSet, query_params
 from api.schema import PUBLIC, problems
 from audits.selectors import public_audits
 from commitments.models import ReportingPeriod
@@ -323,7 +323,7 @@ def published_report_representation(page: ReportPage) -> dict[str, Any]:
     }
 
 
-class PublishedReportFilter(filters.FilterSet):
+class PublishedReportFilter(StrictFilterSet):
     organisation = filters.CharFilter(
         field_name="report__organisation__slug", help_text="The organisation's slug, e.g. `northwind-models`."
     )
@@ -597,7 +597,7 @@ def open_data_representation(entry: IndexedPeriod) -> dict[str, Any]:
     }
 
 
-class OpenDataFilter(filters.FilterSet):
+class OpenDataFilter(StrictFilterSet):
     framework = filters.CharFilter(field_name="framework__key", help_text="A framework key.")
     period = filters.CharFilter(field_name="label", help_text="A period label, e.g. `2025`.")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.core.validators import validate_slug
 from django.db.models import QuerySet
 from django.urls import path, reverse
@@ -23,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import StrictFilterBackend
+from api.filters import ID_MAX, IdFilter, OneOfFilter, StrictFilterBackend, StrictFilterSet
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, PUBLIC, READ, WRITE, problems
 from api.serializers import StrictSerializer, TextField
@@ -35,29 +34,11 @@ from commitments.selectors import reports_for_editor
 from commitments.services.reports import EDITABLE_STATES, report_create, report_submit
 from commitments.vocabulary import ReportStatus
 
-# Ids in bodies and queries: larger ones are no row's, and SQLite cannot even compare them.
-ID_MAX = 2**63 - 1
-
 FRAMEWORK_REF = {
     "type": "object",
     "properties": {"id": {"type": "integer"}, "key": {"type": "string"}, "version": {"type": "string"}},
     "required": ["id", "key", "version"],
 }
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
-class IdFilter(django_filters.NumberFilter):
-    """An id: a whole number a row's id can be (a larger one is a 400, not a database error)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=ID_MAX, **kwargs)
-
-
-def any_of(choices) -> list[tuple[str, str]]:
-    """A choice filter's choices; empty means no filter (as django-filter reads it, and the schema says)."""
-    return [("", "any"), *choices]
 
 
 def _framework_ref(framework) -> dict[str, Any]:
@@ -79,7 +60,7 @@ class PeriodOutput(serializers.ModelSerializer):
         return _framework_ref(period.framework)
 
 
-class PeriodFilter(django_filters.FilterSet):
+class PeriodFilter(StrictFilterSet):
     framework = IdFilter(field_name="framework_id", help_text="A framework version's id.")
     framework_key = django_filters.CharFilter(field_name="framework__key", help_text="e.g. `sbd`.")
 
@@ -211,12 +192,12 @@ def report_representation(request: Request, report_id: int) -> dict[str, Any]:
     return ReportDetailOutput(report, context={"request": request}).data
 
 
-class ReportFilter(django_filters.FilterSet):
+class ReportFilter(StrictFilterSet):
     organisation = django_filters.CharFilter(
         field_name="organisation__slug", help_text="An organisation's slug."
     )
     period = IdFilter(field_name="period_id", help_text="A reporting period's id.")
-    status = django_filters.ChoiceFilter(choices=any_of(ReportStatus.choices))
+    status = OneOfFilter(choices=ReportStatus.choices)
 
     class Meta:
         model = ProgressReport

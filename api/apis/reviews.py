@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.urls import path
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.apis.loaders import item_by_id
-from api.filters import StrictFilterBackend
+from api.filters import StrictFilterBackend, StrictFilterSet, WholeNumberFilter
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
 from api.serializers import StrictSerializer, TextField
@@ -231,14 +229,8 @@ class VerdictInput(StrictSerializer):
     justification = _text(help_text="What you checked, and what it showed. " + TEXT_HELP)
 
 
-class IntegerFilter(filters.NumberFilter):
-    """A whole number, as the schema says (NumberFilter takes 0.5, and finds nothing with it)."""
-
-    field_class = forms.IntegerField
-
-
-class VerdictFilter(filters.FilterSet):
-    report_revision = IntegerFilter(help_text="One submission's verdicts (the report's revision).")
+class VerdictFilter(StrictFilterSet):
+    report_revision = WholeNumberFilter(help_text="One submission's verdicts (the report's revision).")
 
     class Meta:
         model = ItemVerdict

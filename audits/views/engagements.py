@@ -15,7 +15,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,13 +27,12 @@ from audits.previews import NOT_PREVIEWABLE, PREVIEW_LIMIT, Preview, preview_tex
 from audits.selectors_engagements import (
     NO_FINDING,
     Filters,
-    engagements_for,
+    engagement_list_for,
     engagements_with_scope,
     findings_by_item,
     in_scope,
     item_neighbours,
     seat_of,
-    upcoming_starts,
     workspace,
 )
 from audits.selectors_work import attestation_missing
@@ -42,7 +40,7 @@ from audits.services.engagements import engagement_create, independence_declare
 from audits.views.requests import requests_context
 from audits.views.work import work_context
 from commitments import access
-from commitments.access import NOT_FOUND, RULES, Action, Kind
+from commitments.access import NOT_FOUND, Action
 from commitments.errors import InvalidTransition, NotAllowed, ValidationFailed
 from commitments.models import Evidence, ImplementationStatus, ItemResponse
 from commitments.selectors_review import report_items_for_review, reports_for_review
@@ -58,18 +56,14 @@ logger = logging.getLogger(__name__)
 @require_GET
 @login_required
 def engagement_list_view(request: HttpRequest) -> HttpResponse:
-    may_manage = access.can(request.user, Action.MANAGE_ENGAGEMENTS)
-    engagements = engagements_for(user=request.user)
-    upcoming = [] if may_manage else upcoming_starts(user=request.user)
-    if not (may_manage or engagements or upcoming):
-        raise PermissionDenied(RULES[Kind.ENGAGEMENT][Action.READ].refusal)
+    listed = engagement_list_for(user=request.user)
     return render(
         request,
         "audits/list.html",
         {
-            "may_manage": may_manage,
-            "rows": [(e, access.can(request.user, Action.AUDIT, e)) for e in engagements],
-            "upcoming": upcoming,
+            "may_manage": listed.may_manage,
+            "rows": [(e, access.can(request.user, Action.AUDIT, e)) for e in listed.engagements],
+            "upcoming": listed.upcoming,
             "now": timezone.now(),
         },
     )

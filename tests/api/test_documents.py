@@ -52,6 +52,22 @@ def test_a_pending_pdf_is_not_downloadable(api_world):
     assert response["Content-Type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize("accept", ["application/pdf", "application/octet-stream", "*/*", "application/json"])
+def test_the_pdf_is_sent_whatever_the_client_accepts_and_a_problem_stays_json(api_world, accept):
+    ready = api_world.extra["documents_public_pdf"]
+    pending = api_world.extra["documents_audit_pdf"]
+    reviewer = api_world.client("reviewer")
+
+    pdf = reviewer.get(f"/api/v1/documents/{ready.pk}/download/", HTTP_ACCEPT=accept)
+    refused = reviewer.get(f"/api/v1/documents/{pending.pk}/download/", HTTP_ACCEPT=accept)
+
+    assert pdf.status_code == 200, pdf.content[:200]
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
+    assert refused.status_code == 404
+    assert refused["Content-Type"] == "application/problem+json"
+
+
 def test_only_a_failed_pdf_is_retried(api_world):
     audit = api_world.extra["documents_audit_pdf"]
     ReportArtifact.objects.filter(pk=audit.pk).update(

@@ -2,6 +2,7 @@
 another request is refused; failures are not kept; two racing retries act once (PostgreSQL)."""
 
 import datetime
+import re
 import threading
 
 import pytest
@@ -9,10 +10,13 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from api.idempotency import purge_expired
 from api.models import ApiToken, IdempotentResponse, TokenScope
+from api.schema import IDEMPOTENCY_KEY
 from api.services import api_token_create
 from tests.factories import UserFactory
 
@@ -102,6 +106,23 @@ def test_a_malformed_key_is_a_400_and_nothing_is_done(key):
     assert response.status_code == 400
     assert response.json()["errors"][0]["parameter"] == "Idempotency-Key"
     assert made("upload") == 0
+
+
+@pytest.mark.django_db
+def test_the_schema_states_exactly_which_keys_are_accepted():
+    """What the schema says of Idempotency-Key (api/schema.py) is what the server enforces, for any key."""
+    rule = IDEMPOTENCY_KEY.type
+    pattern = re.compile(rule["pattern"])
+    api = caller()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.text(st.characters(max_codepoint=0x17F, exclude_categories=("Cs",)), max_size=300))
+    def check(key):
+        response = api.post(PROBE, {"name": "probe"}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        stated = rule["minLength"] <= len(key) <= rule["maxLength"] and pattern.fullmatch(key) is not None
+        assert (response.status_code == 201) == stated, (key, response.status_code)
+
+    check()
 
 
 @pytest.mark.django_db

@@ -128,6 +128,7 @@ def build_world() -> World:
         engagement=engagement,
         item=reports["published"].items.select_related("node", "report").order_by("node__position").first(),
         draft_report=reports["draft"],
+        verified_report=reports["verified"],
         auditor=users["auditor_inside"],
         officer=officer,
         admin=admin,

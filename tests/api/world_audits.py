@@ -1,7 +1,9 @@
 """The audit part of the access matrix's world (tests/api/world.py), made through the services: on
 the open engagement of Northwind for `auditor_inside`, a workpaper, an observation and an evidence
 request answered with a reply and a file, all on the published report's first item; and a second
-engagement of Northwind's 2027 (draft) report, complete and attested, whose attestation is public.
+engagement of Northwind's 2027 (draft) report, complete and attested, whose attestation is public;
+and an attested engagement of the 2023 (verified) report with a nonconformity, whose corrective
+action the next report, 2024's (sent back with changes requested, so editable), follows up.
 
 An attested engagement of the draft period touches nothing the public reads of published reports.
 """
@@ -29,7 +31,9 @@ PAPER = {
 REPLY_FILE = b"Escalations handled in March: 4\n"
 
 
-def build_audits(*, engagement, item, draft_report, auditor, officer, admin) -> dict[str, Any]:
+def build_audits(
+    *, engagement, item, draft_report, verified_report, auditor, officer, admin
+) -> dict[str, Any]:
     workpaper = workpaper_save(engagement=engagement, item=item, acting_user=auditor, **PAPER)
     finding = finding_record(
         engagement=engagement,
@@ -73,7 +77,9 @@ def build_audits(*, engagement, item, draft_report, auditor, officer, admin) -> 
         statement="Nothing came to our attention that the report is not fairly stated.",
         attested_on=timezone.localdate(),
     )
+    follow_up = _attested_with_a_nonconformity(verified_report, auditor=auditor, admin=admin)
     return {
+        "audits_follow_up_finding": follow_up,
         "audits_item": item,
         "audits_workpaper": workpaper,
         "audits_finding": finding,
@@ -82,3 +88,41 @@ def build_audits(*, engagement, item, draft_report, auditor, officer, admin) -> 
         "audits_attested_engagement": attested,
         "audits_attestation": attestation,
     }
+
+
+def _attested_with_a_nonconformity(report, *, auditor, admin):
+    """An attested engagement of `report`: its first item a nonconformity with a corrective action,
+    the others conform. The nonconformity is returned."""
+    engagement = engagement_for(
+        auditor,
+        organisations=[report.organisation],
+        periods=[report.period],
+        admin=admin,
+        title=f"Limited assurance on the {report.period.label} report",
+    )
+    items = list(report.items.select_related("node", "report").order_by("node__position"))
+    nonconformity = finding_record(
+        engagement=engagement,
+        item=items[0],
+        acting_user=auditor,
+        kind=FindingKind.NONCONFORMITY,
+        description="Weekend escalations waited up to 60 hours.",
+        recommended_action="Staff the escalation queue at weekends.",
+        corrective_action="Weekend staffing of the escalation queue from the next period.",
+    )
+    for item in items[1:]:
+        finding_record(
+            engagement=engagement,
+            item=item,
+            acting_user=auditor,
+            kind=FindingKind.CONFORMS,
+            description="The claim matches the evidence.",
+        )
+    attestation_sign(
+        engagement=engagement,
+        acting_user=auditor,
+        opinion=Opinion.QUALIFIED,
+        statement="Except for weekend escalations, nothing came to our attention.",
+        attested_on=timezone.localdate(),
+    )
+    return nonconformity

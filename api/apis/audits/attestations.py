@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.apis.audits.engagements import OrganisationRefOutput, PeriodRefOutput
-from api.apis.audits.shared import TAG, IdFilter, TrueOrFalseFilter, engagement_for, validated
+from api.apis.audits.shared import TAG, engagement_for, validated
+from api.filters import IdFilter, StrictFilterSet, TrueOrFalseFilter
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, PUBLIC, WRITE, problems
 from api.serializers import StrictSerializer
@@ -119,7 +120,7 @@ def one_attestation(pk: int) -> dict[str, Any]:
     )
 
 
-class AttestationFilter(django_filters.FilterSet):
+class AttestationFilter(StrictFilterSet):
     engagement = IdFilter(field_name="engagement_id")
     organisation = django_filters.CharFilter(
         field_name="engagement__organisations__slug",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
@@ -20,16 +19,14 @@ from rest_framework.views import APIView
 
 from api.apis.audits.shared import (
     TAG,
-    IdFilter,
     ItemRefOutput,
-    OneOfFilter,
     engagement_for,
     id_field,
     person_name,
     validated,
 )
+from api.filters import IdFilter, OneOfFilter, StrictFilterSet, check_filters
 from api.idempotency import idempotent
-from api.problems import InvalidParameters
 from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
 from api.serializers import StrictSerializer
 from audits.forms import EngagementForm
@@ -38,14 +35,13 @@ from audits.selectors import current_attestations
 from audits.selectors_engagements import (
     NO_FINDING,
     Filters,
-    engagements_for,
+    engagement_list_for,
     engagements_with_scope,
-    upcoming_starts,
     workspace,
 )
 from audits.services.engagements import engagement_create, independence_declare
 from commitments import access
-from commitments.access import RULES, Action, Kind
+from commitments.access import Action
 from commitments.models import ImplementationStatus, ItemResponse
 from commitments.vocabulary import FindingKind, Verdict
 
@@ -140,7 +136,7 @@ def engagement_url(engagement: Engagement) -> str:
 # --- the list and a new engagement --------------------------------------------------------------
 
 
-class EngagementFilter(django_filters.FilterSet):
+class EngagementFilter(StrictFilterSet):
     organisation = django_filters.CharFilter(
         field_name="organisations__slug",
         distinct=True,
@@ -230,11 +226,7 @@ class EngagementListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Engagement.objects.none()
-        user = self.request.user
-        visible = engagements_for(user=user)
-        # As the list page: refused to whoever has nothing here and could have nothing.
-        if not (visible or access.can(user, Action.MANAGE_ENGAGEMENTS) or upcoming_starts(user=user)):
-            raise PermissionDenied(RULES[Kind.ENGAGEMENT][Action.READ].refusal)
+        visible = engagement_list_for(user=self.request.user).engagements  # refused as the list page is
         return engagements_with_scope().filter(pk__in=[engagement.pk for engagement in visible])
 
     @extend_schema(
@@ -367,7 +359,7 @@ class WorkspaceItemOutput(serializers.Serializer):
         return row.verdict.verdict if row.verdict else None
 
 
-class WorkspaceFilter(django_filters.FilterSet):
+class WorkspaceFilter(StrictFilterSet):
     """The workspace page's filters; here a value that is not one of the choices is a 400."""
 
     status = OneOfFilter(choices=ImplementationStatus.choices, help_text="Implementation status.")
@@ -410,8 +402,7 @@ class EngagementItemListApi(generics.ListAPIView):
         # The filters are checked by the FilterSet, then kept by the workspace's own rule (Filters),
         # so that the list is the workspace page's, item for item.
         filterset = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
-        if not filterset.is_valid():
-            raise InvalidParameters(filterset.errors)  # as the API's filter backend does
+        check_filters(self.request, filterset)
         filters = Filters(**{name: filterset.form.cleaned_data.get(name) or "" for name in filterset.filters})
         scope = workspace(engagement=self.engagement, user=self.request.user, filters=filters).scope
         self.rows = {row.item.pk: row for entry in scope for row in entry.rows}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import Q
 from django.http import Http404
 from django.urls import path, reverse
@@ -20,21 +19,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.apis.audits.shared import (
     TAG,
-    IdFilter,
     ItemRefOutput,
-    OneOfFilter,
     PersonOutput,
     auditable_engagements,
     engagement_for,
     item_in_scope,
     validated,
 )
+from api.downloads import FileDownloadApi
+from api.filters import IdFilter, OneOfFilter, StrictFilterSet
 from api.idempotency import idempotent
 from api.parsers import LimitedJSONParser
 from api.schema import IDEMPOTENCY_KEY, READ, WRITE, problems
@@ -113,7 +111,7 @@ def request_data(pk: int) -> dict[str, Any]:
 # --- the list ------------------------------------------------------------------------------------
 
 
-class EvidenceRequestFilter(django_filters.FilterSet):
+class EvidenceRequestFilter(StrictFilterSet):
     engagement = IdFilter(field_name="engagement_id", help_text="One engagement's requests.")
     item = IdFilter(field_name="item_id", help_text="One item's requests.")
     status = OneOfFilter(choices=RequestStatus.choices)
@@ -269,14 +267,6 @@ class EvidenceRequestCloseApi(APIView):
         return Response(request_data(evidence_request.pk))
 
 
-class DownloadRenderer(JSONRenderer):
-    """Lets a download be asked for with any Accept header (`application/octet-stream`, the file's
-    type): the file itself is never rendered, and a problem is JSON whatever was asked."""
-
-    media_type = "*/*"
-    format = "download"
-
-
 @extend_schema(
     tags=[TAG],
     summary="Download the file given in answer",
@@ -289,9 +279,7 @@ class DownloadRenderer(JSONRenderer):
         **problems(*READ),
     },
 )
-class EvidenceRequestReplyFileApi(APIView):
-    renderer_classes = [JSONRenderer, DownloadRenderer]
-
+class EvidenceRequestReplyFileApi(FileDownloadApi):
     def get(self, request, pk: int, reply_id: int):
         evidence_request, _role = request_for(request.user, pk)
         reply = next((r for r in evidence_request.replies.all() if r.pk == reply_id and r.storage_name), None)

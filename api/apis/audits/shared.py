@@ -1,18 +1,15 @@
-"""What the audit endpoints share: how people and items are shown, the id filters, and the loaders
+"""What the audit endpoints share: how people and items are shown, and the loaders
 that reach an engagement's objects through the access gate as the audit pages do."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-import django_filters.fields
-from django import forms
 from django.http import Http404
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.concurrency import check_if_match
+from api.filters import ID_MAX
 from api.problems import PreconditionFailed
 from audits.models import Engagement
 from audits.selectors_work import items_in_scope
@@ -21,8 +18,6 @@ from commitments.access import Action
 from commitments.models import ItemResponse
 
 TAG = "audits"
-# Ids are BigAutoField: a larger number is no row, and past this the databases refuse to compare.
-ID_MAX = 2**63 - 1
 
 
 def person_name(user: Any) -> str:
@@ -56,59 +51,6 @@ class ItemRefOutput(serializers.Serializer):
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
-
-
-class _Given:
-    """A parameter sent empty is refused, not read as no filter: the schema allows no empty value."""
-
-    def to_python(self, value: Any) -> Any:
-        if value == "":
-            raise forms.ValidationError("Give a value, or leave the parameter out.", code="empty")
-        return super().to_python(value)
-
-
-class _Id(_Given, forms.IntegerField):
-    pass
-
-
-class _OneOf(_Given, django_filters.fields.ChoiceField):
-    pass
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
-class IdFilter(django_filters.NumberFilter):
-    """An id in a query: a whole number the database can compare (400 otherwise)."""
-
-    field_class = _Id
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(*args, **kwargs)
-
-
-class OneOfFilter(django_filters.ChoiceFilter):
-    """One of the choices; anything else, the empty value included, is a 400."""
-
-    field_class = _OneOf
-
-
-class TrueOrFalse(forms.Field):
-    """`true` or `false` and nothing else (django-filter's boolean reads any other word as no filter)."""
-
-    widget = forms.TextInput  # the raw value: NullBooleanSelect would read "null" or "yes" as None
-
-    def to_python(self, value: Any) -> bool | None:
-        if value is None:
-            return None
-        if value in ("true", "false"):
-            return value == "true"
-        raise forms.ValidationError("Give true or false.", code="invalid")
-
-
-@extend_schema_field({"type": "boolean"})
-class TrueOrFalseFilter(django_filters.BooleanFilter):
-    field_class = TrueOrFalse
 
 
 # --- loading through the gate, as audits/views do ----------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -26,9 +25,7 @@ from rest_framework.views import APIView
 
 from api.apis.audits.shared import (
     TAG,
-    IdFilter,
     ItemRefOutput,
-    OneOfFilter,
     PersonOutput,
     auditable_engagements,
     check_precondition,
@@ -37,6 +34,7 @@ from api.apis.audits.shared import (
     validated,
 )
 from api.concurrency import etag_of
+from api.filters import IdFilter, OneOfFilter, StrictFilterSet
 from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY, IF_MATCH, READ, WRITE, problems
 from api.serializers import StrictSerializer
@@ -229,7 +227,8 @@ class FindingOutput(serializers.Serializer):
     )
     follow_up = serializers.SerializerMethodField(
         help_text="Once attested, the organisation's follow-up of a nonconformity's corrective action in its "
-        "next report (written on the web, in that report's editor); null until written."
+        "next report (written in that report's editor, or PUT /api/v1/reports/{id}/follow-ups/{finding}/); "
+        "null until written."
     )
 
     def get_attested(self, finding) -> bool:
@@ -273,7 +272,7 @@ def finding_for(request, pk: int) -> Finding:
     return finding
 
 
-class FindingFilter(django_filters.FilterSet):
+class FindingFilter(StrictFilterSet):
     engagement = IdFilter(field_name="engagement_id", help_text="One engagement's findings.")
     item = IdFilter(field_name="item_id", help_text="One item's findings.")
     kind = OneOfFilter(choices=FindingKind.choices)

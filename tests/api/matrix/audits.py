@@ -16,6 +16,7 @@ import datetime
 from django.utils import timezone
 
 from tests.api.matrix import ALL, SIGNED_IN, Row, expect
+from tests.api.matrix.reports import READERS
 
 INSIDE = {"auditor_inside"}
 ADMIN = {"admin"}
@@ -199,5 +200,22 @@ ROWS = [
         expect(201, INSIDE, forbidden=ADMIN),
         params=_attestation,
         body=lambda w: _opinion(reason="The statement named the wrong period."),
+    ),
+    # following up a corrective action in the next report (2024's, sent back: editable)
+    Row(
+        "GET",
+        "/api/v1/reports/{id}/follow-ups/",
+        expect(200, READERS),
+        params=lambda w: {"id": w.report("changes_requested").pk},
+    ),
+    Row(
+        "PUT",
+        "/api/v1/reports/{id}/follow-ups/{finding_id}/",
+        expect(200, {"officer", "contributor"}, forbidden=READERS - {"officer", "contributor"}),
+        params=lambda w: {
+            "id": w.report("changes_requested").pk,
+            "finding_id": w.extra["audits_follow_up_finding"].pk,
+        },
+        body=lambda w: {"text": "Weekend staffing started on 1 November."},
     ),
 ]
