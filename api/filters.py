@@ -24,9 +24,8 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from api.problems import InvalidParameters
+from config.converters import ID_MAX
 
-# Ids are BigAutoField: a larger number is no row's, and past this the databases refuse to compare.
-ID_MAX = 2**63 - 1
 EMPTY = "Give a value, or leave the parameter out."
 
 

@@ -22,8 +22,8 @@ app_name = "api"
 
 v1 = [
     path("frameworks/", frameworks.FrameworkListApi.as_view(), name="framework-list"),
-    path("frameworks/<int:pk>/", frameworks.FrameworkDetailApi.as_view(), name="framework-detail"),
-    path("frameworks/<int:pk>/nodes/", frameworks.FrameworkNodeListApi.as_view(), name="framework-nodes"),
+    path("frameworks/<id:pk>/", frameworks.FrameworkDetailApi.as_view(), name="framework-detail"),
+    path("frameworks/<id:pk>/nodes/", frameworks.FrameworkNodeListApi.as_view(), name="framework-nodes"),
     # One list per area, kept in the area's module (api/apis/).
     *organisations.urlpatterns,
     *reports.urlpatterns,

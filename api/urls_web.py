@@ -7,5 +7,5 @@ from api import views
 app_name = "api_tokens"
 urlpatterns = [
     path("", views.tokens_view, name="list"),
-    path("<int:pk>/revoke/", views.token_revoke_view, name="revoke"),
+    path("<id:pk>/revoke/", views.token_revoke_view, name="revoke"),
 ]

@@ -19,6 +19,7 @@ from django.core.checks.security.base import (
 )
 from django.core.exceptions import ImproperlyConfigured
 
+from config.converters import ID_MAX
 from config.env import env_bool, env_choice, env_int, env_list, env_str
 from config.log_format import logging_config
 from config.proxy import proxy_networks
@@ -440,6 +441,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "commitments.vocabulary.ReportStatus",
         "ImplementationStatusEnum": "commitments.vocabulary.ImplementationStatus",
     },
+    # <id:…> (config/converters.py): the numbers a row's id can be; a larger one does not match.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": ID_MAX}},
 }
 
 AUTHENTICATION_BACKENDS = [

@@ -167,19 +167,19 @@ class DocumentDownloadApi(FileDownloadApi):
 
 
 urlpatterns = [
-    path("reports/<int:pk>/documents/", ReportDocumentListApi.as_view(), name="report-documents"),
+    path("reports/<id:pk>/documents/", ReportDocumentListApi.as_view(), name="report-documents"),
     path(
-        "reports/<int:pk>/documents/request/",
+        "reports/<id:pk>/documents/request/",
         ReportDocumentRequestApi.as_view(),
         name="report-document-request",
     ),
-    path("periods/<int:pk>/documents/", PeriodDocumentListApi.as_view(), name="period-documents"),
+    path("periods/<id:pk>/documents/", PeriodDocumentListApi.as_view(), name="period-documents"),
     path(
-        "periods/<int:pk>/documents/request/",
+        "periods/<id:pk>/documents/request/",
         PeriodDocumentRequestApi.as_view(),
         name="period-document-request",
     ),
-    path("documents/<int:pk>/", DocumentDetailApi.as_view(), name="document-detail"),
-    path("documents/<int:pk>/retry/", DocumentRetryApi.as_view(), name="document-retry"),
-    path("documents/<int:pk>/download/", DocumentDownloadApi.as_view(), name="document-download"),
+    path("documents/<id:pk>/", DocumentDetailApi.as_view(), name="document-detail"),
+    path("documents/<id:pk>/retry/", DocumentRetryApi.as_view(), name="document-retry"),
+    path("documents/<id:pk>/download/", DocumentDownloadApi.as_view(), name="document-download"),
 ]

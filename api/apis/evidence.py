@@ -418,8 +418,8 @@ class EvidenceDownloadApi(FileDownloadApi):
 
 
 urlpatterns = [
-    path("items/<int:pk>/evidence/", ItemEvidenceApi.as_view(), name="item-evidence"),
-    path("evidence/<int:pk>/", EvidenceDetailApi.as_view(), name="evidence-detail"),
-    path("evidence/<int:pk>/revise/", EvidenceReviseApi.as_view(), name="evidence-revise"),
-    path("evidence/<int:pk>/download/", EvidenceDownloadApi.as_view(), name="evidence-download"),
+    path("items/<id:pk>/evidence/", ItemEvidenceApi.as_view(), name="item-evidence"),
+    path("evidence/<id:pk>/", EvidenceDetailApi.as_view(), name="evidence-detail"),
+    path("evidence/<id:pk>/revise/", EvidenceReviseApi.as_view(), name="evidence-revise"),
+    path("evidence/<id:pk>/download/", EvidenceDownloadApi.as_view(), name="evidence-download"),
 ]

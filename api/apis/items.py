@@ -445,6 +445,6 @@ class ItemApi(ItemDetailApi, ItemUpdateApi):
 
 
 urlpatterns = [
-    path("reports/<int:pk>/items/", ReportItemsApi.as_view(), name="report-items"),
-    path("items/<int:pk>/", ItemApi.as_view(), name="item-detail"),
+    path("reports/<id:pk>/items/", ReportItemsApi.as_view(), name="report-items"),
+    path("items/<id:pk>/", ItemApi.as_view(), name="item-detail"),
 ]

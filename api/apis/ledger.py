@@ -169,5 +169,5 @@ class ReportLedgerListApi(generics.ListAPIView):
 
 
 urlpatterns: list = [
-    path("reports/<int:pk>/ledger/", ReportLedgerListApi.as_view(), name="report-ledger"),
+    path("reports/<id:pk>/ledger/", ReportLedgerListApi.as_view(), name="report-ledger"),
 ]

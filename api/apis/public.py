@@ -746,7 +746,7 @@ class LogCheckpointApi(APIView):
 
 urlpatterns: list = [
     path("published-reports/", PublishedReportListApi.as_view(), name="published-report-list"),
-    path("published-reports/<int:pk>/", PublishedReportDetailApi.as_view(), name="published-report-detail"),
+    path("published-reports/<id:pk>/", PublishedReportDetailApi.as_view(), name="published-report-detail"),
     path("open-data/", OpenDataListApi.as_view(), name="open-data-list"),
     path("log/checkpoint/", LogCheckpointApi.as_view(), name="log-checkpoint"),
 ]

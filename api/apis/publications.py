@@ -180,7 +180,7 @@ class ReportPublicationListApi(generics.ListAPIView):
 
 
 urlpatterns: list = [
-    path("reports/<int:pk>/publish/", ReportPublishApi.as_view(), name="report-publish"),
-    path("reports/<int:pk>/corrections/", ReportCorrectApi.as_view(), name="report-correct"),
-    path("reports/<int:pk>/publications/", ReportPublicationListApi.as_view(), name="report-publications"),
+    path("reports/<id:pk>/publish/", ReportPublishApi.as_view(), name="report-publish"),
+    path("reports/<id:pk>/corrections/", ReportCorrectApi.as_view(), name="report-correct"),
+    path("reports/<id:pk>/publications/", ReportPublicationListApi.as_view(), name="report-publications"),
 ]

@@ -364,8 +364,8 @@ class ReportSubmitApi(APIView):
 
 urlpatterns = [
     path("periods/", PeriodListApi.as_view(), name="period-list"),
-    path("periods/<int:pk>/", PeriodDetailApi.as_view(), name="period-detail"),
+    path("periods/<id:pk>/", PeriodDetailApi.as_view(), name="period-detail"),
     path("reports/", ReportsApi.as_view(), name="report-list"),
-    path("reports/<int:pk>/", ReportDetailApi.as_view(), name="report-detail"),
-    path("reports/<int:pk>/submit/", ReportSubmitApi.as_view(), name="report-submit"),
+    path("reports/<id:pk>/", ReportDetailApi.as_view(), name="report-detail"),
+    path("reports/<id:pk>/submit/", ReportSubmitApi.as_view(), name="report-submit"),
 ]

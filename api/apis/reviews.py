@@ -440,14 +440,14 @@ class ItemCommentsApi(CommentListApi, CommentAddApi):
 
 
 urlpatterns = [
-    path("reports/<int:pk>/start-review/", ReportReviewStartApi.as_view(), name="report-review-start"),
+    path("reports/<id:pk>/start-review/", ReportReviewStartApi.as_view(), name="report-review-start"),
     path(
-        "reports/<int:pk>/request-changes/", ReportChangesRequestApi.as_view(), name="report-changes-request"
+        "reports/<id:pk>/request-changes/", ReportChangesRequestApi.as_view(), name="report-changes-request"
     ),
-    path("reports/<int:pk>/verify/", ReportVerifyApi.as_view(), name="report-verify"),
-    path("items/<int:pk>/verdicts/", ItemVerdictsApi.as_view(), name="item-verdicts"),
+    path("reports/<id:pk>/verify/", ReportVerifyApi.as_view(), name="report-verify"),
+    path("items/<id:pk>/verdicts/", ItemVerdictsApi.as_view(), name="item-verdicts"),
     path(
-        "items/<int:pk>/company-responses/", ItemCompanyResponsesApi.as_view(), name="item-company-responses"
+        "items/<id:pk>/company-responses/", ItemCompanyResponsesApi.as_view(), name="item-company-responses"
     ),
-    path("items/<int:pk>/comments/", ItemCommentsApi.as_view(), name="item-comments"),
+    path("items/<id:pk>/comments/", ItemCommentsApi.as_view(), name="item-comments"),
 ]

@@ -8,12 +8,12 @@ from audits.views import engagements as views
 urlpatterns = [
     path("", views.engagement_list_view, name="engagements"),
     path("new/", views.engagement_create_view, name="engagement_new"),
-    path("<int:engagement_id>/", views.engagement_view, name="engagement"),
-    path("<int:engagement_id>/declare/", views.declare_view, name="declare"),
-    path("<int:engagement_id>/items/", views.workspace_view, name="workspace"),
-    path("<int:engagement_id>/items/<int:item_id>/", views.item_view, name="item"),
+    path("<id:engagement_id>/", views.engagement_view, name="engagement"),
+    path("<id:engagement_id>/declare/", views.declare_view, name="declare"),
+    path("<id:engagement_id>/items/", views.workspace_view, name="workspace"),
+    path("<id:engagement_id>/items/<id:item_id>/", views.item_view, name="item"),
     path(
-        "<int:engagement_id>/evidence/<int:evidence_id>/preview/",
+        "<id:engagement_id>/evidence/<id:evidence_id>/preview/",
         views.evidence_preview_view,
         name="evidence_preview",
     ),

@@ -5,5 +5,5 @@ from django.urls import path
 from audits.views import public
 
 urlpatterns = [
-    path("attestations/<int:attestation_id>/", public.attestation_view, name="public_attestation"),
+    path("attestations/<id:attestation_id>/", public.attestation_view, name="public_attestation"),
 ]

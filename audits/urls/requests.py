@@ -6,16 +6,16 @@ from django.urls import path
 from audits.views import requests as views
 
 urlpatterns = [
-    path("<int:engagement_id>/items/<int:item_id>/requests/", views.request_create, name="request_open"),
-    path("requests/<int:request_id>/", views.request_page, name="request"),
-    path("requests/<int:request_id>/close/", views.request_close_view, name="request_close"),
+    path("<id:engagement_id>/items/<id:item_id>/requests/", views.request_create, name="request_open"),
+    path("requests/<id:request_id>/", views.request_page, name="request"),
+    path("requests/<id:request_id>/close/", views.request_close_view, name="request_close"),
     path(
-        "requests/<int:request_id>/replies/<int:reply_id>/file/",
+        "requests/<id:request_id>/replies/<id:reply_id>/file/",
         views.reply_file,
         name="request_reply_file",
     ),
     path(
-        "requests/<int:request_id>/replies/<int:reply_id>/preview/",
+        "requests/<id:request_id>/replies/<id:reply_id>/preview/",
         views.reply_preview,
         name="request_reply_preview",
     ),

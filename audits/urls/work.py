@@ -6,17 +6,17 @@ from audits.views import work
 
 urlpatterns = [
     path(
-        "<int:engagement_id>/items/<int:item_id>/workpaper/",
+        "<id:engagement_id>/items/<id:item_id>/workpaper/",
         work.workpaper_save_view,
         name="workpaper_save",
     ),
     path(
-        "<int:engagement_id>/items/<int:item_id>/workpaper/sign-off/",
+        "<id:engagement_id>/items/<id:item_id>/workpaper/sign-off/",
         work.workpaper_sign_off_view,
         name="workpaper_sign_off",
     ),
-    path("<int:engagement_id>/items/<int:item_id>/finding/", work.finding_record_view, name="finding_record"),
-    path("<int:engagement_id>/attest/", work.attest_view, name="attest"),
-    path("<int:engagement_id>/attest/correct/", work.attest_correct_view, name="attest_correct"),
-    path("findings/<int:finding_id>/respond/", work.finding_respond_view, name="finding_respond"),
+    path("<id:engagement_id>/items/<id:item_id>/finding/", work.finding_record_view, name="finding_record"),
+    path("<id:engagement_id>/attest/", work.attest_view, name="attest"),
+    path("<id:engagement_id>/attest/correct/", work.attest_correct_view, name="attest_correct"),
+    path("findings/<id:finding_id>/respond/", work.finding_respond_view, name="finding_respond"),
 ]

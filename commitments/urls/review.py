@@ -3,8 +3,8 @@ from django.urls import path
 
 from commitments.views import review
 
-_report = "review/reports/<int:report_id>/"
-_item = _report + "items/<int:item_id>/"
+_report = "review/reports/<id:report_id>/"
+_item = _report + "items/<id:item_id>/"
 
 urlpatterns: list = [
     path("review/", review.review_queue_view, name="review_queue"),
@@ -15,5 +15,5 @@ urlpatterns: list = [
     path(_item + "verdict/", review.review_item_verdict_view, name="review_item_verdict"),
     path(_item + "comments/", review.review_item_comment_view, name="review_item_comment"),
     path(_item + "response/", review.review_item_response_view, name="review_item_response"),
-    path("reports/<int:report_id>/history/", review.report_history_view, name="report_history"),
+    path("reports/<id:report_id>/history/", review.report_history_view, name="report_history"),
 ]

@@ -9,6 +9,6 @@ app_name = "reports"
 urlpatterns: list = [
     path("", views.overview_view, name="overview"),
     path("overview.csv", views.overview_csv_view, name="overview_csv"),
-    path("reports/<int:report_id>/publish/", views.report_publish_view, name="report_publish"),
-    path("reports/<int:report_id>/correct/", views.report_correct_view, name="report_correct"),
+    path("reports/<id:report_id>/publish/", views.report_publish_view, name="report_publish"),
+    path("reports/<id:report_id>/correct/", views.report_correct_view, name="report_correct"),
 ]

@@ -16,8 +16,8 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_view, name="organisation"),
     path(_report, views.report_view, name="report"),
     # Superseded versions stay reachable; "v<N>" comes before node ids so it is never read as one.
-    path(_report + "v<int:version>/", views.report_view, name="report_version"),
-    path(_report + "v<int:version>/<str:node_id>/", views.item_view, name="item_version"),
+    path(_report + "v<id:version>/", views.report_view, name="report_version"),
+    path(_report + "v<id:version>/<str:node_id>/", views.item_view, name="item_version"),
     path(_report + "<str:node_id>/", views.item_view, name="item"),
-    path(_report + "evidence/<int:evidence_id>/", views.evidence_download_view, name="evidence"),
+    path(_report + "evidence/<id:evidence_id>/", views.evidence_download_view, name="evidence"),
 ]

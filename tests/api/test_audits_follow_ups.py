@@ -10,6 +10,7 @@ from audits.models import Finding
 from commitments.markdown import MAX_CHARS
 from commitments.vocabulary import LedgerEvent
 from tests.api.audits_helpers import V1, ledger, pointers
+from tests.audits.follow_up_fixtures import CORRECTIVE
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_the_officer_sees_the_waiting_corrective_action_writes_and_rewrites_its_
     assert waiting.status_code == 200
     [row] = waiting.json()
     assert (row["id"], row["kind"], row["follow_up"]) == (finding.pk, "nonconformity", None)
-    assert row["corrective_action"] == "Weekend staffing of the escalation queue from the next period."
+    assert row["corrective_action"] == CORRECTIVE
     assert first.status_code == second.status_code == 200
     assert first.json()["follow_up"]["text"] == "Weekend staffing started on 1 November."
     assert second["ETag"] == etag_of(second.json())

@@ -20,6 +20,7 @@ from audits.services.requests import request_answer, request_open
 from audits.services.work import attestation_sign, finding_record, workpaper_save
 from commitments.vocabulary import FindingKind, Opinion
 from tests.audits.builders import engagement_for
+from tests.audits.follow_up_fixtures import audit_and_attest
 
 PAPER = {
     "procedure": "Inspected the moderation policy and traced three escalations to the case log.",
@@ -91,8 +92,8 @@ def build_audits(
 
 
 def _attested_with_a_nonconformity(report, *, auditor, admin):
-    """An attested engagement of `report`: its first item a nonconformity with a corrective action,
-    the others conform. The nonconformity is returned."""
+    """An attested engagement of `report` (tests/audits/follow_up_fixtures.py's findings: a
+    nonconformity with a corrective action on the first item); the nonconformity is returned."""
     engagement = engagement_for(
         auditor,
         organisations=[report.organisation],
@@ -101,28 +102,4 @@ def _attested_with_a_nonconformity(report, *, auditor, admin):
         title=f"Limited assurance on the {report.period.label} report",
     )
     items = list(report.items.select_related("node", "report").order_by("node__position"))
-    nonconformity = finding_record(
-        engagement=engagement,
-        item=items[0],
-        acting_user=auditor,
-        kind=FindingKind.NONCONFORMITY,
-        description="Weekend escalations waited up to 60 hours.",
-        recommended_action="Staff the escalation queue at weekends.",
-        corrective_action="Weekend staffing of the escalation queue from the next period.",
-    )
-    for item in items[1:]:
-        finding_record(
-            engagement=engagement,
-            item=item,
-            acting_user=auditor,
-            kind=FindingKind.CONFORMS,
-            description="The claim matches the evidence.",
-        )
-    attestation_sign(
-        engagement=engagement,
-        acting_user=auditor,
-        opinion=Opinion.QUALIFIED,
-        statement="Except for weekend escalations, nothing came to our attention.",
-        attested_on=timezone.localdate(),
-    )
-    return nonconformity
+    return audit_and_attest(engagement, items, auditor).nonconformity

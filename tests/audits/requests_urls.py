@@ -15,7 +15,7 @@ def item_page_stand_in(request, engagement_id, item_id):
 audits = (
     [
         *audits_urlpatterns,
-        path("<int:engagement_id>/items/<int:item_id>/", item_page_stand_in, name="item"),
+        path("<id:engagement_id>/items/<id:item_id>/", item_page_stand_in, name="item"),
     ],
     "audits",
 )

@@ -24,7 +24,7 @@ def item_page(request, engagement_id, item_id):
 
 audit_patterns = [
     *audits.urls.urlpatterns,
-    path("<int:engagement_id>/items/<int:item_id>/", item_page, name="item"),
+    path("<id:engagement_id>/items/<id:item_id>/", item_page, name="item"),
 ]
 urlpatterns = [
     path("audits/", include((audit_patterns, "audits"))),

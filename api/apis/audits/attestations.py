@@ -276,7 +276,7 @@ class AttestationCorrectApi(APIView):
 
 urlpatterns = [
     path("attestations/", AttestationListApi.as_view(), name="attestation-list"),
-    path("attestations/<int:pk>/", AttestationDetailApi.as_view(), name="attestation-detail"),
-    path("engagements/<int:pk>/attestations/", AttestationSignApi.as_view(), name="attestation-sign"),
-    path("attestations/<int:pk>/correction/", AttestationCorrectApi.as_view(), name="attestation-correct"),
+    path("attestations/<id:pk>/", AttestationDetailApi.as_view(), name="attestation-detail"),
+    path("engagements/<id:pk>/attestations/", AttestationSignApi.as_view(), name="attestation-sign"),
+    path("attestations/<id:pk>/correction/", AttestationCorrectApi.as_view(), name="attestation-correct"),
 ]

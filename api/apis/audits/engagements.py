@@ -417,7 +417,7 @@ class EngagementItemListApi(generics.ListAPIView):
 
 urlpatterns = [
     path("engagements/", EngagementListCreateApi.as_view(), name="engagement-list"),
-    path("engagements/<int:pk>/", EngagementDetailApi.as_view(), name="engagement-detail"),
-    path("engagements/<int:pk>/declaration/", EngagementDeclareApi.as_view(), name="engagement-declare"),
-    path("engagements/<int:pk>/items/", EngagementItemListApi.as_view(), name="engagement-items"),
+    path("engagements/<id:pk>/", EngagementDetailApi.as_view(), name="engagement-detail"),
+    path("engagements/<id:pk>/declaration/", EngagementDeclareApi.as_view(), name="engagement-declare"),
+    path("engagements/<id:pk>/items/", EngagementItemListApi.as_view(), name="engagement-items"),
 ]

@@ -89,6 +89,6 @@ class FollowUpWriteApi(APIView):
 
 
 urlpatterns = [
-    path("reports/<int:pk>/follow-ups/", FollowUpListApi.as_view(), name="follow-up-list"),
-    path("reports/<int:pk>/follow-ups/<int:finding_id>/", FollowUpWriteApi.as_view(), name="follow-up-write"),
+    path("reports/<id:pk>/follow-ups/", FollowUpListApi.as_view(), name="follow-up-list"),
+    path("reports/<id:pk>/follow-ups/<id:finding_id>/", FollowUpWriteApi.as_view(), name="follow-up-write"),
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
@@ -26,9 +25,9 @@ from api.apis.audits.shared import (
     TAG,
     ItemRefOutput,
     PersonOutput,
-    auditable_engagements,
     engagement_for,
     item_in_scope,
+    officers_or_auditors,
     validated,
 )
 from api.downloads import FileDownloadApi
@@ -51,7 +50,6 @@ from commitments import access
 from commitments.access import Action
 from commitments.evidence_downloads import evidence_file_response
 from commitments.evidence_storage import open_blob
-from commitments.models import ProgressReport
 from commitments.vocabulary import RequestStatus
 
 # --- what is shown ---------------------------------------------------------------------------------
@@ -139,15 +137,8 @@ class EvidenceRequestListApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return EvidenceRequest.objects.none()
-        user = self.request.user
-        # request_for's two ways in, as queries: officers (RESPOND on the item's report) and the
-        # engagement's auditors (AUDIT on it and on the report; a request is opened only in scope).
-        answers_for = ProgressReport.objects.filter(access.reports_where(user, Action.RESPOND))
-        audits = ProgressReport.objects.filter(access.reports_where(user, Action.AUDIT))
-        return requests_with_replies().filter(
-            Q(item__report__in=answers_for)
-            | Q(engagement__in=auditable_engagements(user), item__report__in=audits)
-        )
+        # request_for's ways in, as a query
+        return requests_with_replies().filter(officers_or_auditors(self.request.user))
 
 
 # --- opening, reading, answering, closing -------------------------------------------------------------
@@ -301,21 +292,21 @@ class EvidenceRequestReplyFileApi(FileDownloadApi):
 urlpatterns = [
     path("evidence-requests/", EvidenceRequestListApi.as_view(), name="evidence-request-list"),
     path(
-        "engagements/<int:pk>/items/<int:item_id>/evidence-requests/",
+        "engagements/<id:pk>/items/<id:item_id>/evidence-requests/",
         EvidenceRequestOpenApi.as_view(),
         name="evidence-request-open",
     ),
-    path("evidence-requests/<int:pk>/", EvidenceRequestDetailApi.as_view(), name="evidence-request-detail"),
+    path("evidence-requests/<id:pk>/", EvidenceRequestDetailApi.as_view(), name="evidence-request-detail"),
     path(
-        "evidence-requests/<int:pk>/replies/",
+        "evidence-requests/<id:pk>/replies/",
         EvidenceRequestAnswerApi.as_view(),
         name="evidence-request-answer",
     ),
     path(
-        "evidence-requests/<int:pk>/close/", EvidenceRequestCloseApi.as_view(), name="evidence-request-close"
+        "evidence-requests/<id:pk>/close/", EvidenceRequestCloseApi.as_view(), name="evidence-request-close"
     ),
     path(
-        "evidence-requests/<int:pk>/replies/<int:reply_id>/file/",
+        "evidence-requests/<id:pk>/replies/<id:reply_id>/file/",
         EvidenceRequestReplyFileApi.as_view(),
         name="evidence-request-reply-file",
     ),

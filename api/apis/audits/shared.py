@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404
 from rest_framework import serializers
 
@@ -15,7 +16,7 @@ from audits.models import Engagement
 from audits.selectors_work import items_in_scope
 from commitments import access
 from commitments.access import Action
-from commitments.models import ItemResponse
+from commitments.models import ItemResponse, ProgressReport
 
 TAG = "audits"
 
@@ -82,6 +83,18 @@ def auditable_engagements(user: Any) -> list[int]:
         return []
     seated = Engagement.objects.filter(auditors__auditor=user).distinct()
     return [engagement.pk for engagement in seated if access.can(user, Action.AUDIT, engagement)]
+
+
+def officers_or_auditors(user: Any) -> Q:
+    """Which of an engagement's requests or findings (rows with `item` and `engagement`) a list shows
+    the user, as a query: the organisation's officers see those on the reports they answer for
+    (RESPOND), the engagement's auditors those of the engagements they may audit now, on reports
+    they may audit (work is only ever opened in scope)."""
+    answers_for = ProgressReport.objects.filter(access.reports_where(user, Action.RESPOND))
+    audits = ProgressReport.objects.filter(access.reports_where(user, Action.AUDIT))
+    return Q(item__report__in=answers_for) | Q(
+        engagement__in=auditable_engagements(user), item__report__in=audits
+    )
 
 
 def check_precondition(request, current: Any | None, what: str) -> None:

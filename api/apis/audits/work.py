@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
@@ -27,10 +27,10 @@ from api.apis.audits.shared import (
     TAG,
     ItemRefOutput,
     PersonOutput,
-    auditable_engagements,
     check_precondition,
     engagement_for,
     item_in_scope,
+    officers_or_auditors,
     validated,
 )
 from api.concurrency import etag_of
@@ -43,7 +43,6 @@ from audits.services.work import finding_record, finding_respond, workpaper_save
 from commitments import access
 from commitments.access import Action
 from commitments.markdown import MAX_CHARS
-from commitments.models import ProgressReport
 from commitments.vocabulary import FindingKind
 
 TEXT = f"Plain text, at most {MAX_CHARS:,} characters."
@@ -300,14 +299,7 @@ class FindingListApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
-        user = self.request.user
-        # finding_for's two ways in, as queries.
-        answers_for = ProgressReport.objects.filter(access.reports_where(user, Action.RESPOND))
-        audits = ProgressReport.objects.filter(access.reports_where(user, Action.AUDIT))
-        return findings().filter(
-            Q(item__report__in=answers_for)
-            | Q(engagement__in=auditable_engagements(user), item__report__in=audits)
-        )
+        return findings().filter(officers_or_auditors(self.request.user))  # finding_for's ways in
 
 
 @extend_schema(
@@ -411,16 +403,16 @@ class FindingRespondApi(APIView):
 
 
 urlpatterns = [
-    path("engagements/<int:pk>/items/<int:item_id>/workpaper/", WorkpaperApi.as_view(), name="workpaper"),
+    path("engagements/<id:pk>/items/<id:item_id>/workpaper/", WorkpaperApi.as_view(), name="workpaper"),
     path(
-        "engagements/<int:pk>/items/<int:item_id>/workpaper/sign-off/",
+        "engagements/<id:pk>/items/<id:item_id>/workpaper/sign-off/",
         WorkpaperSignOffApi.as_view(),
         name="workpaper-sign-off",
     ),
     path(
-        "engagements/<int:pk>/items/<int:item_id>/finding/", FindingRecordApi.as_view(), name="finding-record"
+        "engagements/<id:pk>/items/<id:item_id>/finding/", FindingRecordApi.as_view(), name="finding-record"
     ),
     path("findings/", FindingListApi.as_view(), name="finding-list"),
-    path("findings/<int:pk>/", FindingDetailApi.as_view(), name="finding-detail"),
-    path("findings/<int:pk>/response/", FindingRespondApi.as_view(), name="finding-respond"),
+    path("findings/<id:pk>/", FindingDetailApi.as_view(), name="finding-detail"),
+    path("findings/<id:pk>/response/", FindingRespondApi.as_view(), name="finding-respond"),
 ]
