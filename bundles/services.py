@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -146,8 +147,10 @@ def _report_pdfs(report: ProgressReport, holder: User | None) -> list[ReportArti
             pending = artifact_request(kind=kind, acting_user=asker, report=report, queue=False)
             latest = artifact_render(pending.pk)
             if latest.status != ArtifactStatus.READY:
-                raise BundleFailed(f"The {kind.label.lower()} of {report.reference} could not be made: "
-                                   f"{latest.failure_reason}")
+                raise BundleFailed(
+                    f"The {kind.label.lower()} of {report.reference} could not be made: "
+                    f"{latest.failure_reason}"
+                )
         found.append(ReportArtifact.objects.select_related("report__period", "period").get(pk=latest.pk))
     return found
 
@@ -182,8 +185,13 @@ def _part_name(part: Callable) -> str:
     return getattr(part, "__name__", "unnamed").removesuffix("_part")
 
 
-def bundle_write(scope: BundleScope, out: BinaryIO, *, progress: Progress | None = None,
-                 parts: Iterable[Callable[[BundleScope], Files]] = PARTS) -> Written:
+def bundle_write(
+    scope: BundleScope,
+    out: BinaryIO,
+    *,
+    progress: Progress | None = None,
+    parts: Iterable[Callable[[BundleScope], Files]] = PARTS,
+) -> Written:
     """Write the bundle's ZIP to `out`; `progress(done, total)` after each file."""
     files = bundle_files(scope, parts)
     total = len(files) + 2
@@ -207,7 +215,9 @@ def bundle_write(scope: BundleScope, out: BinaryIO, *, progress: Progress | None
         _add(archive, MANIFEST_NAME, manifest_json(scope, hashes))
         report(total, total)
     restricted = [
-        evidence.pk for evidence in scope_evidence(scope) if evidence.visibility == Evidence.Visibility.RESTRICTED
+        evidence.pk
+        for evidence in scope_evidence(scope)
+        if evidence.visibility == Evidence.Visibility.RESTRICTED
     ]
     return Written(files=hashes, restricted_evidence=restricted)
 
@@ -215,7 +225,7 @@ def bundle_write(scope: BundleScope, out: BinaryIO, *, progress: Progress | None
 def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> str:
     info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
     archive.writestr(info, data)
     return hashlib.sha256(data).hexdigest()
 
@@ -283,7 +293,9 @@ def bundle_build(bundle_id: int) -> AuditBundle:
     os.close(fd)
     try:
         scope = bundle_scope(engagement=bundle.engagement, report=bundle.report, holder=holder)
-        written = bundle_write_file(scope, scratch, progress=lambda done, total: _progress(bundle_id, done, total))
+        written = bundle_write_file(
+            scope, scratch, progress=lambda done, total: _progress(bundle_id, done, total)
+        )
         with open(scratch, "rb") as handle:
             sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
         storage_name = store_file(scratch, f"{STORAGE_PREFIX}/{sha256[:2]}/{sha256}.zip")
