@@ -164,7 +164,7 @@ class Written:
     restricted_evidence: list[int]
 
 
-def bundle_files(scope: BundleScope, parts: Iterable[Callable[[BundleScope], Files]] = PARTS) -> Files:
+def bundle_files(scope: BundleScope, parts: Iterable[Callable[[BundleScope], Files]]) -> Files:
     """Every part's files, in order; a part that fails is named in the BundleFailed it raises."""
     files: dict = {}
     for part in parts:
@@ -190,10 +190,10 @@ def bundle_write(
     out: BinaryIO,
     *,
     progress: Progress | None = None,
-    parts: Iterable[Callable[[BundleScope], Files]] = PARTS,
+    parts: Iterable[Callable[[BundleScope], Files]] | None = None,
 ) -> Written:
     """Write the bundle's ZIP to `out`; `progress(done, total)` after each file."""
-    files = bundle_files(scope, parts)
+    files = bundle_files(scope, PARTS if parts is None else parts)
     total = len(files) + 2
     report = progress or (lambda done, total: None)
     report(0, total)
@@ -298,12 +298,14 @@ def bundle_build(bundle_id: int) -> AuditBundle:
         )
         with open(scratch, "rb") as handle:
             sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+        size = os.path.getsize(scratch)
+        # Stored under its hash; on a folder storage the scratch file is moved into place.
         storage_name = store_file(scratch, f"{STORAGE_PREFIX}/{sha256[:2]}/{sha256}.zip")
         AuditBundle.objects.filter(pk=bundle_id, status=ArtifactStatus.PENDING).update(
             status=ArtifactStatus.READY,
             storage_name=storage_name,
             sha256=sha256,
-            size_bytes=os.path.getsize(scratch),
+            size_bytes=size,
             checkpoint_size=scope.checkpoint.size,
             restricted_evidence=written.restricted_evidence,
             built_at=timezone.now(),
