@@ -270,3 +270,16 @@ def test_the_zip_is_the_same_for_the_same_scope(engagement, auditor):
     two = bundle_services.bundle_write(scope, second)
 
     assert one.files == two.files
+
+
+def test_the_bundle_list_costs_the_same_queries_however_many_bundles(
+    client, engagement, auditor, django_assert_max_num_queries
+):
+    client.force_login(auditor)
+    for _ in range(5):
+        bundle_services.bundle_request(acting_user=auditor, engagement=engagement)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(_engagement_page(engagement), headers={"HX-Request": "true"})
+
+    assert response.text.count("Building") == 5
