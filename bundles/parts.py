@@ -95,10 +95,24 @@ def _evidence_reader(evidence: Evidence) -> Callable[[], bytes]:
 
 
 def scope_entries(scope: BundleScope) -> list[LedgerEntry]:
-    """The reports' entries (and the engagement's own) that the bundle's checkpoint covers."""
+    """The reports' entries, the engagement's own (created, declared), and the attestations of the
+    engagement or, for a report's bundle, of every engagement covering the report (attestations
+    are recorded about no one report), that the bundle's checkpoint covers."""
+    from audits.models import Attestation
+
     wanted = Q(report_id__in=[report.pk for report in scope.reports])
     if scope.engagement is not None:
         wanted |= Q(subject_type="audits.engagement", subject_id=str(scope.engagement.pk))
+        attestations = Attestation.objects.filter(engagement=scope.engagement)
+    else:
+        covering = Q(pk__in=[])
+        for report in scope.reports:
+            covering |= Q(
+                engagement__organisations=report.organisation_id, engagement__periods=report.period_id
+            )
+        attestations = Attestation.objects.filter(covering)
+    ids = [str(pk) for pk in attestations.values_list("pk", flat=True)]
+    wanted |= Q(subject_type="audits.attestation", subject_id__in=ids)
     return list(LedgerEntry.objects.filter(wanted, sequence__lte=scope.checkpoint.size).order_by("sequence"))
 
 
@@ -108,13 +122,14 @@ def payload_shown(payload: str, engagement_id: int | None) -> bool:
     They may read the reports themselves, restricted evidence included (the gate's READ_AUDIT or
     an engagement's AUDIT). Audit work is another matter: an entry about an audit (its subject is
     an audit object, or its data names an engagement) is shown only in the bundle of that very
-    engagement. A withheld entry is still in the bundle by its hashes and proven in the log.
+    engagement, but for attestations, which the public attestation page shows anyway. A withheld
+    entry is still in the bundle by its hashes and proven in the log.
     """
     data = json.loads(payload)
     named = (data.get("data") or {}).get("engagement") if isinstance(data.get("data"), dict) else None
     subject = (data.get("subject") or {}).get("type", "")
     about_audit = subject.startswith("audits.") or named is not None
-    if not about_audit:
+    if not about_audit or subject == "audits.attestation":  # attestations are public
         return True
     if engagement_id is None:
         return False
@@ -130,7 +145,9 @@ def ledger_part(scope: BundleScope) -> Files:
     entries = scope_entries(scope)
     size = scope.checkpoint.size
     engagement_id = scope.engagement.pk if scope.engagement is not None else None
-    proofs = tree.tree_inclusion_proofs(indexes=[e.sequence - 1 for e in entries], size=size) if entries else {}
+    proofs = (
+        tree.tree_inclusion_proofs(indexes=[e.sequence - 1 for e in entries], size=size) if entries else {}
+    )
     lines, proof_lines = [], []
     for entry in entries:
         lines.append(
@@ -155,7 +172,10 @@ def ledger_part(scope: BundleScope) -> Files:
                 }
             )
         )
-    return {"ledger/entries.jsonl": "".join(lines).encode(), "ledger/proofs.jsonl": "".join(proof_lines).encode()}
+    return {
+        "ledger/entries.jsonl": "".join(lines).encode(),
+        "ledger/proofs.jsonl": "".join(proof_lines).encode(),
+    }
 
 
 def _line(data: dict[str, Any]) -> str:
@@ -192,4 +212,10 @@ def root_part(scope: BundleScope) -> Files:
 
 # The bundle, part by part, in the order its files are written. The OSCAL documents go here as
 # `oscal_part` (oscal/<name>.json from engagement_documents(engagement) / report_documents(report)).
-PARTS: tuple[Callable[[BundleScope], Files], ...] = (pdf_part, evidence_part, ledger_part, log_part, root_part)
+PARTS: tuple[Callable[[BundleScope], Files], ...] = (
+    pdf_part,
+    evidence_part,
+    ledger_part,
+    log_part,
+    root_part,
+)
