@@ -486,13 +486,23 @@ def _inclusion(
 ) -> None:
     title = "Each ledger entry is included in the checkpoint's tree"
     try:
-        proofs = {row.get("sequence"): row for row in _jsonl(bundle, "ledger/proofs.jsonl")}
+        rows_of_proofs = _jsonl(bundle, "ledger/proofs.jsonl")
     except (KeyError, ValueError, UnicodeDecodeError, Refused) as exc:
         result.add("inclusion", title, False, f"ledger/proofs.jsonl cannot be read ({exc})")
         return
     problems = []
+    proofs: dict[int, dict[str, Any]] = {}
+    for proof in rows_of_proofs:
+        sequence = proof.get("sequence")
+        if not isinstance(sequence, int) or sequence in proofs:
+            problems.append(f"a proof names no entry, or one named twice: {json.dumps(proof)[:120]}")
+        else:
+            proofs[sequence] = proof
     for row in rows:
         sequence, entry_hash = row.get("sequence"), row.get("entry_hash")
+        if not isinstance(sequence, int) or not isinstance(entry_hash, str):
+            problems.append(f"an entry is malformed: {json.dumps(row)[:120]}")
+            continue
         proof = proofs.pop(sequence, None)
         if proof is None:
             problems.append(f"entry {sequence} has no proof")

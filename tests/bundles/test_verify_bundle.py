@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from tests.bundles.bundle_world import OTHER_FIRM_WORDS, bundle_world, write, zip_of
 from tools import verify_bundle
@@ -236,3 +238,38 @@ def test_it_runs_standalone_without_django(world, tmp_path):
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Verdict: VERIFIED" in done.stdout
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=10,
+)
+FIELDS = {
+    "ledger/entries.jsonl": ["sequence", "prev_hash", "entry_hash", "payload"],
+    "ledger/proofs.jsonl": ["sequence", "leaf_index", "tree_size", "hashes"],
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), value=JSON)
+def test_a_ledger_or_proof_line_with_any_value_gets_a_verdict_never_an_exception(
+    world, tmp_path_factory, data, value
+):
+    """Any value in a field that is checked; a payload may only be withheld (null), which is how the
+    bundle keeps another engagement's work from its holder."""
+    file = data.draw(st.sampled_from(sorted(FIELDS)))
+    field = data.draw(st.sampled_from(FIELDS[file]))
+    assume(not (field == "payload" and value is None))
+    files = world.files()
+    lines = files[file].decode().splitlines()
+    first = json.loads(lines[0])
+    if first.get(field, object()) == value:
+        return
+    first[field] = value
+    lines[0] = json.dumps(first)
+    files[file] = ("\n".join(lines) + "\n").encode()
+
+    result = check(write(tmp_path_factory.mktemp("fuzz"), zip_of(files, fix_manifest=True)))
+
+    assert not result.ok
