@@ -107,7 +107,8 @@ def test_an_engaged_auditor_builds_and_downloads_a_bundle_that_verifies(
     client, pub, engagement, auditor, django_capture_on_commit_callbacks, tmp_path
 ):
     client.force_login(auditor)
-    assert "Audit bundle" in client.get(reverse("audits:engagement", args=[engagement.pk])).text
+    assert _engagement_page(engagement) in client.get(reverse("audits:engagement", args=[engagement.pk])).text
+    assert _engagement_page(engagement) in client.get(reverse("audits:workspace", args=[engagement.pk])).text
 
     bundle = _build(client, _engagement_page(engagement), django_capture_on_commit_callbacks)
 
