@@ -45,7 +45,9 @@ def _page(request: HttpRequest, *, bundles, context: dict) -> HttpResponse:
 
 
 def _asked(request: HttpRequest, bundle: AuditBundle) -> None:
-    messages.success(request, "The bundle is being built; this page shows its progress and updates when it is ready.")
+    messages.success(
+        request, "The bundle is being built; this page shows its progress and updates when it is ready."
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,7 +64,9 @@ def engagement_bundles_view(request: HttpRequest, engagement_id: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 @login_required
 def report_bundles_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access.report_for(request.user, report_id, action=Action.READ_AUDIT, queryset=reports_for_review())
+    report = access.report_for(
+        request.user, report_id, action=Action.READ_AUDIT, queryset=reports_for_review()
+    )
     if request.method == "POST":
         _asked(request, bundle_request(acting_user=request.user, report=report))
         return redirect("bundles:report", report_id=report.pk)
@@ -81,7 +85,9 @@ def bundle_download_view(request: HttpRequest, bundle_id: int) -> FileResponse:
     except FileNotFoundError:
         logger.error("The stored file of bundle #%s is missing: %s", bundle.pk, bundle.storage_name)
         raise Http404("This bundle's file is not available.") from None
-    response = blob_response(handle, as_attachment=True, filename=bundle.file_name, content_type="application/zip")
+    response = blob_response(
+        handle, as_attachment=True, filename=bundle.file_name, content_type="application/zip"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -419,7 +419,9 @@ def _part(action: Action, obj: Any) -> _Target:
     if _is_bundle(obj):
         _one_of(action, BUNDLE_ACTIONS)
         if obj.engagement_id is not None:
-            return _Target(Kind.ENGAGEMENT, None, Action.AUDIT, (Action.AUDIT,), engagement_id=obj.engagement_id)
+            return _Target(
+                Kind.ENGAGEMENT, None, Action.AUDIT, (Action.AUDIT,), engagement_id=obj.engagement_id
+            )
         report = obj.report
         return _Target(
             Kind.REPORT, report.organisation_id, Action.READ_AUDIT, (Action.READ_AUDIT,), report.period_id

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Check a Pledgeproof audit bundle offline: the ZIP (or its unpacked folder) and nothing else.
 
-    python tools/verify_bundle.py BUNDLE.zip|FOLDER [--checkpoint FILE] [--log-key KEY] [--at TIME] [--json]
+    python tools/verify_bundle.py BUNDLE.zip|FOLDER [--root FILE] [--checkpoint FILE] [--log-key KEY]
+        [--at TIME] [--json]
 
 Needs what tools/verify_report.py needs (pyHanko, and the `tlog` folder beside this file) and
 that file itself: no Django, no database, no network. The archive is read where it is, never
@@ -9,6 +10,10 @@ unpacked; a name that would leave the folder, a link, a duplicate, a file larger
 too large to be a bundle's is refused before anything else is read. Then, in order:
 
 - `manifest`: manifest.json lists every other file with its SHA-256, and nothing else is there;
+- `root`: root.pem is the root certificate you give with --root (got from the platform where you
+  trust it); without --root it is trusted as bundled and its SHA-256 printed, to compare with the
+  fingerprint the platform publishes. (Re-signed PDFs with a swapped root.pem still fail against
+  the log, which records the SHA-256 of every PDF the platform issued.)
 - `log_key`: log/key is the log key every signed PDF's manifest names (or the one given with
   --log-key): the PDFs' signatures vouch for it, so that the checkpoint below is the log's;
 - `checkpoint`: log/checkpoint is signed by that key, and the bundled hash tiles give its root;
@@ -77,6 +82,7 @@ MAX_LINE_BYTES = 1 << 20
 HASH_CHUNK = 1 << 20
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+ROOT_TITLE = "The root certificate is the one trusted"
 
 
 class Refused(Exception):
@@ -97,6 +103,7 @@ class BundleResult:
     checks: list[Check] = field(default_factory=list)
     scope: dict[str, Any] | None = None
     checkpoint: dict[str, Any] | None = None
+    root_sha256: str | None = None  # SHA-256 of the trust anchor's DER, to compare with a published one
 
     @property
     def ok(self) -> bool:
@@ -535,6 +542,7 @@ def _inclusion(
 def verify_bundle(
     path: Path | str,
     *,
+    root: Any | None = None,
     saved_checkpoint: bytes | None = None,
     log_key: str | None = None,
     at: datetime.datetime | None = None,
@@ -549,20 +557,42 @@ def verify_bundle(
         return result
     result.add("archive", "The archive is safe to read", True, f"{len(bundle.sizes)} files")
     try:
-        _run(bundle, result, saved_checkpoint, log_key, at)
+        _run(bundle, result, saved_checkpoint, log_key, at, root)
     except Refused as exc:
         result.add("archive", "The archive is safe to read", False, str(exc))
     return result
 
 
-def _run(bundle: Bundle, result: BundleResult, saved_checkpoint, log_key, at) -> None:
-    _manifest(bundle, result)
+def _root(bundle: Bundle, result: BundleResult, pinned: Any | None):
+    """The trust anchor: the root you give (--root), which root.pem must be, or else root.pem,
+    whose fingerprint you compare with one published where you trust it."""
     try:
-        root = load_root(bundle.read("root.pem", 64 * 1024))
+        bundled = load_root(bundle.read("root.pem", 64 * 1024))
     except (KeyError, UsageError) as exc:
+        result.add("root", ROOT_TITLE, False, f"root.pem is missing or not one certificate ({exc})")
+        return None
+    fingerprint = hashlib.sha256(bundled.dump()).hexdigest()
+    result.root_sha256 = fingerprint
+    if pinned is None:
         result.add(
-            "root", "root.pem is a certificate", False, f"root.pem is missing or not one certificate ({exc})"
+            "root",
+            ROOT_TITLE,
+            True,
+            f"SHA-256 {fingerprint}, not pinned: compare it with the fingerprint the platform publishes, "
+            "or give that root with --root",
         )
+        return bundled
+    if pinned.dump() != bundled.dump():
+        result.add("root", ROOT_TITLE, False, f"root.pem (SHA-256 {fingerprint}) is not the root you gave")
+        return None
+    result.add("root", ROOT_TITLE, True, f"SHA-256 {fingerprint}, the root you gave")
+    return pinned
+
+
+def _run(bundle: Bundle, result: BundleResult, saved_checkpoint, log_key, at, pinned_root) -> None:
+    _manifest(bundle, result)
+    root = _root(bundle, result, pinned_root)
+    if root is None:
         return
     # The PDFs first: their signed manifests name the log key that the rest is checked with.
     manifests = _check_pdfs(bundle, result, root, at, log_key)
@@ -589,6 +619,8 @@ def _run(bundle: Bundle, result: BundleResult, saved_checkpoint, log_key, at) ->
 def format_result(result: BundleResult, marks: tuple[str, str] = ("✓", "✗")) -> str:
     ok_mark, bad_mark = marks
     lines = ["Pledgeproof audit bundle verification", "", f"  Bundle        {result.location}"]
+    if result.root_sha256:
+        lines.append(f"  Root SHA-256  {result.root_sha256}")
     if result.checkpoint:
         lines.append(f"  Checkpoint    {result.checkpoint['origin']} at {result.checkpoint['size']} entries")
     for report in (result.scope or {}).get("reports") or []:
@@ -632,6 +664,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="verify_bundle.py", description="Check a Pledgeproof audit bundle offline.")
     parser.add_argument("bundle", type=Path, help="the bundle's ZIP, or the folder it was unpacked into")
     parser.add_argument(
+        "--root",
+        type=Path,
+        metavar="FILE",
+        help="the platform's root certificate as you got it independently: root.pem must be it",
+    )
+    parser.add_argument(
         "--checkpoint",
         type=Path,
         metavar="FILE",
@@ -667,7 +705,17 @@ def main(argv: list[str] | None = None) -> int:
                 raise UsageError(
                     f"cannot read the checkpoint {args.checkpoint}: {exc.strerror or exc}"
                 ) from None
-        result = verify_bundle(args.bundle, saved_checkpoint=saved, log_key=args.log_key, at=args.at)
+        root = None
+        if args.root is not None:
+            try:
+                root = load_root(args.root.read_bytes())
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot read the root certificate {args.root}: {exc.strerror or exc}"
+                ) from None
+        result = verify_bundle(
+            args.bundle, root=root, saved_checkpoint=saved, log_key=args.log_key, at=args.at
+        )
     except UsageError as exc:
         print(f"verify_bundle.py: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

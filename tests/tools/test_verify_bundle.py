@@ -12,8 +12,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.bundles.bundle_world import OTHER_FIRM_WORDS, bundle_world, write, zip_of
+from tests.reports.pdf.tampering import rogue_key, sign_with, unsigned_original
 from tools import verify_bundle
 from tools.verify_bundle import verify_bundle as check
+from tools.verify_report import load_root
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +275,32 @@ def test_a_ledger_or_proof_line_with_any_value_gets_a_verdict_never_an_exception
     result = check(write(tmp_path_factory.mktemp("fuzz"), zip_of(files, fix_manifest=True)))
 
     assert not result.ok
+
+
+def test_the_root_you_give_must_be_the_bundled_one(world, tmp_path):
+    path = write(tmp_path, world.zip_bytes)
+
+    genuine = check(path, root=load_root(world.built.root_pem))
+    rogue = check(path, root=load_root(rogue_key(tmp_path / "rogue").chain.read_bytes()))
+
+    assert genuine.ok
+    assert "the root you gave" in next(c.detail for c in genuine.checks if c.key == "root")
+    assert _failed(rogue) == {"root"}
+
+
+def test_pdfs_re_signed_with_another_root_are_refused_with_or_without_the_root_given(world, tmp_path):
+    """A forger who re-signs the PDFs and swaps root.pem still meets the log, which records the
+    SHA-256 of each PDF the platform issued; and the root you give names the swap."""
+    rogue = rogue_key(tmp_path / "rogue")
+    files = world.files()
+    for name in [n for n in files if n.startswith("pdf/")]:
+        files[name] = sign_with(unsigned_original(files[name]), rogue)
+    files["root.pem"] = rogue.chain.read_bytes()
+    path = write(tmp_path, zip_of(files, fix_manifest=True))
+
+    unpinned = check(path)
+    pinned = check(path, root=load_root(world.built.root_pem))
+
+    assert {key for key in _failed(unpinned) if key.startswith("pdf:")}
+    assert "The log records the issue of this very file" in " ".join(c.detail for c in unpinned.checks)
+    assert "root" in _failed(pinned)

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--engagement", type=int, help="An audit engagement's id.")
         which.add_argument("--report", type=int, help="A report's id.")
-        parser.add_argument("--out", required=True, help="The folder to write the ZIP into (created if missing).")
+        parser.add_argument(
+            "--out", required=True, help="The folder to write the ZIP into (created if missing)."
+        )
 
     def handle(self, *args, engagement=None, report=None, out, **options):
         folder = Path(out)
@@ -39,7 +41,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No audit engagement has the id {engagement}.")
             scope_of, name = {"engagement": found}, f"engagement-{found.pk}"
         else:
-            found = ProgressReport.objects.select_related("organisation", "period__framework").filter(pk=report).first()
+            found = (
+                ProgressReport.objects.select_related("organisation", "period__framework")
+                .filter(pk=report)
+                .first()
+            )
             if found is None:
                 raise CommandError(f"No report has the id {report}.")
             scope_of, name = {"report": found}, found.reference
