@@ -233,9 +233,11 @@ DOCUMENTS: Mapping[str, DocumentRule] = MappingProxyType(
 
 
 # The actions on the parts: an item or evidence is asked as its report, a period as the program,
-# a PDF as DOCUMENTS says.
+# a PDF as DOCUMENTS says, an audit bundle (bundles.models) as what it holds: an engagement's bundle
+# as the engagement's AUDIT, a report's as its audit PDF (READ_AUDIT).
 ITEM_ACTIONS = (Action.READ, Action.EDIT, Action.COMMENT, Action.RESPOND, Action.REVIEW)
 EVIDENCE_ACTIONS = (Action.READ,)
+BUNDLE_ACTIONS = (Action.READ,)
 ARTIFACT_ACTIONS = (Action.READ, Action.REQUEST_PDF)
 PERIOD_ACTIONS = (Action.READ, Action.READ_DOCUMENTS, Action.REQUEST_PDF)
 
@@ -414,6 +416,16 @@ def _part(action: Action, obj: Any) -> _Target:
         _one_of(action, EVIDENCE_ACTIONS)
         report = obj.item.report
         return _Target(Kind.REPORT, report.organisation_id, Action.READ, (Action.READ,), report.period_id)
+    if _is_bundle(obj):
+        _one_of(action, BUNDLE_ACTIONS)
+        if obj.engagement_id is not None:
+            return _Target(
+                Kind.ENGAGEMENT, None, Action.AUDIT, (Action.AUDIT,), engagement_id=obj.engagement_id
+            )
+        report = obj.report
+        return _Target(
+            Kind.REPORT, report.organisation_id, Action.READ_AUDIT, (Action.READ_AUDIT,), report.period_id
+        )
     if isinstance(obj, ReportArtifact):
         document = DOCUMENTS[obj.kind]
         on_report = document.kind == Kind.REPORT
@@ -425,6 +437,12 @@ def _part(action: Action, obj: Any) -> _Target:
             obj.report.period_id if on_report else obj.period_id,
         )
     raise TypeError(f"The access gate has no rules for {type(obj).__name__}.")
+
+
+def _is_bundle(obj: Any) -> bool:
+    from bundles.models import AuditBundle
+
+    return isinstance(obj, AuditBundle)
 
 
 def _one_of(action: Action, actions: tuple[Action, ...]) -> Action:
@@ -612,3 +630,17 @@ def engagement_for(user: Any, pk: int, *, action: Action):
     from audits.models import Engagement
 
     return _open(user, Engagement.objects.filter(pk=pk).first(), action)
+
+
+def bundle_for(user: Any, pk: int, *, action: Action = Action.READ):
+    """An audit bundle (bundles.models): its requester's alone, since it holds what they may see,
+    and only while they still may (the engagement open, their role unchanged). Anyone else's, or
+    one they may no longer read, is as unknown as an id never issued."""
+    from bundles.models import AuditBundle
+
+    bundle = (
+        AuditBundle.objects.select_related("report__organisation", "report__period", "engagement")
+        .filter(pk=pk, requested_by_id=getattr(user, "pk", None))
+        .first()
+    )
+    return _open(user, bundle, action)

@@ -189,6 +189,14 @@ def store_bytes(data: bytes, name: str) -> str:
     return stored
 
 
+def store_file(path: str, name: str) -> str:
+    """Store a file the platform wrote itself into the scratch folder (`scratch_dir()`: e.g. an
+    audit bundle's ZIP, too large to hold in memory) under `name`, as `store_bytes` does; the
+    caller removes its scratch file afterwards."""
+    stored, _created = _store(path, name)
+    return stored
+
+
 def open_blob(storage_name: str) -> File:
     """The stored file, opened for reading in chunks (from a bucket: as it arrives). FileNotFoundError
     when it is missing. The caller closes it."""

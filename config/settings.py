@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     # Side effects of state changes (emails, PDF jobs, cache refresh), recorded in the change's
     # transaction and dispatched after commit (issue 12).
     "outbox",
+    # Audit bundles (issue 16): one ZIP per engagement or report, checked offline by tools/verify_bundle.py.
+    "bundles",
     # Fictional demo and scale data, with seed_demo, seed_scale and otp_code; the apps above never import it.
     "demo",
 ]
@@ -278,6 +280,9 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(5, CELERY_TASK_TIME_LIMIT // 10)
 PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 660, minimum=10)
 PDF_RENDER_SOFT_TIME_LIMIT = PDF_RENDER_TIME_LIMIT - max(5, PDF_RENDER_TIME_LIMIT // 10)
+# An audit bundle (bundles.tasks) may render two PDFs per report and read every evidence file.
+BUNDLE_BUILD_TIME_LIMIT = env_int("BUNDLE_BUILD_TIME_LIMIT", 1800, minimum=10)
+BUNDLE_BUILD_SOFT_TIME_LIMIT = BUNDLE_BUILD_TIME_LIMIT - max(5, BUNDLE_BUILD_TIME_LIMIT // 10)
 # A failed email of the pre-outbox task (commitments.tasks.email_send_task) is retried with
 # exponential backoff up to this many seconds;
 # meanwhile its worker holds the message unacknowledged.
@@ -286,7 +291,9 @@ EMAIL_RETRY_BACKOFF_MAX = 600
 # killed, or its machine lost) comes back only after this visibility timeout. Kombu's default is an
 # hour; it must stay longer than the longest a worker holds a message (the longest job, or a retry's
 # wait), or one still running would be delivered twice.
-TASK_LONGEST_HOLD = max(CELERY_TASK_TIME_LIMIT, PDF_RENDER_TIME_LIMIT, EMAIL_RETRY_BACKOFF_MAX)
+TASK_LONGEST_HOLD = max(
+    CELERY_TASK_TIME_LIMIT, PDF_RENDER_TIME_LIMIT, BUNDLE_BUILD_TIME_LIMIT, EMAIL_RETRY_BACKOFF_MAX
+)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": TASK_LONGEST_HOLD + 60,
     # Publishing: see CELERY_BROKER_CONNECTION_TIMEOUT below.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("commitments.urls")),
     path("log/", include("commitments.urls.log")),  # the public transparency log (issue 13)
     path("audits/", include("audits.urls")),  # independent audits (issue 14)
+    path("bundles/", include("bundles.urls")),  # audit bundles (issue 16)
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),  # the REST API (issue 15)

@@ -50,6 +50,13 @@ def _checkpoint_sign(entry: OutboxEntry) -> None:
     checkpoint_sign()
 
 
+def _bundle_build(entry: OutboxEntry) -> None:
+    # Building does nothing unless the bundle is still pending and unclaimed, so a second copy builds nothing.
+    from bundles.tasks import bundle_build_task
+
+    bundle_build_task.delay(entry.payload["bundle_id"])
+
+
 def _public_cache_bump(entry: OutboxEntry) -> None:
     from reports.cache import public_generation_bump
 
@@ -62,4 +69,5 @@ HANDLERS: dict[str, Handler] = {
     OutboxKind.OPENDATA_REBUILD: Handler(_opendata_rebuild, completes=True, via_broker=True),
     OutboxKind.CHECKPOINT_SIGN: Handler(_checkpoint_sign, completes=True, via_broker=False),
     OutboxKind.PUBLIC_CACHE_BUMP: Handler(_public_cache_bump, completes=True, via_broker=False),
+    OutboxKind.BUNDLE_BUILD: Handler(_bundle_build, completes=True, via_broker=True),
 }

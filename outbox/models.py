@@ -14,6 +14,7 @@ class OutboxKind(models.TextChoices):
     PUBLIC_CACHE_BUMP = "public_cache_bump", "Public pages refresh"
     OPENDATA_REBUILD = "opendata_rebuild", "Open data rebuild"
     CHECKPOINT_SIGN = "checkpoint_sign", "Transparency log checkpoint"
+    BUNDLE_BUILD = "bundle_build", "Audit bundle build"
 
 
 class OutboxStatus(models.TextChoices):

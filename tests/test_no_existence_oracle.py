@@ -234,6 +234,14 @@ def _audit_items(w: World) -> list[tuple[dict, dict]]:
     ]
 
 
+def _bundle(w: World) -> list[tuple[dict, dict]]:
+    """A bundle of the engagement, asked for by its auditor (its build is never run here)."""
+    from bundles.services import bundle_request
+
+    bundle = bundle_request(acting_user=w.engagement.auditors.first().auditor, engagement=w.engagement)
+    return [({"bundle_id": bundle.pk}, {"bundle_id": ABSENT})]
+
+
 def _token(w: World) -> list[tuple[dict, dict]]:
     from api.services import api_token_create
 
@@ -369,6 +377,11 @@ CASES: dict[str, Case] = {
     "audits:finding_respond": Case(
         ("get", "post"), lambda w: [({"finding_id": w.finding.pk}, {"finding_id": ABSENT})], None
     ),
+    # Audit bundles (issue 16): an engagement's for its auditors (tests/bundles checks the ladder), a
+    # report's for whoever may read its audit PDF, and each bundle its requester's alone.
+    "bundles:engagement": Case(("get", "post"), _engagement, None),
+    "bundles:report": Case(("get", "post"), _report, Action.READ_AUDIT),
+    "bundles:download": Case(("get",), _bundle, None),
     "verify:document": Case(
         ("get",),
         lambda w: [({"document_id": w.audit_pdf.document_id}, {"document_id": "PP-2026-987654-audit-v1"})],

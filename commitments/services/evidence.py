@@ -20,7 +20,7 @@ from commitments import access
 from commitments.errors import InvalidTransition, ValidationFailed
 from commitments.evidence_storage import StoredBlob, delete_blob, open_blob, store_evidence_file
 from commitments.models import Evidence, ItemResponse, ProgressReport
-from commitments.services.ledger import ledger_append
+from commitments.services.ledger import LedgerRecord, ledger_append, ledger_append_many
 from commitments.services.reports import EDITABLE_STATES, report_lock
 from commitments.vocabulary import LedgerEvent
 
@@ -162,27 +162,46 @@ def evidence_open(*, evidence: Evidence, reader: User | None = None, how: str = 
     return open_blob(evidence.storage_name)
 
 
-ACCESS_KINDS = ("download", "preview")
+# bundle: downloaded inside an audit bundle's ZIP (bundles.services.bundle_downloaded).
+ACCESS_KINDS = ("download", "preview", "bundle")
 
 
 @transaction.atomic
 def restricted_evidence_accessed(*, evidence: Evidence, reader: User, how: str) -> None:
-    """Append that `reader` opened this restricted evidence (`how`: download or preview)."""
+    """Append that `reader` opened this restricted evidence (`how`: download, preview or bundle)."""
+    restricted_evidence_accessed_many(evidence=[evidence], reader=reader, how=how)
+
+
+@transaction.atomic
+def restricted_evidence_accessed_many(*, evidence: list[Evidence], reader: User, how: str) -> None:
+    """One entry per restricted file that `reader` opened at once (an audit bundle holds many),
+    each exactly as `restricted_evidence_accessed` records one."""
     if how not in ACCESS_KINDS:
         raise ValueError(f"how is one of {ACCESS_KINDS}")
-    report = evidence.item.report
-    ledger_append(
-        event=LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED,
-        subject=evidence,
-        actor=reader,
-        report_id=report.pk,
-        data={
-            "evidence": evidence.pk,
-            "sha256": evidence.sha256,
-            "how": how,
-            "role": reader_role(reader, report),
-        },
-    )
+    records = []
+    for one in evidence:
+        report = one.item.report
+        records.append(
+            LedgerRecord(
+                event=LedgerEvent.RESTRICTED_EVIDENCE_ACCESSED,
+                subject=one,
+                actor=reader,
+                report_id=report.pk,
+                data={
+                    "evidence": one.pk,
+                    "sha256": one.sha256,
+                    "how": how,
+                    "role": reader_role(reader, report),
+                },
+            )
+        )
+    if len(records) == 1:
+        one = records[0]
+        ledger_append(
+            event=one.event, subject=one.subject, actor=one.actor, report_id=one.report_id, data=one.data
+        )
+    else:
+        ledger_append_many(records=records)
 
 
 def reader_role(reader: User, report: ProgressReport) -> str:
