@@ -252,7 +252,9 @@ def assessment_results(
             ),
             parties=list(parties.values()),
             roles=[ASSESSOR_ROLE, PROVIDER_ROLE],
-            responsible_parties=[{"role-id": ASSESSOR_ROLE["id"], "party-uuids": assessors}] if assessors else [],
+            responsible_parties=(
+                [{"role-id": ASSESSOR_ROLE["id"], "party-uuids": assessors}] if assessors else []
+            ),
         ),
         "import-ap": {
             "href": plan_href,

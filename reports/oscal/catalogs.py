@@ -142,4 +142,3 @@ def catalog(framework: Framework) -> dict[str, Any]:
         controls=[_control(node) for node in roots if node.reportable],
     )
     return {"catalog": document}
-

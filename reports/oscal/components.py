@@ -72,7 +72,9 @@ def _requirement(report_id: int, item: dict[str, Any], audit, resources: list[di
             f"metric-{metric['key']}",
             metric["value"],
             cls=metric["unit"],
-            remarks=f"{metric['name']} ({metric['unit']}). Data source: {metric['data_source'] or 'not given'}.",
+            remarks=(
+                f"{metric['name']} ({metric['unit']}). Data source: {metric['data_source'] or 'not given'}."
+            ),
         )
         for metric in item.get("metrics", [])
     ]

@@ -109,7 +109,8 @@ def _engagement_files(engagements) -> dict[str, bytes]:
     for engagement in engagements:
         attested = public_engagement(engagement)
         if attested is not None:
-            files[assessment_results_file_name(engagement)] = to_bytes(engagement_assessment_results(attested))
+            document = engagement_assessment_results(attested)
+            files[assessment_results_file_name(engagement)] = to_bytes(document)
     return files
 
 
@@ -193,9 +194,7 @@ def period_assessment_results(period: ReportingPeriod) -> bytes:
     if engagements:
         document = assessment_results(engagements, subject=f"period:{period.pk}", title=title, plan_href=plan)
     else:
-        latest = (
-            Publication.objects.current().filter(report__period=period).order_by("-published_at").first()
-        )
+        latest = Publication.objects.current().filter(report__period=period).order_by("-published_at").first()
         document = no_assessment_results(
             control_ids=list(
                 FrameworkNode.objects.filter(framework=period.framework_id, reportable=True).values_list(
