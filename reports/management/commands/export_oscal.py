@@ -18,7 +18,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--out", default="oscal", metavar="DIR", help="Folder to write into (made if missing).")
+        parser.add_argument(
+            "--out", default="oscal", metavar="DIR", help="Folder to write into (made if missing)."
+        )
 
     def handle(self, *args, out: str, **options):
         folder = Path(out)

@@ -42,7 +42,9 @@ def test_phases_and_principles_are_groups_and_every_mitigation_a_control(framewo
     assert [g["id"] for g in body["groups"]] == [p.node_id for p in phases]
     assert {g["class"] for g in body["groups"]} == {"phase"}
     develop = body["groups"][0]
-    principles = FrameworkNode.objects.filter(parent__node_id=develop["id"], framework=sbd).order_by("position")
+    principles = FrameworkNode.objects.filter(parent__node_id=develop["id"], framework=sbd).order_by(
+        "position"
+    )
     assert [g["id"] for g in develop["groups"]] == [p.node_id for p in principles]
     assert {g["class"] for g in develop["groups"]} == {"principle"}
     mitigations = FrameworkNode.objects.filter(framework=sbd, reportable=True)
@@ -52,7 +54,9 @@ def test_phases_and_principles_are_groups_and_every_mitigation_a_control(framewo
 
 def test_a_control_carries_its_text_and_the_verification_guidance_as_parts(frameworks):
     sbd = next(f for f in frameworks if f.key == "sbd")
-    node = FrameworkNode.objects.filter(framework=sbd, reportable=True).exclude(verification_criteria="").first()
+    node = (
+        FrameworkNode.objects.filter(framework=sbd, reportable=True).exclude(verification_criteria="").first()
+    )
     control = next(c for c in controls_of(catalog(sbd)["catalog"]) if c["id"] == node.node_id)
     parts = {part["name"]: part for part in control["parts"]}
 

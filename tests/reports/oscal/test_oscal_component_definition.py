@@ -7,7 +7,7 @@ from django.conf import settings
 
 from commitments.models import ImplementationStatus
 from commitments.services.reports import item_update, report_create
-from reports.oscal.common import sha256_uri, to_bytes
+from reports.oscal.common import sha256_uri
 from reports.oscal.documents import all_documents, report_documents
 from tests.reports.oscal.conftest import (
     RESTRICTED_TITLE,
@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 def component_definition_of(report) -> bytes:
-    [content] = [c for name, c in report_documents(report).items() if name.startswith("component-definition-")]
+    [content] = [
+        c for name, c in report_documents(report).items() if name.startswith("component-definition-")
+    ]
     return content
 
 
