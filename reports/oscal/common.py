@@ -100,7 +100,7 @@ def metadata(
 ) -> dict[str, Any]:
     stamp = moment(last_modified)
     found = {
-        "title": line(title),
+        "title": line(title) or "Pledgeproof OSCAL document",
         "published": stamp,
         "last-modified": stamp,
         "version": line(version),
