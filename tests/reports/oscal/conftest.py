@@ -18,27 +18,35 @@ FINDINGS = {
 }
 
 
-@pytest.fixture
-def acme(framework, period, reviewer, program_admin):
+def acme_published(framework, period, *, reviewer, admin):
     """Acme Labs' published report: every item implemented, with a public link, a public file and
     a restricted file as evidence."""
     return published(
         committed_org(framework, "Acme Labs"),
         period,
         reviewer=reviewer,
-        admin=program_admin,
+        admin=admin,
         narrative="We screen every training source.",
         restricted_title=RESTRICTED_TITLE,
         public_file_title=PUBLIC_FILE_TITLE,
     )
 
 
-@pytest.fixture
-def attested(acme, auditor, program_admin):
+def acme_attested(acme, *, auditor, admin):
     """An attested engagement over Acme's report: (engagement, attestation)."""
     auditor.full_name = "Dana Whitfield"
     auditor.save()
-    return audited(acme, auditor=auditor, admin=program_admin, findings=FINDINGS, title="Acme 2026 audit")
+    return audited(acme, auditor=auditor, admin=admin, findings=FINDINGS, title="Acme 2026 audit")
+
+
+@pytest.fixture
+def acme(framework, period, reviewer, program_admin):
+    return acme_published(framework, period, reviewer=reviewer, admin=program_admin)
+
+
+@pytest.fixture
+def attested(acme, auditor, program_admin):
+    return acme_attested(acme, auditor=auditor, admin=program_admin)
 
 
 def evidence_of(report, visibility):
