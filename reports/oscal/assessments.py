@@ -168,6 +168,9 @@ def _result(
     engagement, attestation = attested.engagement, attested.attestation
     observations, findings, resources = [], [], []
     for finding in attested.findings:
+        if finding.item.report_id in publications:
+            # The same report, read with its period and framework: its reference names the period.
+            finding.item.report = publications[finding.item.report_id].report
         evidence = _evidence(finding, publications)
         resources += evidence
         observation = _observation(finding, evidence)

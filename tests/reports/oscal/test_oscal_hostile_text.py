@@ -32,7 +32,12 @@ POLYGLOTS = [
     "",
     "   ",
 ]
-hostile = st.one_of(storable_markdown, st.sampled_from(POLYGLOTS), st.text(max_size=200))
+# What a database column can hold: PostgreSQL text refuses NUL.
+hostile = st.one_of(storable_markdown, st.sampled_from(POLYGLOTS), st.text(max_size=200)).map(
+    lambda text: text.replace("\x00", "")
+)
+# Names go into CharFields, which PostgreSQL holds to their length (the shortest: a node's code).
+NAME_LENGTH = 20
 
 
 def expected_prose(text, fallback):
@@ -72,6 +77,7 @@ def test_a_component_definition_takes_any_narrative_title_and_name(acme, text, n
 @given(text=hostile, name=hostile)
 def test_assessment_results_take_any_finding_statement_and_auditor_name(attested, auditor, text, name):
     engagement, attestation = attested
+    name = name[:NAME_LENGTH]
     Finding.objects.filter(engagement=engagement).update(description=text, company_response=name)
     Engagement.objects.filter(pk=engagement.pk).update(title=name, scope_statement=text, firm=name)
     auditor.full_name = name
@@ -93,6 +99,7 @@ def test_assessment_results_take_any_finding_statement_and_auditor_name(attested
 @settings(max_examples=25)
 @given(text=hostile, name=hostile)
 def test_a_catalog_takes_any_framework_text(framework, text, name):
+    name = name[:NAME_LENGTH]
     Framework.objects.filter(pk=framework.pk).update(title=name, publisher=name, source_note=text)
     FrameworkNode.objects.filter(framework=framework).update(
         title=name, description=text, verification_criteria=text, evidence_expected=text, code=name
