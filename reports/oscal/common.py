@@ -7,6 +7,7 @@ import base64
 import datetime
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -45,7 +46,9 @@ def prose(text: str | None, fallback: str) -> str:
     return text.strip() if text and text.strip() else fallback
 
 
-def prop(name: str, value: Any, *, ns: str | None = NS, remarks: str = "", cls: str = "") -> dict | None:
+def prop(
+    name: str, value: Any, *, ns: str | None = NS, remarks: str = "", cls: str = ""
+) -> dict[str, Any] | None:
     """A property, or None when there is no value to state (OSCAL has no empty values)."""
     value = line(str(value)) if value is not None else ""
     if not value:
@@ -61,7 +64,7 @@ def prop(name: str, value: Any, *, ns: str | None = NS, remarks: str = "", cls: 
     return found
 
 
-def props(*candidates: dict | None) -> list[dict]:
+def props(*candidates: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [p for p in candidates if p is not None]
 
 
@@ -91,11 +94,11 @@ def metadata(
     title: str,
     last_modified: datetime.datetime | datetime.date,
     version: str,
-    parties: list[dict[str, Any]] = (),
-    roles: list[dict[str, Any]] = (),
-    responsible_parties: list[dict[str, Any]] = (),
-    links: list[dict[str, Any]] = (),
-    properties: list[dict] = (),
+    parties: Sequence[dict[str, Any]] = (),
+    roles: Sequence[dict[str, Any]] = (),
+    responsible_parties: Sequence[dict[str, Any]] = (),
+    links: Sequence[dict[str, Any]] = (),
+    properties: Sequence[dict[str, Any]] = (),
     remarks: str = "",
 ) -> dict[str, Any]:
     stamp = moment(last_modified)
