@@ -9,6 +9,7 @@ from commitments.models import ImplementationStatus
 from commitments.services.reports import item_update, report_create
 from reports.oscal.common import sha256_uri
 from reports.oscal.documents import all_documents, report_documents
+from reports.services import publication_correct
 from tests.reports.oscal.conftest import (
     RESTRICTED_TITLE,
     evidence_of,
@@ -111,3 +112,21 @@ def test_an_unpublished_report_is_in_no_document(acme, framework, period):
     assert b"DRAFT-ONLY-NARRATIVE" not in everything
     assert b"Quiet Harbor AI" not in everything
     assert list(report_documents(draft)) == ["catalog-tiny-1.0.json"]
+
+
+def test_a_correction_replaces_the_published_version_under_the_same_identifiers(acme, program_admin):
+    before = loaded(component_definition_of(acme))
+    acme.organisation.name = "Acme Labs Ltd"  # housekeeping rename, then a correction republishes
+    acme.organisation.save(update_fields=["name"])
+    second = publication_correct(report=acme, acting_user=program_admin, reason="Legal name updated.")
+    after = loaded(component_definition_of(acme))
+
+    [component] = after["components"]
+    assert prop_values(component, "publication-version") == ["2"]
+    assert prop_values(component, "snapshot-sha256") == [second.snapshot_sha256]
+    assert prop_values(component, "correction-reason") == ["Legal name updated."]
+    assert after["uuid"] == before["uuid"]
+    assert component["uuid"] == before["components"][0]["uuid"]
+    assert after["metadata"]["version"] == "publication 2"
+    assert component["title"] == "Acme Labs Ltd: Tiny framework tiny, 2026"
+    validated(component_definition_of(acme))
