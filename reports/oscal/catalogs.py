@@ -16,6 +16,8 @@ from django.db.models import Prefetch
 from commitments.models import Framework, FrameworkNode, MetricDefinition
 from reports.oscal.common import line, metadata, prop, props, prose, uuid_for, with_optional
 
+RMF_NS = "http://csrc.nist.gov/ns/rmf"
+
 
 def statement_id(node_id: str) -> str:
     """The id of a control's statement part, what assessment findings target."""
@@ -73,7 +75,8 @@ def _control(node: FrameworkNode) -> dict[str, Any]:
             "assessment-method",
             node.evidence_expected,
             title="Evidence expected",
-            props=[prop("method", "EXAMINE", ns=None)],
+            # As NIST's own catalogs state it (SP 800-53A methods, in NIST's RMF namespace).
+            props=[prop("method", "EXAMINE", ns=RMF_NS)],
         ),
         _part(node, "gdn", "guidance", node.example_disclosure, title="Example disclosure"),
     ]
