@@ -17,6 +17,9 @@ MODELS = {
     "component-definition": ComponentDefinition,
     "assessment-results": AssessmentResults,
 }
+# Property names OSCAL itself defines for any object; every other name must carry a namespace
+# (NIST's allowed-values constraints, which trestle's models do not check).
+OSCAL_PROPERTY_NAMES = {"label", "sort-id", "alt-identifier", "marking"}
 UTC_Z = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z$")
 TIMESTAMPS = {"published", "last-modified", "start", "end", "collected", "expires"}
 
@@ -32,6 +35,18 @@ def _utc_as_offset(value, key=""):
     return value
 
 
+def _unqualified_names(value) -> set[str]:
+    if isinstance(value, list):
+        return set().union(set(), *(_unqualified_names(item) for item in value))
+    if not isinstance(value, dict):
+        return set()
+    found = set().union(set(), *(_unqualified_names(item) for item in value.values()))
+    for each in value.get("props", []):
+        if "ns" not in each:
+            found.add(each["name"])
+    return found
+
+
 def validated(content: bytes):
     """The trestle model of an OSCAL JSON file; fails the test when trestle does not accept it."""
     document = json.loads(content.decode("utf-8"))
@@ -39,6 +54,7 @@ def validated(content: bytes):
     model = MODELS[root].model_validate(body)
     validator = validator_factory.get(argparse.Namespace(mode=const.VAL_MODE_ALL))
     assert validator.model_is_valid(model, True, None), validator.error_msg()
+    assert _unqualified_names(body) <= OSCAL_PROPERTY_NAMES
     # Written back, the model says what the file said: nothing was dropped or coerced.
     assert json.loads(model.oscal_serialize_json()) == _utc_as_offset(document)
     return model
