@@ -18,6 +18,7 @@ from typing import Any
 from commitments.models import ReportingPeriod
 from commitments.vocabulary import AssuranceLevel, FindingKind, ImplementationStatus, Opinion, Verdict
 from reports.opendata.dataset import Dataset, dataset_build
+from reports.oscal import documents as oscal
 from reports.spreadsheet import spreadsheet_safe
 
 SCHEMA_PATH = "/data/schema/open-data.schema.json"
@@ -322,6 +323,21 @@ def licence_txt(dataset: Dataset) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def oscal_catalog(dataset: Dataset) -> bytes:
+    """The framework version as an OSCAL catalog (reports.oscal)."""
+    return oscal.period_catalog(dataset.period)
+
+
+def oscal_component_definition(dataset: Dataset) -> bytes:
+    """The period's current publications as one OSCAL component-definition, a component each."""
+    return oscal.period_component_definition(dataset.period)
+
+
+def oscal_assessment_results(dataset: Dataset) -> bytes:
+    """The attested engagements covering the period as OSCAL assessment-results, a result each."""
+    return oscal.period_assessment_results(dataset.period)
+
+
 # The order files are listed in checksums.txt and on the index page.
 FILE_BUILDERS = {
     "mitigations.csv": mitigations_csv,
@@ -330,6 +346,9 @@ FILE_BUILDERS = {
     "metrics.csv": metrics_csv,
     "audits.csv": audits_csv,
     "data.json": data_json,
+    oscal.OPEN_DATA_CATALOG: oscal_catalog,
+    oscal.OPEN_DATA_COMPONENT_DEFINITION: oscal_component_definition,
+    oscal.OPEN_DATA_ASSESSMENT_RESULTS: oscal_assessment_results,
     "LICENSE.txt": licence_txt,
 }
 

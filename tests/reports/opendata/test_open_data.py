@@ -28,6 +28,9 @@ FILES = [
     "metrics.csv",
     "audits.csv",
     "data.json",
+    "oscal-catalog.json",
+    "oscal-component-definition.json",
+    "oscal-assessment-results.json",
     "LICENSE.txt",
     "checksums.txt",
 ]
@@ -113,6 +116,9 @@ def test_every_file_downloads_anonymously_with_its_content_type(client, publishe
         "metrics.csv": "text/csv; charset=utf-8",
         "audits.csv": "text/csv; charset=utf-8",
         "data.json": "application/json",
+        "oscal-catalog.json": "application/json",
+        "oscal-component-definition.json": "application/json",
+        "oscal-assessment-results.json": "application/json",
         "LICENSE.txt": "text/plain; charset=utf-8",
         "checksums.txt": "text/plain; charset=utf-8",
     }
