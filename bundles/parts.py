@@ -10,13 +10,13 @@ that evidence is read one file at a time).
     log/tile/...               the log's hash tiles at that checkpoint (c2sp.org/tlog-tiles)
     log/artifact/<sha256>      each PDF's `artifact.rendered` entry, as /log/artifact/ serves it
     root.pem                   the platform's signing root certificate
+    oscal/<name>.json          the OSCAL catalog, component-definitions and assessment-results
 
 `log/` has the layout of the public log (/log/), so the standalone verifiers read it as a copy of
 the log: the tiles prove consistency with any checkpoint an auditor saved earlier, offline.
 bundles/services.py adds manifest.json (every file's SHA-256) and VERIFY.md.
 
-To add a part (the OSCAL documents, issue 16 part 2), write `def oscal_part(scope) -> Files` and
-append it to PARTS; nothing else changes.
+A part is a function `def x_part(scope) -> Files` in PARTS; nothing else changes to add one.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from commitments.services.evidence import evidence_open
 from commitments.services.ledger import tree
 from commitments.services.ledger.serve import log_artifact_entry, log_key, log_tile
 from reports.models import ReportArtifact
+from reports.oscal.documents import engagement_documents, report_documents
 from reports.pdf.services import artifact_read
 from reports.pdf.signing import signing_material
 from tools.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, tile_path
@@ -210,12 +211,25 @@ def root_part(scope: BundleScope) -> Files:
     return {"root.pem": signing_material().root_pem}
 
 
-# The bundle, part by part, in the order its files are written. The OSCAL documents go here as
-# `oscal_part` (oscal/<name>.json from engagement_documents(engagement) / report_documents(report)).
+def oscal_part(scope: BundleScope) -> Files:
+    """The OSCAL documents (reports/oscal): the framework's catalog, the published reports'
+    component-definitions and the attested engagements' assessment-results — what the public
+    reads; evidence appears in them by its SHA-256, which names the bundle's evidence files."""
+    if scope.engagement is not None:
+        documents = engagement_documents(scope.engagement)
+    else:
+        documents = {}
+        for report in scope.reports:
+            documents.update(report_documents(report))
+    return {f"oscal/{name}": data for name, data in sorted(documents.items())}
+
+
+# The bundle, part by part, in the order its files are written.
 PARTS: tuple[Callable[[BundleScope], Files], ...] = (
     pdf_part,
     evidence_part,
     ledger_part,
     log_part,
     root_part,
+    oscal_part,
 )

@@ -6,7 +6,7 @@ from bundles import views
 
 app_name = "bundles"
 urlpatterns = [
-    path("engagements/<int:engagement_id>/", views.engagement_bundles_view, name="engagement"),
-    path("reports/<int:report_id>/", views.report_bundles_view, name="report"),
-    path("<int:bundle_id>/download/", views.bundle_download_view, name="download"),
+    path("engagements/<id:engagement_id>/", views.engagement_bundles_view, name="engagement"),
+    path("reports/<id:report_id>/", views.report_bundles_view, name="report"),
+    path("<id:bundle_id>/download/", views.bundle_download_view, name="download"),
 ]

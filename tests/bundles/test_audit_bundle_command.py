@@ -1,6 +1,7 @@
 """manage.py audit_bundle (--engagement ID | --report ID) --out DIR builds the same ZIP as the job,
 and tools/verify_bundle.py accepts it."""
 
+import json
 import zipfile
 from io import StringIO
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.bundles.bundle_world import OTHER_FIRM_WORDS, bundle_world
+from tests.reports.oscal.oscal_checks import validated
 from tools.verify_bundle import verify_bundle
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +71,23 @@ def test_it_takes_one_of_engagement_or_report(tmp_path):
         _run("--out", tmp_path)
     with pytest.raises(CommandError):
         _run("--engagement", 1, "--report", 1, "--out", tmp_path)
+
+
+def test_the_bundle_carries_valid_oscal_naming_its_evidence_files_by_hash(world, tmp_path):
+    _run("--engagement", world.engagement.pk, "--out", tmp_path)
+
+    with zipfile.ZipFile(_zip(tmp_path)) as archive:
+        names = archive.namelist()
+        oscal = {name: archive.read(name) for name in names if name.startswith("oscal/")}
+    evidence_files = {name.removeprefix("evidence/") for name in names if name.startswith("evidence/")}
+
+    kinds = sorted(name.split("/")[1].split("-")[0] for name in oscal)
+    assert kinds == ["catalog", "component"]  # no assessment-results: the engagement is not attested
+    hashes = set()
+    for content in oscal.values():
+        validated(content)
+        for resource in (
+            json.loads(content).get("component-definition", {}).get("back-matter", {}).get("resources", [])
+        ):
+            hashes |= {h["value"] for r in resource.get("rlinks", []) for h in r.get("hashes", [])}
+    assert hashes and hashes <= evidence_files
