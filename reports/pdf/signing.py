@@ -3,6 +3,18 @@
 Every PDF gets an invisible PAdES certification signature that allows no changes. Verifiers trust
 only the published root certificate (`/verify/root.pem`, `manage.py signing_root`); the signing
 certificate and any intermediates travel inside the signature.
+
+The key is RSA (3072 bits, RSASSA-PKCS1-v1_5 with SHA-256), because the PDFs are PDF/A-3b on PDF
+1.7 (reports/pdf/render.py says why that profile): pyHanko signs with an ECDSA key by registering
+ISO/TS 32002 and raising the file to PDF 2.0, which a PDF/A-3 file may not declare. Keys made
+before (ECDSA P-256) still load and sign, and every PDF they signed still verifies against their
+root; `manage.py check` warns about them (`signing_key_warnings`) until `init_signing_key
+--replace` makes an RSA key under a new root.
+
+With PLEDGEPROOF_TSA_URL set, each signature also carries an RFC 3161 timestamp from that
+authority (a signature timestamp token in the CMS unsigned attributes), so a verifier can judge the
+certificates at a time the platform could not have chosen. An authority that does not answer makes
+the signing fail, and with it that rendering, which is then recorded and retried like any other.
 """
 
 from __future__ import annotations
@@ -17,13 +29,15 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 ROOT_VALIDITY_DAYS = 3650
 SIGNER_VALIDITY_DAYS = 825
+RSA_KEY_BITS = 3072
+TSA_TIMEOUT_SECONDS = 10
 
 
 class SigningKeyMissing(ImproperlyConfigured):
@@ -82,14 +96,18 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
+
+
 def signing_key_create(files: SigningFiles, *, common_name: str = "Pledgeproof local") -> None:
-    """Create a private root and a report-signing certificate it issues (ECDSA P-256).
+    """Create a private root and a report-signing certificate it issues (RSA, see the module doc).
 
     The root's private key is not kept: it signs the one signing certificate and is discarded, so
     a leaked file can never mint a second signer under the published root.
     """
     now = datetime.datetime.now(datetime.UTC)
-    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_key = _new_key()
     root_name = _name(f"{common_name} root")
     root = (
         x509.CertificateBuilder()
@@ -104,7 +122,7 @@ def signing_key_create(files: SigningFiles, *, common_name: str = "Pledgeproof l
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
-    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer_key = _new_key()
     signer = (
         x509.CertificateBuilder()
         .subject_name(_name(f"{common_name} report signing"))
@@ -167,6 +185,28 @@ class SigningMaterial:
     def signer_fingerprint(self) -> str:
         return certificate_fingerprint(self.signer_cert)
 
+    @property
+    def keeps_pdf_1_7(self) -> bool:
+        """Whether signing with this key leaves the file at PDF 1.7 (PDF/A-3b); an EC key does not."""
+        return isinstance(self.signer_cert.public_key(), rsa.RSAPublicKey)
+
+
+def signing_key_warnings() -> list[str]:
+    """What an operator should fix about the configured key (empty when nothing, or no key yet)."""
+    try:
+        material = signing_material()
+    except ImproperlyConfigured:
+        return []
+    if material.keeps_pdf_1_7:
+        return []
+    kind = type(material.signer_cert.public_key()).__name__.removeprefix("_")
+    return [
+        f"The report-signing key {material.files.key} is not RSA ({kind}): pyHanko raises the PDFs it "
+        "signs to PDF 2.0, which contradicts their PDF/A-3b claim. Run `python manage.py "
+        "init_signing_key --replace` (a new root: publish it, and keep the old root.pem for the PDFs "
+        "signed before) or install an RSA key and certificate."
+    ]
+
 
 def certificate_fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
@@ -227,7 +267,7 @@ def sign_pdf(data: bytes) -> bytes:
     material = signing_material()
     signer = _signer(material.files, settings.PLEDGEPROOF_SIGNING_KEY_PASSPHRASE)
     tsa_url = settings.PLEDGEPROOF_TSA_URL
-    timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
+    timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     metadata = signers.PdfSignatureMetadata(
         field_name="PledgeproofCertification",
         certify=True,

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
@@ -47,7 +48,7 @@ from commitments.vocabulary import LedgerEvent, event_label
 from reports.models import ArtifactKind, Publication, ReportArtifact
 from reports.pdf.signing import signing_material
 from tools.tlog.pdf_log import LogCheck, pdf_log_checks
-from tools.verify_report import VerificationResult, verify_pdf_bytes
+from tools.verify_report import UsageError, VerificationResult, load_certificates, verify_pdf_bytes
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_DOCUMENT_ID_LENGTH = 120
@@ -316,11 +317,28 @@ def _platform_log() -> dict:
         return {}
 
 
+def tsa_roots() -> list:
+    """The timestamp authority's root certificates (PLEDGEPROOF_TSA_ROOTS), read fresh each time:
+    the file is small, and an operator may add a root when the authority changes."""
+    path = settings.PLEDGEPROOF_TSA_ROOTS
+    if not path:
+        return []
+    try:
+        return load_certificates(Path(path).read_bytes())
+    except (OSError, UsageError) as exc:
+        raise ImproperlyConfigured(f"PLEDGEPROOF_TSA_ROOTS={path}: {exc}") from None
+
+
 def pdf_verify(data: bytes, *, evidence_dir: Path | str | None = None) -> VerificationResult:
     """Check a PDF's signature and manifest against this platform's root certificate, and the
-    history it reports against the platform's transparency log."""
+    history it reports against the platform's transparency log; a timestamp is vouched for by the
+    timestamp authority's roots, and then the certificates are judged at its time."""
     return verify_pdf_bytes(
-        data, root=signing_material().root_pem, evidence_dir=evidence_dir, **_platform_log()
+        data,
+        root=signing_material().root_pem,
+        evidence_dir=evidence_dir,
+        tsa_roots=tsa_roots(),
+        **_platform_log(),
     )
 
 
