@@ -112,6 +112,18 @@ def _finish(document, pdf: pydyf.PDF) -> None:
     _associated_files_once(pdf)
     _margin_content_as_artifacts(pdf)
     _claim_accessibility(pdf)
+    _info_for_the_signer(pdf)
+
+
+def _info_for_the_signer(pdf: pydyf.PDF) -> None:
+    """PDF/A wants each document information entry equal to its XMP twin, after signing too.
+
+    pyHanko sets the XMP producer to its own name when it signs, and appends its name to an
+    Info /Producer it finds ("WeasyPrint …; pyHanko …"), so the two would differ: leave the Info
+    entry out and pyHanko writes the same value in both. (The XMP keeps WeasyPrint's name until
+    then.)
+    """
+    pdf.info.pop("Producer", None)
 
 
 def _object(pdf: pydyf.PDF, reference) -> object:
@@ -209,6 +221,8 @@ def _claim_accessibility(pdf: pydyf.PDF) -> None:
     """Add pdfuaid:part to the XMP packet WeasyPrint wrote for PDF/A, inside its one rdf:RDF."""
     metadata = _object(pdf, pdf.catalog["Metadata"])
     packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in metadata.stream)
+    # The Info /CreationDate holds whole seconds; its XMP twin must state the same moment.
+    packet = re.sub(rb"(<xmp:CreateDate>[0-9T:-]{19})\.[0-9]+", rb"\1", packet)
     addition = _UA_EXTENSION.format(part=PDF_UA_PART).encode("utf-8")
     packet, count = re.subn(rb"</rdf:RDF>", lambda _: addition + b"</rdf:RDF>", packet, count=1)
     if count != 1:
