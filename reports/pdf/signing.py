@@ -259,6 +259,10 @@ def _signer(files: SigningFiles, passphrase: str):
     return signer
 
 
+SIGNATURE_FIELD = "PledgeproofCertification"
+SIGNATURE_LABEL = "Pledgeproof certification signature"
+
+
 def sign_pdf(data: bytes) -> bytes:
     """Add an invisible PAdES certification signature that permits no further changes."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -269,7 +273,7 @@ def sign_pdf(data: bytes) -> bytes:
     tsa_url = settings.PLEDGEPROOF_TSA_URL
     timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     metadata = signers.PdfSignatureMetadata(
-        field_name="PledgeproofCertification",
+        field_name=SIGNATURE_FIELD,
         certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -278,5 +282,58 @@ def sign_pdf(data: bytes) -> bytes:
         location=settings.SITE_URL,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    fields.append_signature_field(
+        writer, fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, readable_field_name=SIGNATURE_LABEL)
+    )
+    _tag_signature_field(writer)
     output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
     return output.getvalue()
+
+
+def _tag_signature_field(writer) -> None:
+    """Put the signature's widget in the structure tree, in a Form element, as PDF/UA wants of
+    every annotation on a page (PDF/A forbids hiding it instead). Untagged input is left alone."""
+    from pyhanko.pdf_utils import generic
+
+    tree_ref = writer.root.raw_get("/StructTreeRoot") if "/StructTreeRoot" in writer.root else None
+    if tree_ref is None:
+        return
+    tree = tree_ref.get_object()
+    field_ref = next(
+        ref for ref in writer.root["/AcroForm"]["/Fields"] if ref.get_object().get("/T") == SIGNATURE_FIELD
+    )
+    widget = field_ref.get_object()
+    kids = tree["/K"]
+    document_ref = kids.raw_get(0) if isinstance(kids, generic.ArrayObject) else tree.raw_get("/K")
+    document = document_ref.get_object()
+    parent_tree = tree["/ParentTree"]
+    numbers = parent_tree["/Nums"]
+    keys = [int(numbers.raw_get(index)) for index in range(0, len(numbers), 2)]
+    key = max([*keys, int(tree.get("/ParentTreeNextKey", 0)) - 1]) + 1
+
+    form = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+            generic.NameObject("/S"): generic.NameObject("/Form"),
+            generic.NameObject("/P"): document_ref,
+            generic.NameObject("/Alt"): generic.TextStringObject(SIGNATURE_LABEL),
+            generic.NameObject("/K"): generic.DictionaryObject(
+                {
+                    generic.NameObject("/Type"): generic.NameObject("/OBJR"),
+                    generic.NameObject("/Obj"): field_ref,
+                    generic.NameObject("/Pg"): widget.raw_get("/P"),
+                }
+            ),
+        }
+    )
+    form_ref = writer.add_object(form)
+    document_kids = document.raw_get("/K")
+    if not isinstance(document_kids, generic.ArrayObject):
+        document_kids = document["/K"] = generic.ArrayObject([document.raw_get("/K")])
+    document_kids.append(form_ref)
+    numbers.append(generic.NumberObject(key))
+    numbers.append(form_ref)
+    tree["/ParentTreeNextKey"] = generic.NumberObject(key + 1)
+    widget["/StructParent"] = generic.NumberObject(key)
+    for changed in (document, parent_tree, tree, widget):
+        writer.update_container(changed)

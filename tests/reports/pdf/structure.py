@@ -149,6 +149,15 @@ class Structure:
                 found.append((str(operands[0]), None))
         return found
 
+    def _parent_tree(self) -> dict[int, object]:
+        nums = self.catalog["/StructTreeRoot"]["/ParentTree"].get_object()["/Nums"]
+        return {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
+
+    def parent_of_annotation(self, key: int) -> IndirectObject | None:
+        """The structure element the parent tree names for an annotation's /StructParent."""
+        found = self._parent_tree().get(int(key))
+        return found if isinstance(found, IndirectObject) else None
+
     def parent_of(self, page_number: int, mcid: int) -> IndirectObject | None:
         """The structure element the parent tree names for a page's marked content id."""
         page = self.reader.pages[page_number]

@@ -183,6 +183,22 @@ def test_all_content_is_in_the_structure_tree_or_an_artifact_the_running_header_
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_the_invisible_signature_is_a_named_form_field_in_the_structure_tree(world, kind):
+    pdf = _structure(world, kind)
+    (field_ref,) = pdf.catalog["/AcroForm"]["/Fields"]
+    widget = field_ref.get_object()
+
+    assert widget["/FT"] == "/Sig" and widget["/TU"] == "Pledgeproof certification signature"
+    assert widget["/F"] & 2 == 0  # not hidden: PDF/A forbids it; so PDF/UA wants it tagged
+    form = pdf.parent_of_annotation(widget["/StructParent"])
+    assert form is not None and form.idnum in pdf.reachable_parents()
+    element = form.get_object()
+    assert element["/S"] == "/Form" and element["/Alt"] == "Pledgeproof certification signature"
+    assert element["/K"]["/Type"] == "/OBJR" and element["/K"].raw_get("/Obj").idnum == field_ref.idnum
+    assert "Form" in pdf.tags()
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_pyhankos_validator_accepts_the_rsa_signature_of_the_tagged_file(world, kind, signing_key):
     reader = PdfFileReader(io.BytesIO(getattr(world, kind).pdf.data))
     (signature,) = reader.embedded_signatures
