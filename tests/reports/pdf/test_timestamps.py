@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from reports.apps import tsa_roots_check
 from reports.models import ArtifactStatus
 from reports.pdf.render import html_to_pdf
 from reports.pdf.services import artifact_render, artifact_request, artifact_retry
@@ -228,6 +229,29 @@ def test_the_verify_page_without_the_authoritys_root_says_the_timestamp_is_not_v
 
     assert _iso(stamped_at) in text and "not vouched for" in text
     assert "the time of this check" in text
+
+
+@pytest.mark.parametrize("content", [b"", b"not a certificate", None], ids=["empty", "garbage", "missing"])
+def test_an_unreadable_authority_root_file_leaves_the_page_working_and_check_names_it(
+    client, tsa, stamped_at, signing_key, settings, tmp_path, content
+):
+    path = tmp_path / "tsa-roots.pem"
+    if content is not None:
+        path.write_bytes(content)
+    settings.PLEDGEPROOF_TSA_ROOTS = str(path)
+    upload = SimpleUploadedFile("report.pdf", _signed(signing_key), content_type="application/pdf")
+
+    response = client.post(reverse("verify:index"), {"pdf": upload})
+
+    assert response.status_code == 200
+    assert _iso(stamped_at) in response.content.decode() and "not vouched for" in response.content.decode()
+    (warning,) = tsa_roots_check()
+    assert warning.id == "reports.W002" and str(path) in warning.msg
+
+
+def test_check_is_silent_about_a_readable_authority_root_file(tsa_root_file, settings):
+    settings.PLEDGEPROOF_TSA_ROOTS = str(tsa_root_file)
+    assert tsa_roots_check() == []
 
 
 def test_manage_verify_report_prints_the_timestamp(
