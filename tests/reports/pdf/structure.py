@@ -116,6 +116,16 @@ class Structure:
         walk(self.catalog["/StructTreeRoot"], 0)
         return found
 
+    def descendants(self, index: int) -> list[Element]:
+        """The elements under `elements[index]`, in document order."""
+        depth = self.elements[index].depth
+        found = []
+        for element in self.elements[index + 1 :]:
+            if element.depth <= depth:
+                break
+            found.append(element)
+        return found
+
     def tags(self) -> list[str]:
         return [element.tag for element in self.elements]
 

@@ -140,6 +140,16 @@ def test_tables_have_rows_header_cells_and_data_cells_linked_to_their_headers(wo
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_every_table_is_a_data_table_with_header_cells_none_is_used_for_layout(world, kind):
+    pdf = _structure(world, kind)
+
+    tables = [index for index, element in enumerate(pdf.elements) if element.tag == "Table"]
+    assert tables
+    for index in tables:
+        assert "TH" in {element.tag for element in pdf.descendants(index)}, f"table #{tables.index(index)}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_lists_are_tagged_as_lists_with_items(world, kind):
     tags = _structure(world, kind).tags()
 
