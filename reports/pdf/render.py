@@ -115,6 +115,12 @@ def _finish(document, pdf: pydyf.PDF) -> None:
     _info_for_the_signer(pdf)
 
 
+# What XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): WeasyPrint copies
+# the <title> and the like into the XMP packet as they are, and one such character in a name makes
+# the whole packet unreadable, and with it every claim the file makes.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _info_for_the_signer(pdf: pydyf.PDF) -> None:
     """PDF/A wants each document information entry equal to its XMP twin, after signing too.
 
@@ -124,6 +130,10 @@ def _info_for_the_signer(pdf: pydyf.PDF) -> None:
     then.)
     """
     pdf.info.pop("Producer", None)
+    # The same text in Info as in the XMP packet, which cannot hold what XML cannot.
+    for key, value in list(pdf.info.items()):
+        if isinstance(value, pydyf.String):
+            pdf.info[key] = pydyf.String(_NOT_XML.sub("", value.string))
 
 
 def _object(pdf: pydyf.PDF, reference) -> object:
@@ -221,6 +231,7 @@ def _claim_accessibility(pdf: pydyf.PDF) -> None:
     """Add pdfuaid:part to the XMP packet WeasyPrint wrote for PDF/A, inside its one rdf:RDF."""
     metadata = _object(pdf, pdf.catalog["Metadata"])
     packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in metadata.stream)
+    packet = _NOT_XML.sub("", packet.decode("utf-8")).encode("utf-8")
     # The Info /CreationDate holds whole seconds; its XMP twin must state the same moment.
     packet = re.sub(rb"(<xmp:CreateDate>[0-9T:-]{19})\.[0-9]+", rb"\1", packet)
     addition = _UA_EXTENSION.format(part=PDF_UA_PART).encode("utf-8")

@@ -86,7 +86,9 @@ class Structure:
 
     @property
     def info(self) -> DictionaryObject:
-        return self.reader.trailer["/Info"].get_object()
+        """The document information dictionary (empty when the file has none)."""
+        info = self.reader.trailer.get("/Info")
+        return info.get_object() if info is not None else DictionaryObject()
 
     @cached_property
     def elements(self) -> list[Element]:

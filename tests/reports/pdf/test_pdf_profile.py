@@ -7,12 +7,16 @@ the program summary, each signed by the platform's key, read back with pypdf.
 """
 
 import io
+from html import escape
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from reports.pdf.render import html_to_pdf
 from tests.reports.pdf.documents_world import documents_world
 from tests.reports.pdf.structure import DC, PDF, PDFAID, PDFUAID, RDF, XMP, Structure
 from tools.verify_report import load_root
@@ -219,3 +223,35 @@ def test_pyhankos_validator_accepts_the_rsa_signature_of_the_tagged_file(world, 
     assert status.intact and status.valid and status.trusted
     assert status.coverage.name == "ENTIRE_FILE"
     assert status.pkcs7_signature_mechanism.startswith(("rsassa_pkcs1v15", "sha256_rsa"))
+
+
+# --- what no text can break ----------------------------------------------------------------------
+
+HOSTILE_TITLES = st.one_of(
+    st.sampled_from(
+        [
+            "</rdf:RDF></x:xmpmeta><?xpacket end='w'?>",  # closes the XMP packet early, if unescaped
+            '<rdf:Description pdfuaid:part="9"/>',  # a second, contradicting claim
+            "]]><!-- & \" ' -->",
+            "\u202eevil\u2066 title",  # bidi overrides
+            "Name\x01with\x1fcontrol\x0bcharacters",  # not XML: once made the whole XMP unreadable
+            "x" * 5000,  # oversized
+        ]
+    ),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200),
+)
+
+
+@settings(max_examples=10, deadline=None)
+@given(title=HOSTILE_TITLES)
+def test_no_title_breaks_the_conformance_claims_or_the_single_associated_file(title):
+    html = f'<html lang="en"><head><title>{escape(title)}</title></head><body><h1>T</h1></body></html>'
+
+    pdf = Structure(html_to_pdf(html, manifest_json=b"{}").data)
+
+    assert pdf.xmp_property(PDFAID, "part") == ["3"]
+    assert pdf.xmp_property(PDFUAID, "part") == ["1"]
+    assert len(pdf.catalog["/AF"]) == 1
+    assert pdf.header_version == "1.7"
+    if "/Title" in pdf.info:
+        assert str(pdf.info["/Title"]) == (pdf.xmp_text(DC, "title") or "")
