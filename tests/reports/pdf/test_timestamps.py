@@ -7,6 +7,7 @@ A local authority (tests/reports/pdf/tsa.py: pyHanko's DummyTimeStamper over HTT
 root) answers, so the timestamped path runs in CI with no network.
 """
 
+import base64
 import datetime
 import json
 from pathlib import Path
@@ -16,6 +17,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from reports.apps import tsa_roots_check
 from reports.models import ArtifactStatus
@@ -187,6 +191,27 @@ def test_an_unusable_timestamp_root_is_a_usage_error_not_a_crash(
 
     assert status == verify_report.EXIT_USAGE
     assert "tsa-root.pem" in capsys.readouterr().err
+
+
+def _pem(body: bytes) -> bytes:
+    return b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(body) + b"-----END CERTIFICATE-----\n"
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(data=st.one_of(st.binary(max_size=2048), st.binary(max_size=1024).map(_pem)))
+def test_reading_timestamp_roots_either_finds_certificates_or_says_why(data):
+    try:
+        certificates = load_certificates(data)
+    except verify_report.UsageError as exc:
+        assert str(exc)
+    else:
+        assert certificates and all(cert.subject is not None for cert in certificates)
+
+
+def test_reading_timestamp_roots_finds_every_certificate_of_a_bundle(tsa_keys, signing_key):
+    bundle = tsa_keys.root_pem + signing_key.root_pem
+
+    assert len(load_certificates(bundle)) == 2
 
 
 def test_a_missing_timestamp_root_file_is_a_usage_error(signing_key, tmp_path, capsys):
