@@ -6,7 +6,6 @@ import datetime
 import io
 import json
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -140,13 +139,3 @@ def test_init_signing_key_warns_about_an_ec_key_and_replace_makes_an_rsa_one(tmp
 
     assert isinstance(signing_material().signer_cert.public_key(), rsa.RSAPublicKey)
     assert signing_key_check() == []
-
-
-@pytest.mark.parametrize("value", ["ftp://tsa.example/", "tsa.example", "javascript:alert(1)"])
-def test_a_timestamp_authority_address_must_be_http(value):
-    from tests.test_settings_env import _manage
-
-    result = _manage("check", DEBUG="1", PLEDGEPROOF_TSA_URL=value)
-
-    assert result.returncode != 0
-    assert "PLEDGEPROOF_TSA_URL must be an http(s) address" in result.stderr
