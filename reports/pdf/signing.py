@@ -44,6 +44,10 @@ class SigningKeyMissing(ImproperlyConfigured):
     pass
 
 
+class TimestampUnavailable(RuntimeError):
+    """The configured timestamp authority gave no timestamp: nothing was signed."""
+
+
 @dataclass(frozen=True)
 class SigningFiles:
     key: Path
@@ -286,7 +290,14 @@ def sign_pdf(data: bytes) -> bytes:
         writer, fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, readable_field_name=SIGNATURE_LABEL)
     )
     _tag_signature_field(writer)
-    output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    try:
+        output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    except timestamps.TimestampRequestError as exc:
+        cause = exc.__cause__ or exc
+        raise TimestampUnavailable(
+            f"The timestamp authority {tsa_url} gave no timestamp ({cause}), so the PDF was not signed. "
+            "Retry once it answers."
+        ) from exc
     return output.getvalue()
 
 
