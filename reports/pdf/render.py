@@ -14,7 +14,13 @@ leaves: it lists each embedded file once in the catalog's /AF (WeasyPrint 70 lis
 marks the running page header and footer as artifacts (WeasyPrint numbers their content but
 links it nowhere, and only PDF 2.0 lets it put them in the tree as artifacts), and states the
 accessibility claim in the XMP (`pdfuaid:part` 1, with the extension schema PDF/A requires for a
-property outside its predefined schemas).
+property outside its predefined schemas). It also keeps the document information entries equal
+to their XMP twins once pyHanko has signed (`_info_for_the_signer`). The signature's widget is
+tagged when it is signed (signing.py). Tables are for tabular data only: the templates lay out
+boxes side by side with flexbox, so that every tagged table has header cells.
+
+No veraPDF run proves this (it is on neither PyPI nor Debian); tests/reports/pdf/test_pdf_profile.py
+checks each claim with a PDF parser.
 
 Templates refer to the app's own static files through STATIC_BASE (a reserved `.invalid` host, so
 nothing could ever be fetched from it by mistake); the fetcher maps those to the files Django's

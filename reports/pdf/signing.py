@@ -1,6 +1,7 @@
 """The platform's signing key: creating a local one, loading the configured one, signing PDFs.
 
-Every PDF gets an invisible PAdES certification signature that allows no changes. Verifiers trust
+Every PDF gets an invisible PAdES certification signature that allows no changes; its widget is
+a named form field in the structure tree (PDF/UA). Verifiers trust
 only the published root certificate (`/verify/root.pem`, `manage.py signing_root`); the signing
 certificate and any intermediates travel inside the signature.
 
