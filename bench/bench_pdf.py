@@ -204,12 +204,13 @@ def _peak_bytes() -> int:
 
 
 def _weasyprint_alone(artifact) -> float:
-    """WeasyPrint rendering the same HTML with the same options (PDF/A-3b, the manifest attached)."""
+    """WeasyPrint rendering the same HTML with the same options (tagged PDF/A-3b on PDF 1.7, the
+    manifest attached); our finisher (reports/pdf/render.py) counts as ours."""
     from weasyprint import HTML, Attachment
 
     from commitments.services.ledger import canonical_json
     from reports.pdf.documents import document_build
-    from reports.pdf.render import PDF_VARIANT, STATIC_BASE, StaticOnlyFetcher
+    from reports.pdf.render import PDF_VARIANT, PDF_VERSION, STATIC_BASE, StaticOnlyFetcher
     from reports.pdf.signing import signing_material
 
     document = document_build(artifact, signer_fingerprint=signing_material().signer_fingerprint)
@@ -218,6 +219,8 @@ def _weasyprint_alone(artifact) -> float:
     started = time.perf_counter()
     HTML(string=document.html, base_url=STATIC_BASE, url_fetcher=fetcher).write_pdf(
         pdf_variant=PDF_VARIANT,
+        pdf_version=PDF_VERSION,
+        pdf_tags=True,
         attachments=[
             Attachment(string=manifest, name="manifest.json", relationship="Data", url_fetcher=fetcher)
         ],

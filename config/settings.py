@@ -350,8 +350,13 @@ PLEDGEPROOF_SIGNING_CHAIN = Path(
     env_str("PLEDGEPROOF_SIGNING_CHAIN") or PLEDGEPROOF_SIGNING_DIR / "chain.pem"
 )
 PLEDGEPROOF_SIGNING_KEY_PASSPHRASE = env_str("PLEDGEPROOF_SIGNING_KEY_PASSPHRASE")
-# Optional RFC 3161 timestamp authority; empty means no timestamp.
+# Optional RFC 3161 timestamp authority (issue 16): when set, every signature carries a timestamp
+# from it, and a signing that gets none fails (and is retried). Its root certificate(s), a PEM file,
+# let the verify page vouch for the timestamp and judge the certificates at its time.
 PLEDGEPROOF_TSA_URL = env_str("PLEDGEPROOF_TSA_URL")
+if PLEDGEPROOF_TSA_URL and not PLEDGEPROOF_TSA_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"PLEDGEPROOF_TSA_URL must be an http(s) address, not {PLEDGEPROOF_TSA_URL!r}")
+PLEDGEPROOF_TSA_ROOTS = env_str("PLEDGEPROOF_TSA_ROOTS")
 # Queue the public PDF when a report is published or corrected.
 PDF_RENDER_ON_PUBLISH = env_bool("PDF_RENDER_ON_PUBLISH", True)
 # A rendering whose process died is started again (by re-delivery or the sweep) this many times in

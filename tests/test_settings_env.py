@@ -52,6 +52,14 @@ def strong_key() -> str:
         ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
         ({"DEBUG": "1", "PDF_RENDER_TIME_LIMIT": "5"}, "PDF_RENDER_TIME_LIMIT must be at least 10; got 5."),
         ({"DEBUG": "1", "PDF_RENDER_MAX_ATTEMPTS": "many"}, "PDF_RENDER_MAX_ATTEMPTS must be a whole number"),
+        (
+            {"DEBUG": "1", "PLEDGEPROOF_TSA_URL": "tsa.example/stamp"},
+            "PLEDGEPROOF_TSA_URL must be an http(s) address, not 'tsa.example/stamp'",
+        ),
+        (
+            {"DEBUG": "1", "PLEDGEPROOF_TSA_URL": "ftp://tsa.example/"},
+            "PLEDGEPROOF_TSA_URL must be an http(s) address",
+        ),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_the_variable(env, message):

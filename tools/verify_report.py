@@ -2,7 +2,7 @@
 """Check a Pledgeproof PDF report offline, trusting nothing but the root certificate you give it.
 
     python tools/verify_report.py REPORT.pdf --root root.pem [--evidence DIR] [--json] [--at TIME]
-        [--log URL|DIR [--checkpoint FILE] [--log-key KEY] [--save-log DIR]]
+        [--tsa-root FILE]... [--log URL|DIR [--checkpoint FILE] [--log-key KEY] [--save-log DIR]]
     python tools/verify_report.py --witness URL|DIR --state DIR [--log-key KEY]
 
 Needs only pyHanko (pip install pyHanko pyhanko-certvalidator) and the `tlog` folder beside this
@@ -14,6 +14,13 @@ the signature is cryptographically intact, chains to the given root and covers t
 it reads manifest.json from the signed document and checks that the manifest names the
 certificate that actually signed. With --evidence it hashes every file in DIR and compares the
 hashes with the evidence files the manifest lists.
+
+A signature may carry an RFC 3161 timestamp (when the platform was configured with a timestamp
+authority). Its time and authority are always reported; it is vouched for when the authority's
+certificate chains to a root you give with --tsa-root (or to the platform's root). A vouched-for
+timestamp is the moment the certificates are judged at, so a document signed while the signing
+certificate was valid stays verifiable after that certificate expires; without one they are judged
+now, or at --at.
 
 With --log (the platform's transparency log: its address, e.g. https://example.org/log, or a
 folder holding a copy, as --save-log writes one) it also checks the document against the log
@@ -140,6 +147,9 @@ class SignatureInfo:
     signing_time: str | None  # ISO 8601, as stated by the signer
     timestamp_time: str | None  # ISO 8601, from an RFC 3161 token when there is one
     trust_anchor: str | None
+    timestamp_authority: str | None = None  # the subject of the certificate that signed the token
+    timestamp_trusted: bool | None = None  # the token chains to a root given (None: no token)
+    certificates_judged_at: str | None = None  # ISO 8601; None means at the time of checking
 
 
 @dataclass(frozen=True)
@@ -255,6 +265,23 @@ def load_root(data: bytes) -> asn1_x509.Certificate:
 
 def _as_root(root: bytes | asn1_x509.Certificate) -> asn1_x509.Certificate:
     return root if isinstance(root, asn1_x509.Certificate) else load_root(root)
+
+
+def load_certificates(data: bytes) -> list[asn1_x509.Certificate]:
+    """Every certificate in PEM (one or more blocks) or DER bytes, e.g. a timestamp authority's roots."""
+    try:
+        if asn1_pem.detect(data):
+            blocks = [der for kind, _, der in asn1_pem.unarmor(data, multiple=True) if kind == "CERTIFICATE"]
+        else:
+            blocks = [data]
+        certs = [asn1_x509.Certificate.load(block) for block in blocks]
+        for cert in certs:
+            cert.native  # noqa: B018 - parses the whole structure, so a damaged file fails here
+    except Exception as exc:  # noqa: BLE001 - asn1crypto raises many types for malformed input
+        raise UsageError(f"not a readable X.509 certificate ({exc})") from None
+    if not certs:
+        raise UsageError("the file holds no certificate")
+    return certs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -556,10 +583,34 @@ def _signature_checks(status) -> tuple[list[Check], list[str]]:
         checks.append(_check("timestamp", False, "the RFC 3161 timestamp token is damaged"))
     elif timestamp is not None and not timestamp.trusted:
         notes.append(
-            "The signature carries an RFC 3161 timestamp from an authority the given root does not cover; "
-            "its time is shown but not vouched for."
+            "The signature carries an RFC 3161 timestamp from an authority no root given covers; its time "
+            "is shown but not vouched for, and the certificates are judged now. Give the authority's "
+            "root certificate with --tsa-root to judge them at the timestamp's time."
+        )
+    elif timestamp is not None:
+        checks.append(
+            _check("timestamp", True, f"{_when(timestamp.timestamp)}, {_timestamp_authority(timestamp)}")
         )
     return checks, notes
+
+
+def _timestamp_authority(timestamp) -> str | None:
+    cert = getattr(timestamp, "signing_cert", None)
+    return cert.subject.human_friendly if cert is not None else None
+
+
+def _vouched_time(timestamp) -> datetime.datetime | None:
+    """The timestamp's time when the token is intact and chains to a trusted root; None otherwise."""
+    if timestamp is None or not (timestamp.intact and timestamp.valid and timestamp.trusted):
+        return None
+    return timestamp.timestamp
+
+
+def _context(roots: list[asn1_x509.Certificate], moment: datetime.datetime | None) -> ValidationContext:
+    # Offline on purpose: nothing is fetched, and revocation data that is absent is not a failure.
+    return ValidationContext(
+        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
+    )
 
 
 def _manifest_checks(
@@ -605,8 +656,13 @@ def verify_pdf_bytes(
     log: Get | None = None,
     log_key: str | None = None,
     saved_checkpoint: bytes | None = None,
+    tsa_roots: tuple[asn1_x509.Certificate, ...] | list[asn1_x509.Certificate] = (),
 ) -> VerificationResult:
     """Verify one PDF against one trust root, and against the transparency log when `log` reads it.
+
+    `tsa_roots` are the roots a timestamp authority's certificate may chain to (besides `root`);
+    a timestamp vouched for by one of them sets the time the certificates are judged at, unless
+    `validation_time` is given.
 
     Never raises for a bad document (every problem is a failed check); raises UsageError only for
     a root certificate or evidence folder that cannot be used.
@@ -634,11 +690,23 @@ def verify_pdf_bytes(
     embedded = signatures[0]
     checks.append(_certification_check(reader, embedded))
 
-    context = ValidationContext(
-        trust_roots=[root_cert], allow_fetching=False, revocation_mode="soft-fail", moment=validation_time
-    )
+    ts_context = _context([root_cert, *tsa_roots], None)
+    judged_at = validation_time
     try:
-        status = validate_pdf_signature(embedded, signer_validation_context=context)
+        status = validate_pdf_signature(
+            embedded,
+            signer_validation_context=_context([root_cert], validation_time),
+            ts_validation_context=ts_context,
+        )
+        stamped = _vouched_time(status.timestamp_validity)
+        if validation_time is None and stamped is not None:
+            # Judge the certificates when the authority says the signature existed, not today.
+            judged_at = stamped
+            status = validate_pdf_signature(
+                embedded,
+                signer_validation_context=_context([root_cert], stamped),
+                ts_validation_context=ts_context,
+            )
     except Exception as exc:  # noqa: BLE001 - malformed signatures raise many types
         reason = f"the signature could not be validated ({type(exc).__name__}: {exc})"
         checks += [_check(key, False, reason) for key in ("intact", "trusted", "whole_file")]
@@ -655,6 +723,9 @@ def verify_pdf_bytes(
         signing_time=_when(status.signer_reported_dt),
         timestamp_time=_when(timestamp.timestamp) if timestamp is not None else None,
         trust_anchor=_anchor_subject(status),
+        timestamp_authority=_timestamp_authority(timestamp) if timestamp is not None else None,
+        timestamp_trusted=bool(_vouched_time(timestamp)) if timestamp is not None else None,
+        certificates_judged_at=_when(judged_at),
     )
     manifest_checks, manifest, manifest_notes = _manifest_checks(reader, embedded, signature.signer_sha256)
     checks += manifest_checks
@@ -810,7 +881,10 @@ def format_result(
         fact(
             "Signing time", f"{s.signing_time} (as stated by the signer)" if s.signing_time else "not stated"
         )
-        fact("Timestamp", s.timestamp_time)
+        if s.timestamp_time:
+            vouched = "vouched for" if s.timestamp_trusted else "not vouched for by any root given"
+            fact("Timestamp", f"{s.timestamp_time} by {s.timestamp_authority or '?'} ({vouched})")
+        fact("Judged at", f"{s.certificates_judged_at}" if s.certificates_judged_at else "now")
     if m:
         fact("Manifest", manifest_summary(m))
         for line in audit_summary(m):
@@ -877,6 +951,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_moment,
         metavar="TIME",
         help="judge the certificates as of this ISO 8601 time (e.g. the signing time) instead of now",
+    )
+    parser.add_argument(
+        "--tsa-root",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a timestamp authority's root certificate (PEM or DER; may repeat): a timestamp it vouches "
+        "for is the time the certificates are judged at",
     )
     parser.add_argument("--verbose", action="store_true", help="also show pyHanko's own diagnostic log")
     log = parser.add_argument_group("transparency log")
@@ -961,6 +1044,22 @@ def _log_options(args) -> dict[str, Any]:
     return {"log": get, "log_key": args.log_key, "saved_checkpoint": saved}
 
 
+def _tsa_roots(paths: list[Path]) -> list[asn1_x509.Certificate]:
+    roots = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(
+                f"cannot read the timestamp authority root {path}: {exc.strerror or exc}"
+            ) from None
+        try:
+            roots += load_certificates(data)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+    return roots
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # pyHanko logs each failed check with a traceback; the verdict below already says why.
@@ -981,6 +1080,7 @@ def main(argv: list[str] | None = None) -> int:
             root=load_root(root_bytes),
             evidence_dir=args.evidence,
             validation_time=args.at,
+            tsa_roots=_tsa_roots(args.tsa_root),
             **_log_options(args),
         )
     except UsageError as exc:

@@ -1,8 +1,21 @@
 """The platform's signing key: creating a local one, loading the configured one, signing PDFs.
 
-Every PDF gets an invisible PAdES certification signature that allows no changes. Verifiers trust
+Every PDF gets an invisible PAdES certification signature that allows no changes; its widget is
+a named form field in the structure tree (PDF/UA). Verifiers trust
 only the published root certificate (`/verify/root.pem`, `manage.py signing_root`); the signing
 certificate and any intermediates travel inside the signature.
+
+The key is RSA (3072 bits, RSASSA-PKCS1-v1_5 with SHA-256), because the PDFs are PDF/A-3b on PDF
+1.7 (reports/pdf/render.py says why that profile): pyHanko signs with an ECDSA key by registering
+ISO/TS 32002 and raising the file to PDF 2.0, which a PDF/A-3 file may not declare. Keys made
+before (ECDSA P-256) still load and sign, and every PDF they signed still verifies against their
+root; `manage.py check` warns about them (`signing_key_warnings`) until `init_signing_key
+--replace` makes an RSA key under a new root.
+
+With PLEDGEPROOF_TSA_URL set, each signature also carries an RFC 3161 timestamp from that
+authority (a signature timestamp token in the CMS unsigned attributes), so a verifier can judge the
+certificates at a time the platform could not have chosen. An authority that does not answer makes
+the signing fail, and with it that rendering, which is then recorded and retried like any other.
 """
 
 from __future__ import annotations
@@ -17,17 +30,23 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 ROOT_VALIDITY_DAYS = 3650
 SIGNER_VALIDITY_DAYS = 825
+RSA_KEY_BITS = 3072
+TSA_TIMEOUT_SECONDS = 10
 
 
 class SigningKeyMissing(ImproperlyConfigured):
     pass
+
+
+class TimestampUnavailable(RuntimeError):
+    """The configured timestamp authority gave no timestamp: nothing was signed."""
 
 
 @dataclass(frozen=True)
@@ -82,14 +101,18 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
+
+
 def signing_key_create(files: SigningFiles, *, common_name: str = "Pledgeproof local") -> None:
-    """Create a private root and a report-signing certificate it issues (ECDSA P-256).
+    """Create a private root and a report-signing certificate it issues (RSA, see the module doc).
 
     The root's private key is not kept: it signs the one signing certificate and is discarded, so
     a leaked file can never mint a second signer under the published root.
     """
     now = datetime.datetime.now(datetime.UTC)
-    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_key = _new_key()
     root_name = _name(f"{common_name} root")
     root = (
         x509.CertificateBuilder()
@@ -104,7 +127,7 @@ def signing_key_create(files: SigningFiles, *, common_name: str = "Pledgeproof l
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
-    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer_key = _new_key()
     signer = (
         x509.CertificateBuilder()
         .subject_name(_name(f"{common_name} report signing"))
@@ -167,6 +190,28 @@ class SigningMaterial:
     def signer_fingerprint(self) -> str:
         return certificate_fingerprint(self.signer_cert)
 
+    @property
+    def keeps_pdf_1_7(self) -> bool:
+        """Whether signing with this key leaves the file at PDF 1.7 (PDF/A-3b); an EC key does not."""
+        return isinstance(self.signer_cert.public_key(), rsa.RSAPublicKey)
+
+
+def signing_key_warnings() -> list[str]:
+    """What an operator should fix about the configured key (empty when nothing, or no key yet)."""
+    try:
+        material = signing_material()
+    except ImproperlyConfigured:
+        return []
+    if material.keeps_pdf_1_7:
+        return []
+    kind = type(material.signer_cert.public_key()).__name__.removeprefix("_")
+    return [
+        f"The report-signing key {material.files.key} is not RSA ({kind}): pyHanko raises the PDFs it "
+        "signs to PDF 2.0, which contradicts their PDF/A-3b claim. Run `python manage.py "
+        "init_signing_key --replace` (a new root: publish it, and keep the old root.pem for the PDFs "
+        "signed before) or install an RSA key and certificate."
+    ]
+
 
 def certificate_fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
@@ -219,6 +264,10 @@ def _signer(files: SigningFiles, passphrase: str):
     return signer
 
 
+SIGNATURE_FIELD = "PledgeproofCertification"
+SIGNATURE_LABEL = "Pledgeproof certification signature"
+
+
 def sign_pdf(data: bytes) -> bytes:
     """Add an invisible PAdES certification signature that permits no further changes."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -227,9 +276,9 @@ def sign_pdf(data: bytes) -> bytes:
     material = signing_material()
     signer = _signer(material.files, settings.PLEDGEPROOF_SIGNING_KEY_PASSPHRASE)
     tsa_url = settings.PLEDGEPROOF_TSA_URL
-    timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
+    timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     metadata = signers.PdfSignatureMetadata(
-        field_name="PledgeproofCertification",
+        field_name=SIGNATURE_FIELD,
         certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -238,5 +287,65 @@ def sign_pdf(data: bytes) -> bytes:
         location=settings.SITE_URL,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    fields.append_signature_field(
+        writer, fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, readable_field_name=SIGNATURE_LABEL)
+    )
+    _tag_signature_field(writer)
+    try:
+        output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    except timestamps.TimestampRequestError as exc:
+        cause = exc.__cause__ or exc
+        raise TimestampUnavailable(
+            f"The timestamp authority {tsa_url} gave no timestamp ({cause}), so the PDF was not signed. "
+            "Retry once it answers."
+        ) from exc
     return output.getvalue()
+
+
+def _tag_signature_field(writer) -> None:
+    """Put the signature's widget in the structure tree, in a Form element, as PDF/UA wants of
+    every annotation on a page (PDF/A forbids hiding it instead). Untagged input is left alone."""
+    from pyhanko.pdf_utils import generic
+
+    tree_ref = writer.root.raw_get("/StructTreeRoot") if "/StructTreeRoot" in writer.root else None
+    if tree_ref is None:
+        return
+    tree = tree_ref.get_object()
+    field_ref = next(
+        ref for ref in writer.root["/AcroForm"]["/Fields"] if ref.get_object().get("/T") == SIGNATURE_FIELD
+    )
+    widget = field_ref.get_object()
+    kids = tree["/K"]
+    document_ref = kids.raw_get(0) if isinstance(kids, generic.ArrayObject) else tree.raw_get("/K")
+    document = document_ref.get_object()
+    parent_tree = tree["/ParentTree"]
+    numbers = parent_tree["/Nums"]
+    keys = [int(numbers.raw_get(index)) for index in range(0, len(numbers), 2)]
+    key = max([*keys, int(tree.get("/ParentTreeNextKey", 0)) - 1]) + 1
+
+    form = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+            generic.NameObject("/S"): generic.NameObject("/Form"),
+            generic.NameObject("/P"): document_ref,
+            generic.NameObject("/Alt"): generic.TextStringObject(SIGNATURE_LABEL),
+            generic.NameObject("/K"): generic.DictionaryObject(
+                {
+                    generic.NameObject("/Type"): generic.NameObject("/OBJR"),
+                    generic.NameObject("/Obj"): field_ref,
+                    generic.NameObject("/Pg"): widget.raw_get("/P"),
+                }
+            ),
+        }
+    )
+    form_ref = writer.add_object(form)
+    document_kids = document.raw_get("/K")
+    if not isinstance(document_kids, generic.ArrayObject):
+        document_kids = document["/K"] = generic.ArrayObject([document.raw_get("/K")])
+    document_kids.append(form_ref)
+    numbers.append(generic.NumberObject(key))
+    numbers.append(form_ref)
+    tree["/ParentTreeNextKey"] = generic.NumberObject(key + 1)
+    widget["/StructParent"] = generic.NumberObject(key)
+    for changed in (document, parent_tree, tree, widget):
+        writer.update_container(changed)

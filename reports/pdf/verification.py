@@ -30,11 +30,13 @@ the right to know. Either way, a newer version is named only when it is public i
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
@@ -47,7 +49,9 @@ from commitments.vocabulary import LedgerEvent, event_label
 from reports.models import ArtifactKind, Publication, ReportArtifact
 from reports.pdf.signing import signing_material
 from tools.tlog.pdf_log import LogCheck, pdf_log_checks
-from tools.verify_report import VerificationResult, verify_pdf_bytes
+from tools.verify_report import UsageError, VerificationResult, load_certificates, verify_pdf_bytes
+
+logger = logging.getLogger(__name__)
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_DOCUMENT_ID_LENGTH = 120
@@ -316,11 +320,42 @@ def _platform_log() -> dict:
         return {}
 
 
+def tsa_roots_problem() -> str:
+    """Why PLEDGEPROOF_TSA_ROOTS cannot be used ('' when it can, or is not set)."""
+    try:
+        _read_tsa_roots()
+    except (OSError, UsageError) as exc:
+        return f"PLEDGEPROOF_TSA_ROOTS={settings.PLEDGEPROOF_TSA_ROOTS} cannot be used: {exc}"
+    return ""
+
+
+def _read_tsa_roots() -> list:
+    path = settings.PLEDGEPROOF_TSA_ROOTS
+    return load_certificates(Path(path).read_bytes()) if path else []
+
+
+def tsa_roots() -> list:
+    """The timestamp authority's root certificates (PLEDGEPROOF_TSA_ROOTS), read fresh each time:
+    the file is small, and an operator may add a root when the authority changes. A file that
+    cannot be read vouches for nothing (the timestamp shows as not vouched for); `manage.py check`
+    names it, and the verify page keeps working."""
+    try:
+        return _read_tsa_roots()
+    except (OSError, UsageError):
+        logger.error("%s", tsa_roots_problem())
+        return []
+
+
 def pdf_verify(data: bytes, *, evidence_dir: Path | str | None = None) -> VerificationResult:
     """Check a PDF's signature and manifest against this platform's root certificate, and the
-    history it reports against the platform's transparency log."""
+    history it reports against the platform's transparency log; a timestamp is vouched for by the
+    timestamp authority's roots, and then the certificates are judged at its time."""
     return verify_pdf_bytes(
-        data, root=signing_material().root_pem, evidence_dir=evidence_dir, **_platform_log()
+        data,
+        root=signing_material().root_pem,
+        evidence_dir=evidence_dir,
+        tsa_roots=tsa_roots(),
+        **_platform_log(),
     )
 
 

@@ -4,12 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.services.ledger.checkpoints import log_key_create, log_verifier_key
-from reports.pdf.signing import SigningFiles, signing_key_create, signing_material
+from reports.pdf.signing import SigningFiles, signing_key_create, signing_key_warnings, signing_material
 
 
 class Command(BaseCommand):
     help = (
-        "Create a private root certificate and a report-signing certificate for local use, in the "
+        "Create a private root certificate and an RSA report-signing certificate for local use, in the "
         "files named by PLEDGEPROOF_SIGNING_KEY, _CERT and _CHAIN, and the transparency log's Ed25519 "
         "key (PLEDGEPROOF_LOG_KEY). Does nothing for the files that exist; --replace never touches "
         "the log key, which witnesses have pinned."
@@ -19,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Replace an existing key; PDFs signed earlier stop verifying against the new root.",
+            help="Replace an existing key (e.g. an ECDSA key made before PDFs became PDF/A-3b on PDF 1.7); "
+            "PDFs signed earlier stop verifying against the new root: keep the old root.pem for them.",
         )
         parser.add_argument("--common-name", default="Pledgeproof local", help="Name on the certificates.")
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
                 f"A signing key already exists ({files.key}); nothing changed.\n"
                 f"Root certificate SHA-256: {material.root_fingerprint}"
             )
+            for warning in signing_key_warnings():
+                self.stderr.write(self.style.WARNING(warning))
             return
         signing_key_create(files, common_name=common_name)
         material = signing_material()
