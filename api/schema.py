@@ -28,6 +28,36 @@ def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
     }
 
 
+# What a request header itself can answer, on every operation that takes it: a retry whose key is in
+# use (409) or was used for another request (422); an If-Match naming another version (412).
+HEADER_PROBLEMS = {IDEMPOTENCY_HEADER: (409, 422), "If-Match": (412,)}
+
+
+def header_problems_hook(result, generator, request, public):
+    """drf-spectacular postprocessing hook: each operation taking Idempotency-Key or If-Match
+    documents the problems those headers give, so no endpoint can forget to (schemathesis checks
+    that every status answered is documented)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            headers = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "header"}
+            for header, codes in HEADER_PROBLEMS.items():
+                if header not in headers:
+                    continue
+                for code in codes:
+                    operation["responses"].setdefault(
+                        str(code),
+                        {
+                            "content": {
+                                PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                            },
+                            "description": _TITLES.get(code, "Error"),
+                        },
+                    )
+    return result
+
+
 PUBLIC = (400, 429)  # public endpoints: no 401 in practice, but keep it declared by problems()
 READ = (401, 403, 404)
 WRITE = (400, 401, 403, 404, 409, 413, 415)

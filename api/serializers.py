@@ -4,9 +4,27 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+JSON_KINDS = (
+    (bool, "true or false"),
+    ((int, float), "a number"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+NOT_TEXT = "Send text (a JSON string), not {kind}."
+
+
+def not_text(data) -> str | None:
+    """What is wrong with `data` as a text field's value, if it is not a string."""
+    if isinstance(data, str):
+        return None
+    return NOT_TEXT.format(kind=next((name for types, name in JSON_KINDS if isinstance(data, types)), "that"))
+
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know: a misspelt field is an error, not silently nothing."""
+    """Refuses fields it does not know, and a text field sent as anything but a string."""
+
+    # A misspelt field is an error, not silently nothing. DRF's CharField would take 42 or true as
+    # the text "42" / "True"; the schema says string, so a number is an invalid body, refused as one.
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -16,24 +34,30 @@ class StrictSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {key: [f"Unknown field. Known fields: {', '.join(sorted(known))}."] for key in unknown}
                 )
+            wrong = {
+                name: [problem]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and getattr(field, "text_only", True)
+                and not field.read_only
+                and name in data
+                and data[name] is not None
+                and (problem := not_text(data[name]))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
 
 class TextField(serializers.CharField):
-    """A string, and only a string: DRF's CharField would take 42 or true as the text "42" / "True"."""
+    """A string, and only a string, in a serializer that is not a StrictSerializer."""
 
-    default_error_messages = {"not_text": "Send text (a JSON string), not {kind}."}
-    JSON_KINDS = (
-        (bool, "true or false"),
-        ((int, float), "a number"),
-        (list, "an array"),
-        (dict, "an object"),
-    )
+    default_error_messages = {"not_text": NOT_TEXT}
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
-            kind = next((name for types, name in self.JSON_KINDS if isinstance(data, types)), "that")
-            self.fail("not_text", kind=kind)
+        problem = not_text(data)
+        if problem:
+            raise serializers.ValidationError(problem, code="not_text")
         return super().to_internal_value(data)
 
 

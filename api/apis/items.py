@@ -168,6 +168,8 @@ ITEM_EXAMPLE = OpenApiExample(
 class MetricNumberField(serializers.CharField):
     """A metric's value as text or as a JSON number (kept as the text it was sent as)."""
 
+    text_only = False  # StrictSerializer lets a number through here
+
 
 class MetricInputBody(StrictSerializer):
     """A metric's value and where it comes from; both replace what was saved."""

@@ -43,7 +43,11 @@ def _body(w, **changes):
 def test_an_admin_lists_every_engagement_and_an_auditor_only_their_own(api_world):
     w = api_world
     everyone = set(Engagement.objects.values_list("pk", flat=True))
-    inside = {w.engagement.pk, w.extra["audits_attested_engagement"].pk}
+    inside = {
+        w.engagement.pk,
+        w.extra["audits_attested_engagement"].pk,
+        w.extra["audits_follow_up_finding"].engagement_id,
+    }
 
     assert set(ids(w.client("admin").get(LIST))) == everyone
     assert set(ids(w.client("auditor_inside").get(LIST))) == inside

@@ -196,7 +196,8 @@ def test_the_officers_and_the_engagements_auditor_list_its_findings_and_nobody_e
         Finding.objects.filter(item__report__organisation=w.organisation).values_list("pk", flat=True)
     )
 
-    assert len(northwind) == 4  # the open engagement's observation, the attested one's three
+    # the open engagement's observation, the attested ones' three each (tests/api/world_audits.py)
+    assert len(northwind) == 7
     for role in ("officer", "auditor_inside"):
         assert set(ids(w.client(role).get(FINDINGS))) == northwind, role
     for role in (
@@ -216,9 +217,13 @@ def test_the_findings_filter_by_engagement_kind_and_item(api_world):
     client, finding = w.client("officer"), w.extra["audits_finding"]
 
     assert ids(client.get(FINDINGS, {"engagement": w.engagement.pk})) == [finding.pk]
-    assert ids(client.get(FINDINGS, {"kind": "observation"})) == [finding.pk]
     assert ids(client.get(FINDINGS, {"item": w.extra["audits_item"].pk})) == [finding.pk]
-    assert len(ids(client.get(FINDINGS, {"kind": "conforms"}))) == 3
+    # the 2023 report's attested engagement has an observation and a nonconformity, the others conform
+    follow_up = w.extra["audits_follow_up_finding"]
+    observations = ids(client.get(FINDINGS, {"kind": "observation"}))
+    assert finding.pk in observations and len(observations) == 2
+    assert ids(client.get(FINDINGS, {"kind": "nonconformity"})) == [follow_up.pk]
+    assert len(ids(client.get(FINDINGS, {"kind": "conforms"}))) == 4
 
 
 def test_a_finding_reads_the_same_to_the_officer_and_the_auditor(api_world):
