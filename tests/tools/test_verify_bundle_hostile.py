@@ -139,7 +139,7 @@ def test_any_archive_gets_a_verdict_never_an_exception(tmp_path_factory, members
         for name, data in members:
             try:
                 archive.writestr(name, data)
-            except (ValueError, UnicodeEncodeError):
+            except (ValueError, UnicodeEncodeError, IndexError):  # zipfile: a name it cuts to nothing
                 continue
     path.write_bytes(out.getvalue())
 
