@@ -3,6 +3,8 @@ it once any one byte of what it vouches for is changed, even when the manifest i
 the manifest is signed by the platform's key (manifest.json.p7s), so the files only it covers
 (oscal/, VERIFY.md) rest on a signature as much as the PDFs do."""
 
+import datetime
+import io
 import json
 import os
 import subprocess
@@ -13,8 +15,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bundles.services import BundleFailed, bundle_scope, bundle_write
+from reports.pdf.signing import sign_detached
 from tests.bundles.bundle_world import OTHER_FIRM_WORDS, bundle_world, write, zip_of
 from tests.reports.pdf.tampering import rogue_key, sign_detached_with, sign_with, unsigned_original
+from tests.reports.pdf.tsa import TSA_NAME, dead_url, local_tsa, tsa_keys_create
 from tools import verify_bundle
 from tools.verify_bundle import verify_bundle as check
 from tools.verify_report import load_root
@@ -69,6 +74,7 @@ def test_the_bundle_holds_what_the_issue_lists(world):
         n.removeprefix("evidence/") for n in names if n.startswith("evidence/")
     }
     assert "python tools/verify_bundle.py" in files["VERIFY.md"].decode()
+    assert "openssl cms -verify -binary -inform DER -in manifest.json.p7s" in files["VERIFY.md"].decode()
 
 
 def test_the_ledger_shows_this_engagements_work_and_withholds_another_firms(world):
@@ -296,7 +302,6 @@ def test_a_forger_who_also_swaps_root_pem_meets_the_pdfs_and_the_log(world, tmp_
 
 
 def _unzipped(data: bytes) -> dict[str, bytes]:
-    import io
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -345,6 +350,41 @@ def test_a_genuine_signature_with_one_byte_changed_gets_a_verdict_never_an_excep
     result = check(write(tmp_path_factory.mktemp("flip"), zip_of(files)))
 
     assert _failed(result) <= {"manifest_signature"}
+
+
+def test_a_timestamp_on_the_manifest_signature_is_shown_and_vouched_for_by_the_root_given(
+    world, tmp_path, settings, capsys
+):
+    keys = tsa_keys_create()
+    stamped_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    files = world.files()
+    with local_tsa(keys, fixed_time=stamped_at) as tsa:
+        settings.PLEDGEPROOF_TSA_URL = tsa.url
+        files["manifest.json.p7s"] = sign_detached(files["manifest.json"])
+    path = write(tmp_path, zip_of(files))
+    tsa_root = write(tmp_path, keys.root_pem, "tsa-root.pem")
+
+    unproven = check(path)
+    assert verify_bundle.main([str(path), "--tsa-root", str(tsa_root), "--json"]) == 0
+    vouched = json.loads(capsys.readouterr().out)
+
+    assert unproven.ok
+    assert "not vouched for" in _detail(unproven, "manifest_signature")
+    assert unproven.manifest_signature["certificates_judged_at"] is None  # judged now
+    signature = vouched["manifest_signature"]
+    assert signature["timestamp_trusted"] is True and TSA_NAME in signature["timestamp_authority"]
+    assert signature["timestamp_time"] == signature["certificates_judged_at"] == stamped_at.isoformat()
+    assert verify_bundle.main([str(path), "--tsa-root", str(tmp_path / "absent.pem")]) == 2
+
+
+def test_a_bundle_whose_manifest_the_authority_does_not_timestamp_fails_and_says_why(world, settings):
+    settings.PLEDGEPROOF_TSA_URL = dead_url()  # the PDFs are made already: only the manifest is signed
+
+    with pytest.raises(BundleFailed) as raised:
+        bundle_write(bundle_scope(engagement=world.engagement, holder=world.auditor), io.BytesIO())
+
+    assert "The manifest could not be signed" in str(raised.value)
+    assert settings.PLEDGEPROOF_TSA_URL in str(raised.value)
 
 
 def test_a_missing_file_is_refused(world, tmp_path):
