@@ -168,6 +168,11 @@ class Written:
     files: dict[str, str]  # name -> SHA-256 of every file but manifest.json and its signature
     restricted_evidence: list[int]
 
+    @property
+    def count(self) -> int:
+        """How many files the ZIP holds: those listed, manifest.json and manifest.json.p7s."""
+        return len(self.files) + 2
+
 
 def bundle_files(scope: BundleScope, parts: Iterable[Callable[[BundleScope], Files]]) -> Files:
     """Every part's files, in order; a part that fails is named in the BundleFailed it raises."""
