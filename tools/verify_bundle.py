@@ -673,7 +673,10 @@ def _manifest_signature(bundle: Bundle, result: BundleResult, root, at, tsa_root
     try:
         signed = signed_data(bundle.read(SIGNATURE_NAME, MAX_SIGNATURE_BYTES))
         status, judged_at = _validate_detached(manifest, signed, root, at, tsa_roots)
-    except (ValueError, Refused) as exc:
+    except Refused as exc:  # its own message names the file
+        result.add("manifest_signature", SIGNATURE_TITLE, False, str(exc))
+        return
+    except ValueError as exc:
         result.add("manifest_signature", SIGNATURE_TITLE, False, f"{SIGNATURE_NAME}: {exc}")
         return
     except Exception as exc:  # noqa: BLE001 - malformed signatures raise many types in pyHanko
