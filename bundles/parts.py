@@ -14,7 +14,8 @@ that evidence is read one file at a time).
 
 `log/` has the layout of the public log (/log/), so the standalone verifiers read it as a copy of
 the log: the tiles prove consistency with any checkpoint an auditor saved earlier, offline.
-bundles/services.py adds manifest.json (every file's SHA-256) and VERIFY.md.
+bundles/services.py adds VERIFY.md, manifest.json (every file's SHA-256) and manifest.json.p7s
+(the manifest's signature by the platform's key).
 
 A part is a function `def x_part(scope) -> Files` in PARTS; nothing else changes to add one.
 """

@@ -6,7 +6,10 @@ latest ready audit and public PDF of each; one not made yet is rendered now thro
 reports.pdf.services, as a click on the documents page would), then a checkpoint of the log signed
 after them, so that it covers every entry the bundle holds. Then each part of bundles.parts.PARTS
 gives its files, which are written into the ZIP one by one (the row counts them for the page
-that shows progress), followed by VERIFY.md and manifest.json (every other file's SHA-256).
+that shows progress), followed by VERIFY.md, manifest.json (every other file's SHA-256) and
+manifest.json.p7s, manifest.json's detached CMS signature by the platform's signing key (the key of
+the PDFs, reports.pdf.signing): with it, every file of the bundle rests on a signature, the OSCAL
+documents and VERIFY.md too, which only the manifest covers.
 
 A build is claimed with one conditional update, so a second copy of its job builds nothing; one
 that fails, in any part, marks the bundle failed with the part named and the reason. The ZIP is
@@ -51,12 +54,14 @@ from outbox.models import OutboxKind
 from outbox.services import record
 from reports.models import ArtifactKind, ArtifactStatus, ReportArtifact
 from reports.pdf.services import artifact_render, artifact_request
+from reports.pdf.signing import TimestampUnavailable, sign_detached
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "pledgeproof-audit-bundle"
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.p7s"  # detached CMS (DER) of manifest.json, by the PDFs' signing key
 VERIFY_NAME = "VERIFY.md"
 STORAGE_PREFIX = "bundles"
 MAX_REASON_LENGTH = 2000
@@ -160,8 +165,13 @@ def _report_pdfs(report: ProgressReport, holder: User | None) -> list[ReportArti
 
 @dataclass(frozen=True)
 class Written:
-    files: dict[str, str]  # name -> SHA-256 of every file but manifest.json
+    files: dict[str, str]  # name -> SHA-256 of every file but manifest.json and its signature
     restricted_evidence: list[int]
+
+    @property
+    def count(self) -> int:
+        """How many files the ZIP holds: those listed, manifest.json and manifest.json.p7s."""
+        return len(self.files) + 2
 
 
 def bundle_files(scope: BundleScope, parts: Iterable[Callable[[BundleScope], Files]]) -> Files:
@@ -175,7 +185,7 @@ def bundle_files(scope: BundleScope, parts: Iterable[Callable[[BundleScope], Fil
         except Exception as exc:  # noqa: BLE001 - any failure of a part is the bundle's, with its name
             raise BundleFailed(f"The {_part_name(part)} part failed: {type(exc).__name__}: {exc}") from exc
         for name in given:
-            if name in files or name in (MANIFEST_NAME, VERIFY_NAME):
+            if name in files or name in (MANIFEST_NAME, SIGNATURE_NAME, VERIFY_NAME):
                 raise BundleFailed(f"Two parts of the bundle give the file {name}.")
         files.update(((name, (part, content)) for name, content in given.items()))
     return files
@@ -194,7 +204,7 @@ def bundle_write(
 ) -> Written:
     """Write the bundle's ZIP to `out`; `progress(done, total)` after each file."""
     files = bundle_files(scope, PARTS if parts is None else parts)
-    total = len(files) + 2
+    total = len(files) + 3
     report = progress or (lambda done, total: None)
     report(0, total)
     hashes: dict[str, str] = {}
@@ -211,8 +221,11 @@ def bundle_write(
             hashes[name] = _add(archive, name, data)
             report(done, total)
         hashes[VERIFY_NAME] = _add(archive, VERIFY_NAME, verify_text(scope, hashes).encode())
+        report(total - 2, total)
+        manifest = manifest_json(scope, hashes)
+        _add(archive, MANIFEST_NAME, manifest)
         report(total - 1, total)
-        _add(archive, MANIFEST_NAME, manifest_json(scope, hashes))
+        _add(archive, SIGNATURE_NAME, _signed(manifest))
         report(total, total)
     restricted = [
         evidence.pk
@@ -220,6 +233,13 @@ def bundle_write(
         if evidence.visibility == Evidence.Visibility.RESTRICTED
     ]
     return Written(files=hashes, restricted_evidence=restricted)
+
+
+def _signed(manifest: bytes) -> bytes:
+    try:
+        return sign_detached(manifest)
+    except TimestampUnavailable as exc:
+        raise BundleFailed(f"The manifest could not be signed: {exc}") from exc
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> str:

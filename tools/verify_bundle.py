@@ -2,18 +2,23 @@
 """Check a Pledgeproof audit bundle offline: the ZIP (or its unpacked folder) and nothing else.
 
     python tools/verify_bundle.py BUNDLE.zip|FOLDER [--root FILE] [--checkpoint FILE] [--log-key KEY]
-        [--at TIME] [--json]
+        [--tsa-root FILE]... [--at TIME] [--json]
 
 Needs what tools/verify_report.py needs (pyHanko, and the `tlog` folder beside this file) and
 that file itself: no Django, no database, no network. The archive is read where it is, never
 unpacked; a name that would leave the folder, a link, a duplicate, a file larger than it says or
 too large to be a bundle's is refused before anything else is read. Then, in order:
 
-- `manifest`: manifest.json lists every other file with its SHA-256, and nothing else is there;
+- `manifest`: manifest.json lists every other file with its SHA-256, and nothing else is there
+  (but manifest.json.p7s, its signature);
 - `root`: root.pem is the root certificate you give with --root (got from the platform where you
   trust it); without --root it is trusted as bundled and its SHA-256 printed, to compare with the
   fingerprint the platform publishes. (Re-signed PDFs with a swapped root.pem still fail against
   the log, which records the SHA-256 of every PDF the platform issued.)
+- `manifest_signature`: manifest.json.p7s is a detached CMS signature of manifest.json, intact, by a
+  certificate that chains to that root (pyHanko's validate_detached_cms): so the files only the
+  manifest vouches for (oscal/, VERIFY.md) rest on the platform's signature too. A timestamp in it
+  is reported, and judges the certificates when a --tsa-root vouches for it, as for the PDFs;
 - `log_key`: log/key is the log key every signed PDF's manifest names (or the one given with
   --log-key): the PDFs' signatures vouch for it, so that the checkpoint below is the log's;
 - `checkpoint`: log/checkpoint is signed by that key, and the bundled hash tiles give its root;
@@ -36,6 +41,7 @@ usage error (a file that cannot be read). `--json` prints the result as JSON.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime
 import hashlib
 import json
@@ -50,6 +56,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import cms
+from pyhanko.sign.validation import async_validate_detached_cms
+
 if __package__ in (None, ""):  # run as a script: the tools folder's packages must be importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tools.tlog import merkle, note  # noqa: E402
@@ -62,14 +71,22 @@ from tools.verify_report import (  # noqa: E402
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    anchor_subject,
     check_marks,
+    iso_time,
     load_root,
     manifest_evidence,
+    read_tsa_roots,
+    timestamp_authority,
+    trust_detail,
+    validation_context,
     verify_pdf_bytes,
+    vouched_time,
 )
 
 FORMAT = "pledgeproof-audit-bundle"
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.p7s"  # detached CMS (DER) of manifest.json by the platform's key
 
 # What a bundle may be. Larger or stranger archives are refused unread: a bundle is the platform's
 # own output, and a verifier must not be made to fill a disk or memory by a crafted file.
@@ -78,11 +95,13 @@ MAX_MEMBER_BYTES = 1 << 30  # one file (evidence is far smaller)
 MAX_TOTAL_BYTES = 16 << 30
 MAX_RATIO = 200  # declared size / compressed size; deflate of real bundle files is far below
 MAX_MANIFEST_BYTES = 64 << 20
+MAX_SIGNATURE_BYTES = 1 << 20  # a CMS signature with its chain and a timestamp is a few KiB
 MAX_LINE_BYTES = 1 << 20
 HASH_CHUNK = 1 << 20
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 ROOT_TITLE = "The root certificate is the one trusted"
+SIGNATURE_TITLE = "The manifest is signed by the platform"
 
 
 class Refused(Exception):
@@ -104,6 +123,7 @@ class BundleResult:
     scope: dict[str, Any] | None = None
     checkpoint: dict[str, Any] | None = None
     root_sha256: str | None = None  # SHA-256 of the trust anchor's DER, to compare with a published one
+    manifest_signature: dict[str, Any] | None = None  # who signed manifest.json, and when
 
     @property
     def ok(self) -> bool:
@@ -281,7 +301,7 @@ def _manifest(bundle: Bundle, result: BundleResult) -> dict[str, Any] | None:
         elif not isinstance(expected, str) or bundle.sha256(name) != expected.lower():
             problems.append(f"{name} has another SHA-256 than listed")
     for name in bundle.names:
-        if name != MANIFEST_NAME and name not in files:
+        if name not in (MANIFEST_NAME, SIGNATURE_NAME) and name not in files:
             problems.append(f"{name} is not in the manifest")
     result.add("manifest", title, not problems, "; ".join(problems[:20]) or f"{len(files)} files")
     scope = manifest.get("scope")
@@ -376,7 +396,7 @@ def _saved(
 
 
 def _check_pdfs(
-    bundle: Bundle, result: BundleResult, root_der, at, key_text: str | None
+    bundle: Bundle, result: BundleResult, root_der, at, key_text: str | None, tsa_roots
 ) -> list[dict[str, Any]]:
     manifests = []
     get = log_get(bundle)
@@ -386,7 +406,9 @@ def _check_pdfs(
         except Refused as exc:
             result.add(f"pdf:{name}", f"{name} is signed, intact and recorded in the log", False, str(exc))
             continue
-        verified = verify_pdf_bytes(data, root=root_der, validation_time=at, log=get, log_key=key_text)
+        verified = verify_pdf_bytes(
+            data, root=root_der, validation_time=at, log=get, log_key=key_text, tsa_roots=tsa_roots
+        )
         failed = [f"{check.title}: {check.detail}" for check in verified.checks if not check.ok]
         detail = "; ".join(failed) if failed else f"{verified.document_id}, {len(verified.checks)} checks"
         result.add(f"pdf:{name}", f"{name} is signed, intact and recorded in the log", not failed, detail)
@@ -546,8 +568,12 @@ def verify_bundle(
     saved_checkpoint: bytes | None = None,
     log_key: str | None = None,
     at: datetime.datetime | None = None,
+    tsa_roots: tuple[Any, ...] | list[Any] = (),
 ) -> BundleResult:
-    """Every check above. Raises UsageError only for a path that is neither a file nor a folder."""
+    """Every check above. Raises UsageError only for a path that is neither a file nor a folder.
+
+    `tsa_roots` are the roots a timestamp authority's certificate may chain to (besides the
+    platform's root), for the timestamps of the PDFs' and the manifest's signatures."""
     path = Path(path)
     result = BundleResult(location=str(path))
     try:
@@ -557,7 +583,7 @@ def verify_bundle(
         return result
     result.add("archive", "The archive is safe to read", True, f"{len(bundle.sizes)} files")
     try:
-        _run(bundle, result, saved_checkpoint, log_key, at, root)
+        _run(bundle, result, saved_checkpoint, log_key, at, root, tsa_roots)
     except Refused as exc:
         result.add("archive", "The archive is safe to read", False, str(exc))
     return result
@@ -589,13 +615,120 @@ def _root(bundle: Bundle, result: BundleResult, pinned: Any | None):
     return pinned
 
 
-def _run(bundle: Bundle, result: BundleResult, saved_checkpoint, log_key, at, pinned_root) -> None:
+def signed_data(data: bytes) -> cms.SignedData:
+    """The one signer's SignedData of a detached CMS signature (DER); ValueError for anything else."""
+    try:
+        info = cms.ContentInfo.load(data, strict=True)
+        kind = info["content_type"].native
+        signed = info["content"] if kind == "signed_data" else None
+        if signed is not None:
+            signed.native  # noqa: B018 - parses the whole structure, so a damaged file fails here
+    except Exception as exc:  # noqa: BLE001 - asn1crypto raises many types for malformed input
+        raise ValueError(f"it is not a DER-encoded CMS signature ({type(exc).__name__})") from None
+    if signed is None:
+        raise ValueError(f"it is CMS {kind}, not signed data")
+    if len(signed["signer_infos"]) != 1:
+        raise ValueError(f"it holds {len(signed['signer_infos'])} signatures, not one")
+    if signed["encap_content_info"]["content"].native is not None:
+        raise ValueError("it is not a detached signature: it carries content of its own")
+    return signed
+
+
+def _validate_detached(data: bytes, signed: cms.SignedData, root, at, tsa_roots):
+    """pyHanko's validation of `signed` over `data`, with the certificates judged at `at`, else at a
+    timestamp a root vouches for, else now (as tools/verify_report.py judges a PDF's)."""
+
+    def validate(moment):
+        return asyncio.run(
+            async_validate_detached_cms(
+                data,
+                signed,
+                signer_validation_context=validation_context([root], moment),
+                ts_validation_context=validation_context([root, *tsa_roots], None),
+            )
+        )
+
+    status = validate(at)
+    stamped = vouched_time(status.timestamp_validity)
+    if at is None and stamped is not None:
+        return validate(stamped), stamped
+    return status, at
+
+
+def _manifest_signature(bundle: Bundle, result: BundleResult, root, at, tsa_roots) -> None:
+    if SIGNATURE_NAME not in bundle.sizes:
+        result.add(
+            "manifest_signature",
+            SIGNATURE_TITLE,
+            False,
+            f"the bundle has no {SIGNATURE_NAME}: nothing vouches for manifest.json, nor for the files "
+            "only it covers",
+        )
+        return
+    try:
+        manifest = bundle.read(MANIFEST_NAME, MAX_MANIFEST_BYTES)
+    except (KeyError, Refused) as exc:
+        result.add("manifest_signature", SIGNATURE_TITLE, False, f"no manifest.json to check ({exc})")
+        return
+    try:
+        signed = signed_data(bundle.read(SIGNATURE_NAME, MAX_SIGNATURE_BYTES))
+        status, judged_at = _validate_detached(manifest, signed, root, at, tsa_roots)
+    except Refused as exc:  # its own message names the file
+        result.add("manifest_signature", SIGNATURE_TITLE, False, str(exc))
+        return
+    except ValueError as exc:
+        result.add("manifest_signature", SIGNATURE_TITLE, False, f"{SIGNATURE_NAME}: {exc}")
+        return
+    except Exception as exc:  # noqa: BLE001 - malformed signatures raise many types in pyHanko
+        result.add(
+            "manifest_signature",
+            SIGNATURE_TITLE,
+            False,
+            f"{SIGNATURE_NAME} could not be validated ({type(exc).__name__}: {exc})",
+        )
+        return
+    cert, timestamp = status.signing_cert, status.timestamp_validity
+    result.manifest_signature = {
+        "signer_subject": cert.subject.human_friendly,
+        "signer_sha256": hashlib.sha256(cert.dump()).hexdigest(),
+        "trust_anchor": anchor_subject(status),
+        "signing_time": iso_time(status.signer_reported_dt),
+        "timestamp_time": iso_time(timestamp.timestamp) if timestamp is not None else None,
+        "timestamp_authority": timestamp_authority(timestamp) if timestamp is not None else None,
+        "timestamp_trusted": bool(vouched_time(timestamp)) if timestamp is not None else None,
+        "certificates_judged_at": iso_time(judged_at),
+    }
+    if not status.intact:
+        problem = "manifest.json is not the file that was signed: it was changed after signing"
+    elif not status.valid:
+        problem = "the signature does not verify with its certificate: it is damaged or forged"
+    elif not status.trusted:
+        problem = f"signed by “{cert.subject.human_friendly}”: {trust_detail(status)}"
+    elif timestamp is not None and not (timestamp.intact and timestamp.valid):
+        problem = "its RFC 3161 timestamp token is damaged"
+    else:
+        problem = None
+    if problem:
+        result.add("manifest_signature", SIGNATURE_TITLE, False, problem)
+        return
+    detail = f"by “{cert.subject.human_friendly}”, chain ends at “{anchor_subject(status)}”"
+    if status.signer_reported_dt is not None:
+        detail += f", signed at {iso_time(status.signer_reported_dt)} (as the signer states)"
+    if timestamp is not None:
+        authority = timestamp_authority(timestamp)
+        vouched = "vouched for" if vouched_time(timestamp) else "not vouched for: give its root, --tsa-root"
+        detail += f"; timestamp {iso_time(timestamp.timestamp)} by {authority} ({vouched})"
+    result.add("manifest_signature", SIGNATURE_TITLE, True, detail)
+
+
+def _run(bundle: Bundle, result: BundleResult, saved_checkpoint, log_key, at, pinned_root, tsa_roots) -> None:
     _manifest(bundle, result)
     root = _root(bundle, result, pinned_root)
     if root is None:
         return
+    _manifest_signature(bundle, result, root, at, tsa_roots)
     # The PDFs first: their signed manifests name the log key that the rest is checked with.
-    manifests = _check_pdfs(bundle, result, root, at, log_key)
+    manifests = _check_pdfs(bundle, result, root, at, log_key, tsa_roots)
     named = {found[1].strip() for manifest in manifests if (found := manifest_log(manifest)) is not None}
     key = _log_key(bundle, result, log_key, named)
     if key is None:
@@ -681,6 +814,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the log's verifier key to pin; by default the one the signed PDFs name",
     )
     parser.add_argument(
+        "--tsa-root",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a timestamp authority's root certificate (PEM or DER; may repeat): a timestamp it vouches "
+        "for is the time the certificates are judged at",
+    )
+    parser.add_argument(
         "--at",
         type=_moment,
         metavar="TIME",
@@ -714,7 +856,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"cannot read the root certificate {args.root}: {exc.strerror or exc}"
                 ) from None
         result = verify_bundle(
-            args.bundle, root=root, saved_checkpoint=saved, log_key=args.log_key, at=args.at
+            args.bundle,
+            root=root,
+            saved_checkpoint=saved,
+            log_key=args.log_key,
+            at=args.at,
+            tsa_roots=read_tsa_roots(args.tsa_root),
         )
     except UsageError as exc:
         print(f"verify_bundle.py: error: {exc}", file=sys.stderr)

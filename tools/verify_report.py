@@ -489,11 +489,11 @@ def _evidence_summary(report: EvidenceReport) -> str:
 # The signature
 
 
-def _when(value: datetime.datetime | None) -> str | None:
+def iso_time(value: datetime.datetime | None) -> str | None:
     return value.astimezone(datetime.UTC).isoformat() if value else None
 
 
-def _trust_detail(status) -> str:
+def trust_detail(status) -> str:
     if status.trusted:
         return ""
     if not (status.intact and status.valid):
@@ -507,7 +507,7 @@ def _trust_detail(status) -> str:
     return f"{_TRUST_PROBLEMS.get(name, 'the certificate chain is not trusted')} ({name})"
 
 
-def _anchor_subject(status) -> str | None:
+def anchor_subject(status) -> str | None:
     path = status.validation_path
     if path is None:
         return None
@@ -573,7 +573,7 @@ def _signature_checks(status) -> tuple[list[Check], list[str]]:
         _check(
             "trusted",
             status.trusted,
-            f"chain ends at “{_anchor_subject(status)}”" if status.trusted else _trust_detail(status),
+            f"chain ends at “{anchor_subject(status)}”" if status.trusted else trust_detail(status),
         ),
         _coverage_check(status),
     ]
@@ -589,24 +589,26 @@ def _signature_checks(status) -> tuple[list[Check], list[str]]:
         )
     elif timestamp is not None:
         checks.append(
-            _check("timestamp", True, f"{_when(timestamp.timestamp)}, {_timestamp_authority(timestamp)}")
+            _check("timestamp", True, f"{iso_time(timestamp.timestamp)}, {timestamp_authority(timestamp)}")
         )
     return checks, notes
 
 
-def _timestamp_authority(timestamp) -> str | None:
+def timestamp_authority(timestamp) -> str | None:
     cert = getattr(timestamp, "signing_cert", None)
     return cert.subject.human_friendly if cert is not None else None
 
 
-def _vouched_time(timestamp) -> datetime.datetime | None:
+def vouched_time(timestamp) -> datetime.datetime | None:
     """The timestamp's time when the token is intact and chains to a trusted root; None otherwise."""
     if timestamp is None or not (timestamp.intact and timestamp.valid and timestamp.trusted):
         return None
     return timestamp.timestamp
 
 
-def _context(roots: list[asn1_x509.Certificate], moment: datetime.datetime | None) -> ValidationContext:
+def validation_context(
+    roots: list[asn1_x509.Certificate], moment: datetime.datetime | None
+) -> ValidationContext:
     # Offline on purpose: nothing is fetched, and revocation data that is absent is not a failure.
     return ValidationContext(
         trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
@@ -690,21 +692,21 @@ def verify_pdf_bytes(
     embedded = signatures[0]
     checks.append(_certification_check(reader, embedded))
 
-    ts_context = _context([root_cert, *tsa_roots], None)
+    ts_context = validation_context([root_cert, *tsa_roots], None)
     judged_at = validation_time
     try:
         status = validate_pdf_signature(
             embedded,
-            signer_validation_context=_context([root_cert], validation_time),
+            signer_validation_context=validation_context([root_cert], validation_time),
             ts_validation_context=ts_context,
         )
-        stamped = _vouched_time(status.timestamp_validity)
+        stamped = vouched_time(status.timestamp_validity)
         if validation_time is None and stamped is not None:
             # Judge the certificates when the authority says the signature existed, not today.
             judged_at = stamped
             status = validate_pdf_signature(
                 embedded,
-                signer_validation_context=_context([root_cert], stamped),
+                signer_validation_context=validation_context([root_cert], stamped),
                 ts_validation_context=ts_context,
             )
     except Exception as exc:  # noqa: BLE001 - malformed signatures raise many types
@@ -720,12 +722,12 @@ def verify_pdf_bytes(
         field_name=embedded.field_name,
         signer_subject=cert.subject.human_friendly,
         signer_sha256=hashlib.sha256(cert.dump()).hexdigest(),
-        signing_time=_when(status.signer_reported_dt),
-        timestamp_time=_when(timestamp.timestamp) if timestamp is not None else None,
-        trust_anchor=_anchor_subject(status),
-        timestamp_authority=_timestamp_authority(timestamp) if timestamp is not None else None,
-        timestamp_trusted=bool(_vouched_time(timestamp)) if timestamp is not None else None,
-        certificates_judged_at=_when(judged_at),
+        signing_time=iso_time(status.signer_reported_dt),
+        timestamp_time=iso_time(timestamp.timestamp) if timestamp is not None else None,
+        trust_anchor=anchor_subject(status),
+        timestamp_authority=timestamp_authority(timestamp) if timestamp is not None else None,
+        timestamp_trusted=bool(vouched_time(timestamp)) if timestamp is not None else None,
+        certificates_judged_at=iso_time(judged_at),
     )
     manifest_checks, manifest, manifest_notes = _manifest_checks(reader, embedded, signature.signer_sha256)
     checks += manifest_checks
@@ -1044,7 +1046,7 @@ def _log_options(args) -> dict[str, Any]:
     return {"log": get, "log_key": args.log_key, "saved_checkpoint": saved}
 
 
-def _tsa_roots(paths: list[Path]) -> list[asn1_x509.Certificate]:
+def read_tsa_roots(paths: list[Path]) -> list[asn1_x509.Certificate]:
     roots = []
     for path in paths:
         try:
@@ -1080,7 +1082,7 @@ def main(argv: list[str] | None = None) -> int:
             root=load_root(root_bytes),
             evidence_dir=args.evidence,
             validation_time=args.at,
-            tsa_roots=_tsa_roots(args.tsa_root),
+            tsa_roots=read_tsa_roots(args.tsa_root),
             **_log_options(args),
         )
     except UsageError as exc:

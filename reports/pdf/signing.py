@@ -1,4 +1,5 @@
-"""The platform's signing key: creating a local one, loading the configured one, signing PDFs.
+"""The platform's signing key: creating a local one, loading the configured one, signing PDFs
+and other files (a detached CMS signature, e.g. of an audit bundle's manifest.json).
 
 Every PDF gets an invisible PAdES certification signature that allows no changes; its widget is
 a named form field in the structure tree (PDF/UA). Verifiers trust
@@ -12,7 +13,7 @@ before (ECDSA P-256) still load and sign, and every PDF they signed still verifi
 root; `manage.py check` warns about them (`signing_key_warnings`) until `init_signing_key
 --replace` makes an RSA key under a new root.
 
-With PLEDGEPROOF_TSA_URL set, each signature also carries an RFC 3161 timestamp from that
+With PLEDGEPROOF_TSA_URL set, each signature (PDF or detached) also carries an RFC 3161 timestamp from that
 authority (a signature timestamp token in the CMS unsigned attributes), so a verifier can judge the
 certificates at a time the platform could not have chosen. An authority that does not answer makes
 the signing fail, and with it that rendering, which is then recorded and retried like any other.
@@ -264,6 +265,21 @@ def _signer(files: SigningFiles, passphrase: str):
     return signer
 
 
+def _timestamper():
+    from pyhanko.sign import timestamps
+
+    tsa_url = settings.PLEDGEPROOF_TSA_URL
+    return timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
+
+
+def _timestamp_unavailable(exc: Exception, what: str) -> TimestampUnavailable:
+    cause = exc.__cause__ or exc
+    return TimestampUnavailable(
+        f"The timestamp authority {settings.PLEDGEPROOF_TSA_URL} gave no timestamp ({cause}), so {what} "
+        "was not signed. Retry once it answers."
+    )
+
+
 SIGNATURE_FIELD = "PledgeproofCertification"
 SIGNATURE_LABEL = "Pledgeproof certification signature"
 
@@ -275,8 +291,6 @@ def sign_pdf(data: bytes) -> bytes:
 
     material = signing_material()
     signer = _signer(material.files, settings.PLEDGEPROOF_SIGNING_KEY_PASSPHRASE)
-    tsa_url = settings.PLEDGEPROOF_TSA_URL
-    timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         certify=True,
@@ -292,14 +306,40 @@ def sign_pdf(data: bytes) -> bytes:
     )
     _tag_signature_field(writer)
     try:
-        output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
+        output = signers.PdfSigner(metadata, signer=signer, timestamper=_timestamper()).sign_pdf(writer)
     except timestamps.TimestampRequestError as exc:
-        cause = exc.__cause__ or exc
-        raise TimestampUnavailable(
-            f"The timestamp authority {tsa_url} gave no timestamp ({cause}), so the PDF was not signed. "
-            "Retry once it answers."
-        ) from exc
+        raise _timestamp_unavailable(exc, "the PDF") from exc
     return output.getvalue()
+
+
+def sign_detached(data: bytes) -> bytes:
+    """A detached CMS signature (DER, as in a `.p7s` file) of `data` by the platform's key: SHA-256,
+    the signing certificate and its chain inside, a signing-time attribute and, with a timestamp
+    authority configured, its RFC 3161 signature timestamp. Anyone holding the root checks it
+    (tools/verify_bundle.py does it with pyHanko's validate_detached_cms; `openssl cms -verify
+    -binary -inform DER -content FILE -CAfile root.pem` does too)."""
+    import asyncio
+
+    from pyhanko.sign import timestamps
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    material = signing_material()
+    signer = _signer(material.files, settings.PLEDGEPROOF_SIGNING_KEY_PASSPHRASE)
+    attributes = PdfCMSSignedAttributes(signing_time=datetime.datetime.now(datetime.UTC))
+    try:
+        # pyHanko 0.38 offers this only as a coroutine (its own sync APIs wrap them the same way).
+        signed = asyncio.run(
+            signer.async_sign_general_data(
+                data,
+                "sha256",
+                detached=True,
+                timestamper=_timestamper(),
+                signed_attr_settings=attributes,
+            )
+        )
+    except timestamps.TimestampRequestError as exc:
+        raise _timestamp_unavailable(exc, "the file") from exc
+    return signed.dump()
 
 
 def _tag_signature_field(writer) -> None:

@@ -38,6 +38,8 @@ def test_an_engagements_bundle_is_written_and_verifies(world, tmp_path):
     path = _zip(tmp_path / "out")
     assert str(path) in output
     assert "python tools/verify_bundle.py" in output
+    with zipfile.ZipFile(path) as archive:
+        assert f": {len(archive.namelist())} files," in output
     result = verify_bundle(path)
     assert result.ok, [c for c in result.checks if not c.ok]
     assert [r["reference"] for r in result.scope["reports"]] == [world.report.reference]

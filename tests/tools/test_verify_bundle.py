@@ -1,6 +1,10 @@
 """tools/verify_bundle.py against a bundle built from test data: it accepts it as built, and refuses
-it once any one byte of what it vouches for is changed, even when the manifest is made to agree."""
+it once any one byte of what it vouches for is changed, even when the manifest is made to agree:
+the manifest is signed by the platform's key (manifest.json.p7s), so the files only it covers
+(oscal/, VERIFY.md) rest on a signature as much as the PDFs do."""
 
+import datetime
+import io
 import json
 import os
 import subprocess
@@ -11,8 +15,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bundles.services import BundleFailed, bundle_scope, bundle_write
+from reports.pdf.signing import sign_detached
 from tests.bundles.bundle_world import OTHER_FIRM_WORDS, bundle_world, write, zip_of
-from tests.reports.pdf.tampering import rogue_key, sign_with, unsigned_original
+from tests.reports.pdf.tampering import rogue_key, sign_detached_with, sign_with, unsigned_original
+from tests.reports.pdf.tsa import TSA_NAME, dead_url, local_tsa, tsa_keys_create
 from tools import verify_bundle
 from tools.verify_bundle import verify_bundle as check
 from tools.verify_report import load_root
@@ -32,12 +39,24 @@ def _failed(result) -> set[str]:
     return {c.key for c in result.checks if not c.ok}
 
 
-def test_the_bundle_as_built_passes_every_check(world, tmp_path):
+def test_the_bundle_as_built_passes_every_check(world, tmp_path, signing_key):
     result = check(write(tmp_path, world.zip_bytes))
 
     assert result.ok, [c for c in result.checks if not c.ok]
     keys = {c.key for c in result.checks}
-    assert {"archive", "manifest", "log_key", "checkpoint", "evidence", "ledger", "inclusion"} <= keys
+    assert {
+        "archive",
+        "manifest",
+        "manifest_signature",
+        "log_key",
+        "checkpoint",
+        "evidence",
+        "ledger",
+        "inclusion",
+    } <= keys
+    signature = next(c for c in result.checks if c.key == "manifest_signature")
+    assert signature.detail.startswith("by “") and "chain ends at" in signature.detail
+    assert result.manifest_signature["signer_sha256"] == signing_key.signer_fingerprint
     assert sum(1 for key in keys if key.startswith("pdf/") or key.startswith("pdf:")) == 2  # audit and public
 
 
@@ -45,7 +64,9 @@ def test_the_bundle_holds_what_the_issue_lists(world):
     files = world.files()
     names = set(files)
 
-    assert {"root.pem", "log/checkpoint", "log/key", "manifest.json", "VERIFY.md"} <= names
+    assert {"root.pem", "log/checkpoint", "log/key", "VERIFY.md"} <= names
+    assert {"manifest.json", "manifest.json.p7s"} <= names
+    assert "manifest.json.p7s" not in json.loads(files["manifest.json"])["files"]
     assert {"ledger/entries.jsonl", "ledger/proofs.jsonl"} <= names
     assert any(name.startswith("log/tile/0/") for name in names)
     assert len([n for n in names if n.startswith("pdf/")]) == 2
@@ -53,6 +74,7 @@ def test_the_bundle_holds_what_the_issue_lists(world):
         n.removeprefix("evidence/") for n in names if n.startswith("evidence/")
     }
     assert "python tools/verify_bundle.py" in files["VERIFY.md"].decode()
+    assert "openssl cms -verify -binary -inform DER -in manifest.json.p7s" in files["VERIFY.md"].decode()
 
 
 def test_the_ledger_shows_this_engagements_work_and_withholds_another_firms(world):
@@ -116,12 +138,29 @@ def _checkpoint(files):
     return "log/checkpoint", _flip_in(note, first_line + 1)  # a digit of the tree size
 
 
+def _oscal(files):
+    """A letter of a control's title in the catalog: still valid OSCAL, saying something else."""
+    name = next(n for n in sorted(files) if n.startswith("oscal/catalog"))
+    text = files[name]
+    at = text.index(b'"title": "') + len(b'"title": "')
+    return name, text[:at] + (b"X" if text[at : at + 1] != b"X" else b"Y") + text[at + 1 :]
+
+
+def _verify_text(files):
+    text = files["VERIFY.md"]
+    return "VERIFY.md", text.replace(b"--root root-you-trust.pem", b"--root anything.pem", 1)
+
+
+# What is changed, and the check of that file: None for the files that only the manifest (and,
+# once the manifest is made to agree, only its signature) vouches for.
 TAMPERING = {
     "evidence": (_evidence, "evidence"),
     "ledger line": (_ledger_line, "ledger"),
     "proof": (_proof, "inclusion"),
     "pdf": (_pdf, "pdf:"),
     "checkpoint": (_checkpoint, "checkpoint"),
+    "oscal": (_oscal, None),
+    "VERIFY.md": (_verify_text, None),
 }
 
 
@@ -138,9 +177,214 @@ def test_changing_one_byte_is_refused_by_the_check_of_that_file(world, tmp_path,
 
     assert not result.ok
     failed = _failed(result)
-    assert any(key.startswith(failing) for key in failed), failed
-    if not fix_manifest:
+    if failing is not None:
+        assert any(key.startswith(failing) for key in failed), failed
+    if fix_manifest:
+        assert "manifest_signature" in failed
+        assert "manifest.json is not the file that was signed" in _detail(result, "manifest_signature")
+    else:
         assert "manifest" in failed
+    if failing is None:
+        assert failed == ({"manifest_signature"} if fix_manifest else {"manifest"})
+
+
+def _detail(result, key: str) -> str:
+    return next(c.detail for c in result.checks if c.key == key)
+
+
+# --- the manifest's signature ------------------------------------------------------------------
+
+
+def test_a_bundle_without_the_manifests_signature_is_refused(world, tmp_path):
+    files = world.files()
+    del files["manifest.json.p7s"]
+
+    result = check(write(tmp_path, zip_of(files)))
+
+    assert _failed(result) == {"manifest_signature"}
+    assert "no manifest.json.p7s" in _detail(result, "manifest_signature")
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return bytes([tag, length]) + content
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + content
+
+
+def _nested(depth: int) -> bytes:
+    inner = b""
+    for _ in range(depth):
+        inner = _der(0x30, inner)
+    return inner
+
+
+def _attached(files) -> bytes:
+    """A genuine signature, but enveloping its own content rather than detached."""
+    from asn1crypto import cms
+
+    info = cms.ContentInfo.load(files["manifest.json.p7s"])
+    signed = info["content"]
+    signed["encap_content_info"] = {"content_type": "data", "content": b"something else"}
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+
+
+GARBAGE = {
+    "empty": lambda files: b"",
+    "random bytes": lambda files: bytes(range(256)) * 4,
+    "text": lambda files: b"signed, trust me\n",
+    "PEM armour": lambda files: b"-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\n",
+    "cut short": lambda files: files["manifest.json.p7s"][:-40],
+    "trailing bytes": lambda files: files["manifest.json.p7s"] + b"\0",
+    "a certificate": lambda files: load_root(files["root.pem"]).dump(),
+    "a PDF": lambda files: files[next(n for n in sorted(files) if n.startswith("pdf/"))][:4096],
+    "nested 5000 deep": lambda files: _nested(5000),
+    "not detached": _attached,
+}
+
+
+@pytest.mark.parametrize("what", GARBAGE)
+def test_a_garbage_manifest_signature_fails_its_check_and_nothing_else(world, tmp_path, what):
+    files = world.files()
+    files["manifest.json.p7s"] = GARBAGE[what](files)
+
+    result = check(write(tmp_path, zip_of(files)))
+
+    assert _failed(result) == {"manifest_signature"}, result.checks
+    assert _detail(result, "manifest_signature").startswith("manifest.json.p7s")
+
+
+def test_an_oversized_manifest_signature_is_refused_unparsed(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(verify_bundle, "MAX_SIGNATURE_BYTES", 1000)
+
+    result = check(write(tmp_path, world.zip_bytes))
+
+    assert _failed(result) == {"manifest_signature"}
+    assert "larger than 1000 bytes" in _detail(result, "manifest_signature")
+
+
+def test_the_manifest_signed_under_another_root_is_refused(world, tmp_path):
+    """Someone who rewrites the manifest and signs it with their own key (chain inside) does not
+    chain to the platform's root, whether it is pinned or only bundled."""
+    files = world.files()
+    name, changed = _oscal(files)
+    files[name] = changed
+    files["manifest.json"] = _unzipped(zip_of(files, fix_manifest=True))["manifest.json"]
+    files["manifest.json.p7s"] = sign_detached_with(files["manifest.json"], rogue_key(tmp_path / "rogue"))
+    path = write(tmp_path, zip_of(files))
+
+    unpinned = check(path)
+    pinned = check(path, root=load_root(world.built.root_pem))
+
+    assert _failed(unpinned) == _failed(pinned) == {"manifest_signature"}
+    assert "does not chain to the given root" in _detail(unpinned, "manifest_signature")
+
+
+def test_a_forger_who_also_swaps_root_pem_meets_the_pdfs_and_the_log(world, tmp_path):
+    """With the manifest re-signed under a rogue root and root.pem swapped for it, the signature
+    checks out against root.pem: the PDFs, which only the platform's root vouches for and the log
+    records, do not; and a root you give names the swap."""
+    rogue = rogue_key(tmp_path / "rogue")
+    files = world.files()
+    name, changed = _oscal(files)
+    files[name] = changed
+    files["root.pem"] = rogue.chain.read_bytes()
+    files["manifest.json"] = _unzipped(zip_of(files, fix_manifest=True))["manifest.json"]
+    files["manifest.json.p7s"] = sign_detached_with(files["manifest.json"], rogue)
+    path = write(tmp_path, zip_of(files))
+
+    unpinned = check(path)
+    pinned = check(path, root=load_root(world.built.root_pem))
+
+    assert {key for key in _failed(unpinned) if key.startswith("pdf:")}
+    assert "root" in _failed(pinned)
+
+
+def _unzipped(data: bytes) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_the_manifest_signature_check_and_its_signer_are_in_the_json_output(world, tmp_path, capsys):
+    files = world.files()
+    del files["manifest.json.p7s"]
+
+    assert verify_bundle.main([str(write(tmp_path, world.zip_bytes)), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert next(c for c in data["checks"] if c["key"] == "manifest_signature")["ok"] is True
+    assert data["manifest_signature"]["signing_time"] and data["manifest_signature"]["timestamp_time"] is None
+    assert verify_bundle.main([str(write(tmp_path, zip_of(files), "unsigned.zip")), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False
+    assert [c["key"] for c in data["checks"] if not c["ok"]] == ["manifest_signature"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(signature=st.binary(max_size=4000))
+def test_any_bytes_as_the_manifest_signature_get_a_verdict_never_an_exception(
+    world, tmp_path_factory, signature
+):
+    files = world.files()
+    files["manifest.json.p7s"] = signature
+
+    result = check(write(tmp_path_factory.mktemp("p7s"), zip_of(files)))
+
+    assert _failed(result) == {"manifest_signature"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_a_genuine_signature_with_one_byte_changed_gets_a_verdict_never_an_exception(
+    world, tmp_path_factory, data
+):
+    """Some bytes of a CMS are signed by nothing (e.g. the copy of the root inside it), so a change
+    may pass; whatever it is, it gets a verdict on the signature alone, never an exception."""
+    files = world.files()
+    genuine = files["manifest.json.p7s"]
+    at = data.draw(st.integers(min_value=0, max_value=len(genuine) - 1))
+    files["manifest.json.p7s"] = _flip_in(genuine, at)
+
+    result = check(write(tmp_path_factory.mktemp("flip"), zip_of(files)))
+
+    assert _failed(result) <= {"manifest_signature"}
+
+
+def test_a_timestamp_on_the_manifest_signature_is_shown_and_vouched_for_by_the_root_given(
+    world, tmp_path, settings, capsys
+):
+    keys = tsa_keys_create()
+    stamped_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    files = world.files()
+    with local_tsa(keys, fixed_time=stamped_at) as tsa:
+        settings.PLEDGEPROOF_TSA_URL = tsa.url
+        files["manifest.json.p7s"] = sign_detached(files["manifest.json"])
+    path = write(tmp_path, zip_of(files))
+    tsa_root = write(tmp_path, keys.root_pem, "tsa-root.pem")
+
+    unproven = check(path)
+    assert verify_bundle.main([str(path), "--tsa-root", str(tsa_root), "--json"]) == 0
+    vouched = json.loads(capsys.readouterr().out)
+
+    assert unproven.ok
+    assert "not vouched for" in _detail(unproven, "manifest_signature")
+    assert unproven.manifest_signature["certificates_judged_at"] is None  # judged now
+    signature = vouched["manifest_signature"]
+    assert signature["timestamp_trusted"] is True and TSA_NAME in signature["timestamp_authority"]
+    assert signature["timestamp_time"] == signature["certificates_judged_at"] == stamped_at.isoformat()
+    assert verify_bundle.main([str(path), "--tsa-root", str(tmp_path / "absent.pem")]) == 2
+
+
+def test_a_bundle_whose_manifest_the_authority_does_not_timestamp_fails_and_says_why(world, settings):
+    settings.PLEDGEPROOF_TSA_URL = dead_url()  # the PDFs are made already: only the manifest is signed
+
+    with pytest.raises(BundleFailed) as raised:
+        bundle_write(bundle_scope(engagement=world.engagement, holder=world.auditor), io.BytesIO())
+
+    assert "The manifest could not be signed" in str(raised.value)
+    assert settings.PLEDGEPROOF_TSA_URL in str(raised.value)
 
 
 def test_a_missing_file_is_refused(world, tmp_path):
@@ -274,7 +518,8 @@ def test_a_ledger_or_proof_line_with_any_value_gets_a_verdict_never_an_exception
 
     result = check(write(tmp_path_factory.mktemp("fuzz"), zip_of(files, fix_manifest=True)))
 
-    assert not result.ok
+    # The manifest made to agree fails its signature anyway; the line itself must fail its check too.
+    assert _failed(result) & {"ledger", "inclusion"}, _failed(result)
 
 
 def test_the_root_you_give_must_be_the_bundled_one(world, tmp_path):

@@ -56,7 +56,7 @@ class Command(BaseCommand):
         except BundleFailed as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"{path}: {len(written.files) + 1} files, {len(scope.reports)} report(s), "
+            f"{path}: {written.count} files, {len(scope.reports)} report(s), "
             f"checkpoint at {scope.checkpoint.size} entries.\n"
             f"Check it with: python tools/verify_bundle.py {path}"
         )
