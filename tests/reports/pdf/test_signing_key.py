@@ -15,7 +15,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from reports.apps import signing_key_check
 from reports.pdf.render import html_to_pdf
-from reports.pdf.signing import RSA_KEY_BITS, SigningFiles, sign_pdf, signing_key_create, signing_material
+from reports.pdf.signing import (
+    RSA_KEY_BITS,
+    SigningFiles,
+    _key_usage,
+    sign_pdf,
+    signing_key_create,
+    signing_material,
+)
 from tools.verify_report import verify_pdf_bytes
 
 
@@ -27,20 +34,6 @@ def _use(settings, files: SigningFiles) -> None:
     settings.PLEDGEPROOF_SIGNING_KEY = files.key
     settings.PLEDGEPROOF_SIGNING_CERT = files.cert
     settings.PLEDGEPROOF_SIGNING_CHAIN = files.chain
-
-
-def _key_usage(*, signer: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=signer,
-        content_commitment=signer,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=not signer,
-        crl_sign=not signer,
-        encipher_only=False,
-        decipher_only=False,
-    )
 
 
 def ec_key_create(files: SigningFiles) -> None:
